@@ -1,0 +1,202 @@
+//! The typed declarations: what the spec says, checked against the schema of
+//! LANGUAGE.md section 3, names still unresolved. Defaults are filled in; a default
+//! carries the span of its block's head.
+//!
+//! When the schema phase reports errors, missing or invalid values hold a neutral
+//! placeholder so that name resolution can still run; later phases only run on
+//! a spec whose front end is clean.
+
+mod types;
+
+pub use types::*;
+
+use crate::span::{Span, Spanned};
+use crate::syntax::Ident;
+
+/// A name written as a block label.
+pub type Name = Spanned<String>;
+
+/// `a`, `a.b`: a reference to another declaration, resolved by `crate::model`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Reference {
+    pub path: Vec<Ident>,
+    pub span: Span,
+}
+
+impl Reference {
+    pub fn to_text(&self) -> String {
+        let parts: Vec<&str> = self.path.iter().map(|ident| ident.name.as_str()).collect();
+        parts.join(".")
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Spec {
+    pub stack: Option<StackDecl>,
+    pub hosts: Vec<HostDecl>,
+    pub services: Vec<ServiceDecl>,
+    pub routes: Vec<RouteDecl>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StackDecl {
+    pub name: Name,
+    pub head: Span,
+    pub domain: Spanned<String>,
+    pub acme_email: Option<Spanned<String>>,
+    pub datacenter: Spanned<String>,
+    pub memory_budget: Spanned<Percent>,
+    pub disk_budget: Spanned<Percent>,
+    pub ceph_replicas: Spanned<u64>,
+    pub backup: Option<StackBackupDecl>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StackBackupDecl {
+    pub head: Span,
+    pub repository: Spanned<String>,
+    pub secret: Spanned<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HostDecl {
+    pub name: Name,
+    pub head: Span,
+    pub address: Spanned<String>,
+    pub memory: Spanned<Bytes>,
+    pub cpus: Spanned<u64>,
+    pub cpu_mhz: Spanned<Megahertz>,
+    pub reserved: Spanned<Bytes>,
+    pub numa: Vec<NumaDecl>,
+    pub disks: Vec<DiskDecl>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NumaDecl {
+    pub id: Spanned<u64>,
+    pub head: Span,
+    pub cpus: Spanned<CpuRange>,
+    pub memory: Spanned<Bytes>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DiskDecl {
+    pub name: Name,
+    pub head: Span,
+    pub size: Spanned<Bytes>,
+    pub kind: Spanned<DiskKind>,
+    pub mount: Spanned<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceDecl {
+    pub name: Name,
+    pub head: Span,
+    pub runtime: Spanned<Runtime>,
+    pub provides: Vec<Spanned<Capability>>,
+    /// `None` when `on` is not written.
+    pub on: Option<Vec<Reference>>,
+    pub package: Spanned<String>,
+    pub image: Option<Spanned<String>>,
+    pub command: Option<Spanned<String>>,
+    pub args: Vec<Spanned<String>>,
+    pub count: Spanned<u64>,
+    pub memory: Spanned<Bytes>,
+    pub memory_max: Option<Spanned<Bytes>>,
+    pub cpu: Spanned<MilliCpu>,
+    pub numa: Option<Spanned<u64>>,
+    pub after: Vec<Reference>,
+    pub env: Vec<EnvVar>,
+    pub ports: Vec<PortDecl>,
+    pub health: Option<HealthDecl>,
+    pub volumes: Vec<VolumeDecl>,
+    pub secrets: Vec<SecretDecl>,
+    pub files: Vec<FileDecl>,
+}
+
+/// One `KEY = "value"` of an `env` map.
+#[derive(Debug, Clone)]
+pub struct EnvVar {
+    pub key: Spanned<String>,
+    pub value: Spanned<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PortDecl {
+    pub name: Name,
+    pub head: Span,
+    pub number: Spanned<u64>,
+    pub protocol: Spanned<PortProtocol>,
+    pub is_static: Spanned<bool>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HealthDecl {
+    pub head: Span,
+    pub port: Option<Reference>,
+    pub path: Option<Spanned<String>>,
+    pub command: Option<Spanned<String>>,
+    pub interval: Spanned<Millis>,
+    pub timeout: Spanned<Millis>,
+    pub grace: Spanned<Millis>,
+}
+
+#[derive(Debug, Clone)]
+pub struct VolumeDecl {
+    pub name: Name,
+    pub head: Span,
+    pub placement: VolumePlacement,
+    pub size: Spanned<Bytes>,
+    pub path: Spanned<String>,
+    pub io: Spanned<IoClass>,
+    pub backup: Option<BackupDecl>,
+}
+
+#[derive(Debug, Clone)]
+pub enum VolumePlacement {
+    /// `disk = host.disk`
+    Disk(Reference),
+    /// `backend = cephfs`
+    Cephfs(Span),
+    /// Neither or both were written (already reported).
+    Invalid,
+}
+
+#[derive(Debug, Clone)]
+pub struct BackupDecl {
+    pub head: Span,
+    pub schedule: Spanned<String>,
+    pub keep_daily: Spanned<u64>,
+    pub keep_weekly: Spanned<u64>,
+    pub keep_monthly: Spanned<u64>,
+    pub hook: Spanned<BackupHook>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SecretDecl {
+    pub name: Name,
+    pub head: Span,
+    pub path: Spanned<String>,
+    pub env: Vec<EnvVar>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FileDecl {
+    /// The label: where the file goes on the host.
+    pub path: Spanned<String>,
+    pub head: Span,
+    pub source: Spanned<String>,
+    pub mode: Spanned<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RouteDecl {
+    pub name: Name,
+    pub head: Span,
+    pub protocol: Spanned<RouteProtocol>,
+    pub host: Option<Spanned<String>>,
+    pub path: Spanned<String>,
+    pub listen: Option<Spanned<u64>>,
+    pub to: Reference,
+    pub auth: Spanned<Auth>,
+}

@@ -1,0 +1,114 @@
+//! The command line: clap definitions here, one file per subcommand.
+
+mod check;
+mod explain;
+mod fmt;
+mod output;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// The Eos stack spec compiler: checks one stack file and emits Salt, Terraform,
+/// Nomad, Caddy and nginx configuration from it.
+#[derive(Debug, Parser)]
+#[command(name = "eosc", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Treat warnings as errors (exit code 1).
+    #[arg(long, global = true)]
+    pub deny_warnings: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse and check spec files; write nothing.
+    Check(CheckArgs),
+    /// Rewrite spec files in the canonical layout (comments kept).
+    Fmt(FmtArgs),
+    /// Print the long explanation of a diagnostic code, e.g. `eosc explain E0204`.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Spec files to check.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// How diagnostics are printed.
+    #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
+    pub format: DiagnosticFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FmtArgs {
+    /// Spec files to format; `-` reads standard input and writes standard output.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Change nothing; list files that are not formatted and exit 1 if any.
+    #[arg(long)]
+    pub check: bool,
+
+    /// How diagnostics (of files that do not parse) are printed.
+    #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
+    pub format: DiagnosticFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// A diagnostic code such as E0204 or W0601.
+    pub code: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagnosticFormat {
+    /// Rendered for people (colour only on a terminal).
+    Human,
+    /// One JSON object on standard output.
+    Json,
+}
+
+/// Exit codes of LANGUAGE.md section 7.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Success = 0,
+    SpecErrors = 1,
+    UsageOrIo = 2,
+}
+
+impl From<Status> for ExitCode {
+    fn from(status: Status) -> Self {
+        ExitCode::from(status as u8)
+    }
+}
+
+/// Runs eosc with the given arguments (the first is the program name).
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                Status::UsageOrIo.into()
+            } else {
+                Status::Success.into()
+            };
+        }
+    };
+    let status = match &cli.command {
+        Command::Check(args) => check::run(args, cli.deny_warnings),
+        Command::Fmt(args) => fmt::run(args),
+        Command::Explain(args) => explain::run(args),
+    };
+    status.into()
+}

@@ -1,0 +1,102 @@
+//! Writing results: diagnostics to stderr (human) or stdout (JSON), never
+//! panicking on a closed pipe.
+
+use std::io::{IsTerminal, Write};
+
+use super::{DiagnosticFormat, Status};
+use crate::diag::render::{self, HumanStyle, JsonReport};
+use crate::diag::Severity;
+use crate::driver::{Checked, ReadError};
+
+/// Prints to stdout; a closed pipe is not an error worth a panic.
+pub(super) fn stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+pub(super) fn stderr(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.flush();
+}
+
+/// Colour only on a terminal and when `NO_COLOR` is unset; width from `COLUMNS`.
+pub(super) fn human_style() -> HumanStyle {
+    let color = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+        .filter(|&w| w >= 40)
+        .unwrap_or(100);
+    HumanStyle { color, width }
+}
+
+/// Prints the diagnostics of checked files and read errors; returns the status.
+pub(super) fn report(
+    checked: &[Checked],
+    read_errors: &[ReadError],
+    format: DiagnosticFormat,
+    deny_warnings: bool,
+) -> Status {
+    let errors: usize = checked
+        .iter()
+        .map(|c| c.diagnostics.count(Severity::Error))
+        .sum();
+    let warnings: usize = checked
+        .iter()
+        .map(|c| c.diagnostics.count(Severity::Warning))
+        .sum();
+    match format {
+        DiagnosticFormat::Human => {
+            let style = human_style();
+            for file in checked {
+                for diagnostic in file.diagnostics.iter() {
+                    stderr(&render::human(
+                        diagnostic,
+                        &file.source.name(),
+                        &file.source.text,
+                        style,
+                    ));
+                }
+            }
+            for error in read_errors {
+                stderr(&format!("error: {error}\n"));
+            }
+            if errors + warnings > 0 {
+                stderr(&format!("{}\n", render::summary(errors, warnings)));
+            }
+        }
+        DiagnosticFormat::Json => {
+            let mut report = JsonReport::new();
+            for file in checked {
+                report.add(
+                    &file.source.name(),
+                    &file.source.text,
+                    file.diagnostics.iter(),
+                );
+            }
+            stdout(&format!("{}\n", report.to_json()));
+            for error in read_errors {
+                stderr(&format!("error: {error}\n"));
+            }
+        }
+    }
+    status(errors, warnings, !read_errors.is_empty(), deny_warnings)
+}
+
+pub(super) fn status(
+    errors: usize,
+    warnings: usize,
+    io_failed: bool,
+    deny_warnings: bool,
+) -> Status {
+    if io_failed {
+        Status::UsageOrIo
+    } else if errors > 0 || (deny_warnings && warnings > 0) {
+        Status::SpecErrors
+    } else {
+        Status::Success
+    }
+}

@@ -1,0 +1,18 @@
+//! eosc — the compiler for the Eos stack spec language.
+//!
+//! The pipeline runs one way (see ARCHITECTURE.md): text → [`syntax`] tree →
+//! [`schema`] typed declarations ([`ast`]) → [`model`] with resolved references →
+//! checks → artifacts. Only [`cli`] and [`driver`] touch the filesystem.
+
+pub mod ast;
+pub mod cli;
+pub mod diag;
+pub mod driver;
+pub mod fmt;
+pub mod model;
+pub mod schema;
+pub mod span;
+pub mod syntax;
+pub mod units;
+
+pub use cli::run;

@@ -1,0 +1,97 @@
+//! The resolved stack: the typed declarations with every reference turned into an
+//! id (E0201 for names that do not exist). Checks and emitters read this.
+//!
+//! A model element keeps its declaration (`decl`) and adds what resolution
+//! learned, so that fields are not copied from one layer to the next.
+
+mod resolve;
+
+pub use resolve::resolve;
+
+use crate::ast::{HostDecl, RouteDecl, ServiceDecl, StackDecl};
+use crate::span::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct HostId(pub usize);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct ServiceId(pub usize);
+
+/// A disk of a host: `host.disk`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DiskId {
+    pub host: HostId,
+    pub index: usize,
+}
+
+/// A port of a service: `service.port`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PortId {
+    pub service: ServiceId,
+    pub index: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Stack {
+    pub settings: StackDecl,
+    pub hosts: Vec<HostDecl>,
+    pub services: Vec<Service>,
+    pub routes: Vec<Route>,
+}
+
+impl Stack {
+    pub fn host(&self, id: HostId) -> &HostDecl {
+        &self.hosts[id.0]
+    }
+
+    pub fn service(&self, id: ServiceId) -> &Service {
+        &self.services[id.0]
+    }
+
+    pub fn disk(&self, id: DiskId) -> &crate::ast::DiskDecl {
+        &self.hosts[id.host.0].disks[id.index]
+    }
+
+    pub fn port(&self, id: PortId) -> &crate::ast::PortDecl {
+        &self.services[id.service.0].decl.ports[id.index]
+    }
+
+    pub fn host_ids(&self) -> impl Iterator<Item = HostId> {
+        (0..self.hosts.len()).map(HostId)
+    }
+
+    pub fn service_ids(&self) -> impl Iterator<Item = ServiceId> {
+        (0..self.services.len()).map(ServiceId)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub decl: ServiceDecl,
+    /// Hosts of `on`, in the order written; `None` when `on` is absent.
+    pub on: Option<Vec<HostId>>,
+    /// Services of `after`, with the span of each reference.
+    pub after: Vec<(ServiceId, Span)>,
+    /// Where each volume (same order as `decl.volumes`) lives.
+    pub volumes: Vec<VolumeStorage>,
+    /// The port `health.port` names (index into `decl.ports`).
+    pub health_port: Option<usize>,
+}
+
+impl Service {
+    pub fn name(&self) -> &str {
+        &self.decl.name.value
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VolumeStorage {
+    Disk(DiskId),
+    Cephfs,
+}
+
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub decl: RouteDecl,
+    pub target: PortId,
+}

@@ -1,0 +1,316 @@
+//! Name resolution: every reference of the spec to the id it names. Unknown names
+//! are E0201 with a "did you mean"; a route to a missing port is E0404.
+
+use std::collections::HashMap;
+
+use super::{DiskId, HostId, PortId, Route, Service, ServiceId, Stack, VolumeStorage};
+use crate::ast::{Reference, Runtime, ServiceDecl, Spec, VolumePlacement};
+use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics};
+
+/// Resolves the spec. Returns `None` without a `stack` block; references that do
+/// not resolve are reported and left out.
+pub fn resolve(spec: Spec, diags: &mut Diagnostics) -> Option<Stack> {
+    let names = Names::new(&spec);
+    let services: Vec<Service> = spec
+        .services
+        .iter()
+        .map(|decl| resolve_service(decl, &names, diags))
+        .collect();
+    let routes = spec
+        .routes
+        .iter()
+        .filter_map(|decl| {
+            let target = resolve_route_target(&decl.to, &names, diags)?;
+            Some(Route {
+                decl: decl.clone(),
+                target,
+            })
+        })
+        .collect();
+    let services = services
+        .into_iter()
+        .zip(spec.services)
+        .map(|(service, decl)| Service { decl, ..service })
+        .collect();
+    Some(Stack {
+        settings: spec.stack?,
+        hosts: spec.hosts,
+        services,
+        routes,
+    })
+}
+
+/// Name tables; the first declaration of a duplicated name wins (E0105 is
+/// reported by the schema phase).
+struct Names<'s> {
+    hosts: HashMap<&'s str, HostId>,
+    services: HashMap<&'s str, ServiceId>,
+    spec: &'s Spec,
+}
+
+impl<'s> Names<'s> {
+    fn new(spec: &'s Spec) -> Self {
+        let mut hosts = HashMap::new();
+        for (i, host) in spec.hosts.iter().enumerate() {
+            hosts.entry(host.name.value.as_str()).or_insert(HostId(i));
+        }
+        let mut services = HashMap::new();
+        for (i, service) in spec.services.iter().enumerate() {
+            services
+                .entry(service.name.value.as_str())
+                .or_insert(ServiceId(i));
+        }
+        Self {
+            hosts,
+            services,
+            spec,
+        }
+    }
+
+    fn sorted<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+        let mut v: Vec<&str> = names.collect();
+        v.sort_unstable();
+        v
+    }
+
+    fn host(&self, reference: &Reference, diags: &mut Diagnostics) -> Option<HostId> {
+        let [name] = reference.path.as_slice() else {
+            diags.push(shape_error(reference, "a host name", "hv1"));
+            return None;
+        };
+        if let Some(&id) = self.hosts.get(name.name.as_str()) {
+            return Some(id);
+        }
+        let candidates = Self::sorted(self.hosts.keys().copied());
+        diags.push(unknown(&name.name, name.span, "host", None, &candidates));
+        None
+    }
+
+    fn service(&self, reference: &Reference, diags: &mut Diagnostics) -> Option<ServiceId> {
+        let [name] = reference.path.as_slice() else {
+            diags.push(shape_error(reference, "a service name", "vault"));
+            return None;
+        };
+        self.service_named(&name.name, name.span, diags)
+    }
+
+    fn service_named(
+        &self,
+        name: &str,
+        span: crate::span::Span,
+        diags: &mut Diagnostics,
+    ) -> Option<ServiceId> {
+        if let Some(&id) = self.services.get(name) {
+            return Some(id);
+        }
+        let candidates = Self::sorted(self.services.keys().copied());
+        diags.push(unknown(name, span, "service", None, &candidates));
+        None
+    }
+
+    fn disk(&self, reference: &Reference, diags: &mut Diagnostics) -> Option<DiskId> {
+        let [host_name, disk_name] = reference.path.as_slice() else {
+            diags.push(shape_error(reference, "a disk as HOST.DISK", "hv1.nvme0"));
+            return None;
+        };
+        let host_ref = Reference {
+            path: vec![host_name.clone()],
+            span: host_name.span,
+        };
+        let host = self.host(&host_ref, diags)?;
+        let disks = &self.spec.hosts[host.0].disks;
+        if let Some(index) = disks.iter().position(|d| d.name.value == disk_name.name) {
+            return Some(DiskId { host, index });
+        }
+        let candidates = Self::sorted(disks.iter().map(|d| d.name.value.as_str()));
+        let owner = format!("host `{}`", host_name.name);
+        diags.push(
+            unknown(
+                &disk_name.name,
+                disk_name.span,
+                "disk",
+                Some(&owner),
+                &candidates,
+            )
+            .with_label(self.spec.hosts[host.0].head, "host declared here"),
+        );
+        None
+    }
+}
+
+fn shape_error(reference: &Reference, expected: &str, example: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0103,
+        reference.span,
+        format!("expected {expected}, found `{}`", reference.to_text()),
+    )
+    .with_primary_label(format!("expected {expected}"))
+    .with_help(format!("for example `{example}`"))
+}
+
+/// E0201 for `name`, unknown among `candidates`. `what` names the kind
+/// ("host"); `owner` the declaration it was looked up in ("service `vault`").
+fn unknown(
+    name: &str,
+    span: crate::span::Span,
+    what: &str,
+    owner: Option<&str>,
+    candidates: &[&str],
+) -> Diagnostic {
+    let help = match did_you_mean(name, candidates.iter().copied()) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None if candidates.is_empty() => format!("no {what} is declared"),
+        None if candidates.len() <= 8 => format!("known: {}", candidates.join(", ")),
+        None => format!("declare `{name}`, or check the spelling"),
+    };
+    let message = match owner {
+        Some(owner) => format!("{owner} has no {what} `{name}`"),
+        None => format!("unknown {what} `{name}`"),
+    };
+    Diagnostic::new(Code::E0201, span, message)
+        .with_primary_label(format!("no {what} is named `{name}`"))
+        .with_help(help)
+}
+
+fn resolve_service(decl: &ServiceDecl, names: &Names<'_>, diags: &mut Diagnostics) -> Service {
+    let on = decl.on.as_ref().map(|refs| {
+        refs.iter()
+            .filter_map(|r| names.host(r, diags))
+            .collect::<Vec<_>>()
+    });
+    let after = decl
+        .after
+        .iter()
+        .filter_map(|r| names.service(r, diags).map(|id| (id, r.span)))
+        .collect();
+    let volumes = decl
+        .volumes
+        .iter()
+        .map(|volume| match &volume.placement {
+            VolumePlacement::Disk(reference) => {
+                names.disk(reference, diags).map(VolumeStorage::Disk)
+            }
+            VolumePlacement::Cephfs(_) => Some(VolumeStorage::Cephfs),
+            VolumePlacement::Invalid => None,
+        })
+        .collect::<Vec<_>>();
+    check_local_volumes_on_listed_hosts(decl, on.as_deref(), &volumes, names, diags);
+    let health_port = decl.health.as_ref().and_then(|health| {
+        let reference = health.port.as_ref()?;
+        let [name] = reference.path.as_slice() else {
+            diags.push(shape_error(reference, "a port of this service", "http"));
+            return None;
+        };
+        let found = decl.ports.iter().position(|p| p.name.value == name.name);
+        if found.is_none() {
+            let candidates = Names::sorted(decl.ports.iter().map(|p| p.name.value.as_str()));
+            let owner = format!("service `{}`", decl.name.value);
+            diags.push(unknown(
+                &name.name,
+                name.span,
+                "port",
+                Some(&owner),
+                &candidates,
+            ));
+        }
+        found
+    });
+    Service {
+        decl: decl.clone(),
+        on,
+        after,
+        volumes: volumes.into_iter().flatten().collect(),
+        health_port,
+    }
+}
+
+/// A baremetal or docker service must run on the host of each local volume.
+fn check_local_volumes_on_listed_hosts(
+    decl: &ServiceDecl,
+    on: Option<&[HostId]>,
+    volumes: &[Option<VolumeStorage>],
+    names: &Names<'_>,
+    diags: &mut Diagnostics,
+) {
+    if decl.runtime.value == Runtime::Nomad {
+        return;
+    }
+    let Some(on) = on else { return };
+    for (volume, storage) in decl.volumes.iter().zip(volumes) {
+        let Some(VolumeStorage::Disk(disk)) = storage else {
+            continue;
+        };
+        if !on.contains(&disk.host) {
+            let host = &names.spec.hosts[disk.host.0].name.value;
+            let span = match &volume.placement {
+                VolumePlacement::Disk(r) => r.span,
+                _ => volume.head,
+            };
+            diags.push(
+                Diagnostic::new(
+                    Code::E0107,
+                    span,
+                    format!(
+                        "volume `{}` is on host `{host}`, where service `{}` does not run",
+                        volume.name.value, decl.name.value
+                    ),
+                )
+                .with_primary_label(format!("a disk of `{host}`"))
+                .with_label(
+                    decl.on
+                        .as_ref()
+                        .map_or(decl.head, |refs| refs.first().map_or(decl.head, |r| r.span)),
+                    "the service's hosts",
+                )
+                .with_help(format!(
+                    "add `{host}` to `on`, or choose a disk of a host the service runs on"
+                )),
+            );
+        }
+    }
+}
+
+fn resolve_route_target(
+    to: &Reference,
+    names: &Names<'_>,
+    diags: &mut Diagnostics,
+) -> Option<PortId> {
+    if to.path.is_empty() {
+        return None; // `to` missing, already reported
+    }
+    let [service_name, port_name] = to.path.as_slice() else {
+        diags.push(shape_error(to, "a port as SERVICE.PORT", "app.http"));
+        return None;
+    };
+    let service = names.service_named(&service_name.name, service_name.span, diags)?;
+    let decl = &names.spec.services[service.0];
+    if let Some(index) = decl
+        .ports
+        .iter()
+        .position(|p| p.name.value == port_name.name)
+    {
+        return Some(PortId { service, index });
+    }
+    let candidates = Names::sorted(decl.ports.iter().map(|p| p.name.value.as_str()));
+    let help = match did_you_mean(&port_name.name, candidates.iter().copied()) {
+        Some(close) => format!("did you mean `{}.{close}`?", service_name.name),
+        None if candidates.is_empty() => format!(
+            "service `{}` declares no ports; add a `port` block",
+            service_name.name
+        ),
+        None => format!("its ports: {}", candidates.join(", ")),
+    };
+    diags.push(
+        Diagnostic::new(
+            Code::E0404,
+            port_name.span,
+            format!(
+                "service `{}` has no port `{}`",
+                service_name.name, port_name.name
+            ),
+        )
+        .with_primary_label("no such port")
+        .with_help(help),
+    );
+    None
+}

@@ -1,0 +1,202 @@
+//! Syntax tree → typed declarations ([`crate::ast::Spec`]), checked against the
+//! schema of LANGUAGE.md section 3: kinds, attributes, types, required values,
+//! duplicates and value rules (E0101–E0108). One file per block kind.
+
+mod host;
+mod reader;
+mod route;
+mod service;
+mod stack;
+pub(crate) mod validate;
+mod value;
+
+use std::collections::HashMap;
+
+use crate::ast::{Name, Spec};
+use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics};
+use crate::span::{Span, Spanned};
+use crate::syntax::{Block, Document, LabelValue};
+use reader::BlockReader;
+
+const TOP_LEVEL_KINDS: &[&str] = &["stack", "host", "service", "route"];
+
+/// Reads every top-level block; reports everything that does not fit the schema.
+/// `complete` is false when blocks were lost to syntax errors: then a missing
+/// `stack` block is not reported (it may be one of the lost blocks).
+pub fn lower(document: &Document, complete: bool, diags: &mut Diagnostics) -> Spec {
+    let mut spec = Spec::default();
+    let mut stacks = Vec::new();
+    for block in &document.blocks {
+        match block.kind.name.as_str() {
+            "stack" => stacks.push(stack::lower(block, diags)),
+            "host" => spec.hosts.push(host::lower(block, diags)),
+            "service" => spec.services.push(service::lower(block, diags)),
+            "route" => spec.routes.push(route::lower(block, diags)),
+            other => diags.push(unknown_top_level_kind(block, other)),
+        }
+    }
+    if complete || !stacks.is_empty() {
+        check_single_stack(&stacks, diags);
+    }
+    spec.stack = stacks.into_iter().next();
+    unique_names(spec.hosts.iter().map(|h| &h.name), "host", diags);
+    unique_names(spec.services.iter().map(|s| &s.name), "service", diags);
+    unique_names(spec.routes.iter().map(|r| &r.name), "route", diags);
+    spec
+}
+
+fn unknown_top_level_kind(block: &Block, kind: &str) -> Diagnostic {
+    let help = match did_you_mean(kind, TOP_LEVEL_KINDS.iter().copied()) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None => format!("top-level blocks are: {}", TOP_LEVEL_KINDS.join(", ")),
+    };
+    Diagnostic::new(
+        Code::E0101,
+        block.kind.span,
+        format!("unknown block kind `{kind}`"),
+    )
+    .with_primary_label("unknown block kind")
+    .with_help(help)
+}
+
+fn check_single_stack(stacks: &[crate::ast::StackDecl], diags: &mut Diagnostics) {
+    match stacks {
+        [] => diags.push(
+            Diagnostic::new(Code::E0108, Span::point(0), "no `stack` block")
+                .with_primary_label("the file needs one `stack \"NAME\" { … }` block")
+                .with_help("add `stack \"NAME\" { domain = \"example.com\" }`"),
+        ),
+        [_] => {}
+        [first, rest @ ..] => {
+            for again in rest {
+                diags.push(
+                    Diagnostic::new(Code::E0108, again.head, "more than one `stack` block")
+                        .with_primary_label("another stack block")
+                        .with_label(first.head, "the first stack block")
+                        .with_help("a file describes exactly one stack: merge the blocks or split the file"),
+                );
+            }
+        }
+    }
+}
+
+/// E0105 for every name declared twice among `names` (one kind, one scope).
+pub(crate) fn unique_names<'n>(
+    names: impl Iterator<Item = &'n Name>,
+    what: &str,
+    diags: &mut Diagnostics,
+) {
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    for name in names {
+        if name.value.is_empty() {
+            continue; // missing name, already reported
+        }
+        if let Some(first) = seen.get(name.value.as_str()) {
+            diags.push(
+                Diagnostic::new(
+                    Code::E0105,
+                    name.span,
+                    format!("{what} `{}` is defined twice", name.value),
+                )
+                .with_primary_label("defined again here")
+                .with_label(*first, "first defined here")
+                .with_help(format!("rename one of them: {what} names are unique")),
+            );
+        } else {
+            seen.insert(&name.value, name.span);
+        }
+    }
+}
+
+/// The block's name label, checked for name syntax (E0104, E0103, E0107).
+pub(crate) fn name_label(reader: &mut BlockReader<'_, '_>, block: &Block) -> Name {
+    let kind = &block.kind.name;
+    let Some(label) = &block.label else {
+        reader.diags.push(
+            Diagnostic::new(
+                Code::E0104,
+                block.kind.span,
+                format!("`{kind}` block has no name"),
+            )
+            .with_primary_label("needs a name")
+            .with_help(format!("write `{kind} \"NAME\" {{ … }}`")),
+        );
+        return Spanned::new(String::new(), block.kind.span);
+    };
+    match &label.value {
+        LabelValue::String(text) => {
+            if let Err(message) = validate::name(text) {
+                reader.diags.push(
+                    Diagnostic::new(Code::E0107, label.span, message)
+                        .with_primary_label("invalid name")
+                        .with_help("names become Salt IDs, Nomad job and Consul service names: [a-z][a-z0-9-]{0,62}"),
+                );
+            }
+            Spanned::new(text.clone(), label.span)
+        }
+        LabelValue::Integer(text) => {
+            reader.diags.push(
+                Diagnostic::new(
+                    Code::E0103,
+                    label.span,
+                    format!("`{kind}` name must be a string"),
+                )
+                .with_primary_label("a number")
+                .with_help(format!("write `{kind} \"{kind}-{text}\" {{ … }}`")),
+            );
+            Spanned::new(String::new(), label.span)
+        }
+    }
+}
+
+/// Blocks that take no label (`health`, `backup`).
+pub(crate) fn no_label(reader: &mut BlockReader<'_, '_>, block: &Block) {
+    if let Some(label) = &block.label {
+        let kind = &block.kind.name;
+        reader.diags.push(
+            Diagnostic::new(
+                Code::E0107,
+                label.span,
+                format!("a `{kind}` block takes no label"),
+            )
+            .with_primary_label("unexpected label")
+            .with_help(format!("write `{kind} {{ … }}`")),
+        );
+    }
+}
+
+/// Reports a value rule broken by an attribute (E0107).
+pub(crate) fn check_value<T>(
+    diags: &mut Diagnostics,
+    value: &Spanned<T>,
+    rule: impl Fn(&T) -> Result<(), String>,
+    help: Option<&str>,
+) {
+    if let Err(message) = rule(&value.value) {
+        let diag =
+            Diagnostic::new(Code::E0107, value.span, message).with_primary_label("invalid value");
+        diags.push(diag.with_optional_help(help.map(str::to_string)));
+    }
+}
+
+/// E0107 when an integer lies outside `min..=max`.
+pub(crate) fn check_range(
+    diags: &mut Diagnostics,
+    value: &Spanned<u64>,
+    what: &str,
+    min: u64,
+    max: u64,
+) {
+    check_value(diags, value, |n| in_range(*n, what, min, max), None);
+}
+
+/// The rule "`what` lies in `min..=max`".
+pub(crate) fn in_range(n: u64, what: &str, min: u64, max: u64) -> Result<(), String> {
+    if (min..=max).contains(&n) {
+        Ok(())
+    } else if max == u64::MAX {
+        Err(format!("{what} must be at least {min}, not {n}"))
+    } else {
+        Err(format!("{what} must be between {min} and {max}, not {n}"))
+    }
+}

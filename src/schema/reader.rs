@@ -1,0 +1,223 @@
+//! Reading one block against its schema. The reader hands out attributes and nested
+//! blocks by name, remembers what the schema asked for, and on `finish` reports
+//! everything the block holds that the schema does not know (E0101, E0102).
+
+use std::collections::BTreeMap;
+
+use super::value::FromValue;
+use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics};
+use crate::span::{Span, Spanned};
+use crate::syntax::{Attribute, Block};
+
+pub(crate) struct BlockReader<'a, 'd> {
+    block: &'a Block,
+    pub(crate) diags: &'d mut Diagnostics,
+    /// First occurrence of each attribute; repeats were reported as E0106.
+    attributes: BTreeMap<&'a str, &'a Attribute>,
+    known_attributes: Vec<&'static str>,
+    known_blocks: Vec<&'static str>,
+}
+
+impl<'a, 'd> BlockReader<'a, 'd> {
+    pub(crate) fn new(block: &'a Block, diags: &'d mut Diagnostics) -> Self {
+        let mut attributes: BTreeMap<&str, &Attribute> = BTreeMap::new();
+        for attribute in block.attributes() {
+            let name = attribute.name.name.as_str();
+            if let Some(first) = attributes.get(name) {
+                diags.push(
+                    Diagnostic::new(
+                        Code::E0106,
+                        attribute.name.span,
+                        format!("`{name}` is set twice"),
+                    )
+                    .with_primary_label("set again here")
+                    .with_label(first.name.span, "first set here")
+                    .with_help("remove one of them"),
+                );
+            } else {
+                attributes.insert(name, attribute);
+            }
+        }
+        Self {
+            block,
+            diags,
+            attributes,
+            known_attributes: Vec::new(),
+            known_blocks: Vec::new(),
+        }
+    }
+
+    pub(crate) fn head(&self) -> Span {
+        self.block.head()
+    }
+
+    pub(crate) fn kind(&self) -> &'a str {
+        &self.block.kind.name
+    }
+
+    /// The attribute itself, without conversion (for rules between attributes).
+    pub(crate) fn raw(&mut self, name: &'static str) -> Option<&'a Attribute> {
+        self.known_attributes.push(name);
+        self.attributes.get(name).copied()
+    }
+
+    /// An optional attribute, converted; `None` if absent or invalid.
+    pub(crate) fn optional<T: FromValue>(&mut self, name: &'static str) -> Option<Spanned<T>> {
+        let attribute = self.raw(name)?;
+        T::from_value(&attribute.value, self.diags).map(|v| Spanned::new(v, attribute.value.span))
+    }
+
+    /// An optional attribute that must also satisfy a value rule (E0107).
+    pub(crate) fn optional_valid<T: FromValue>(
+        &mut self,
+        name: &'static str,
+        rule: impl Fn(&T) -> Result<(), String>,
+    ) -> Option<Spanned<T>> {
+        let value = self.optional::<T>(name)?;
+        super::check_value(self.diags, &value, rule, None);
+        Some(value)
+    }
+
+    /// A required attribute that must also satisfy a value rule (E0107).
+    pub(crate) fn required_valid<T: FromValue + Default>(
+        &mut self,
+        name: &'static str,
+        rule: impl Fn(&T) -> Result<(), String>,
+    ) -> Spanned<T> {
+        if self.attributes.contains_key(name) {
+            let head = self.head();
+            return self
+                .optional_valid(name, rule)
+                .unwrap_or(Spanned::new(T::default(), head));
+        }
+        self.required(name)
+    }
+
+    /// An attribute with a default; the default carries the block head's span.
+    pub(crate) fn or_default<T: FromValue>(
+        &mut self,
+        name: &'static str,
+        default: T,
+    ) -> Spanned<T> {
+        let head = self.head();
+        self.optional(name).unwrap_or(Spanned::new(default, head))
+    }
+
+    /// A required attribute: E0104 when absent. Returns a placeholder when absent
+    /// or invalid (the error is reported, later phases do not run).
+    pub(crate) fn required<T: FromValue + Default>(&mut self, name: &'static str) -> Spanned<T> {
+        if self.attributes.contains_key(name) {
+            return self.or_default(name, T::default());
+        }
+        self.known_attributes.push(name);
+        self.missing(name, &T::expected());
+        Spanned::new(T::default(), self.head())
+    }
+
+    pub(crate) fn missing(&mut self, name: &str, expected: &str) {
+        let kind = self.kind();
+        let diag = Diagnostic::new(
+            Code::E0104,
+            self.head(),
+            format!("`{kind}` block is missing required attribute `{name}`"),
+        )
+        .with_primary_label(format!("needs `{name}`"))
+        .with_help(format!("add `{name} = …` ({expected})"));
+        self.diags.push(diag);
+    }
+
+    pub(crate) fn is_set(&self, name: &str) -> bool {
+        self.attributes.contains_key(name)
+    }
+
+    /// All nested blocks of a kind.
+    pub(crate) fn blocks(&mut self, kind: &'static str) -> Vec<&'a Block> {
+        self.known_blocks.push(kind);
+        self.block
+            .blocks()
+            .filter(|b| b.kind.name == kind)
+            .collect()
+    }
+
+    /// At most one nested block of a kind; repeats are E0106.
+    pub(crate) fn single_block(&mut self, kind: &'static str) -> Option<&'a Block> {
+        let blocks = self.blocks(kind);
+        let (first, rest) = blocks.split_first()?;
+        for again in rest {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::E0106,
+                    again.head(),
+                    format!("`{kind}` block is written twice"),
+                )
+                .with_primary_label("written again here")
+                .with_label(first.head(), "first written here")
+                .with_help(format!(
+                    "a `{}` block takes one `{kind}` block; merge them",
+                    self.kind()
+                )),
+            );
+        }
+        Some(first)
+    }
+
+    /// Reports what the schema did not ask for.
+    pub(crate) fn finish(self) {
+        let kind = self.kind();
+        let candidates: Vec<&str> = self
+            .known_attributes
+            .iter()
+            .chain(&self.known_blocks)
+            .copied()
+            .collect();
+        for attribute in self.block.attributes() {
+            let name = attribute.name.name.as_str();
+            if self.known_attributes.contains(&name) {
+                continue;
+            }
+            let diag = Diagnostic::new(
+                Code::E0102,
+                attribute.name.span,
+                format!("unknown attribute `{name}` in `{kind}` block"),
+            )
+            .with_primary_label("unknown attribute");
+            let help = if self.known_blocks.contains(&name) {
+                Some(format!("`{name}` is a block: write `{name} {{ … }}`"))
+            } else {
+                suggestion(name, &candidates, kind)
+            };
+            self.diags.push(diag.with_optional_help(help));
+        }
+        for nested in self.block.blocks() {
+            let name = nested.kind.name.as_str();
+            if self.known_blocks.contains(&name) {
+                continue;
+            }
+            let diag = Diagnostic::new(
+                Code::E0101,
+                nested.kind.span,
+                format!("unknown block kind `{name}` in `{kind}` block"),
+            )
+            .with_primary_label("unknown block kind");
+            let help = if self.known_attributes.contains(&name) {
+                Some(format!("`{name}` is an attribute: write `{name} = …`"))
+            } else {
+                suggestion(name, &candidates, kind)
+            };
+            self.diags.push(diag.with_optional_help(help));
+        }
+    }
+}
+
+fn suggestion(name: &str, candidates: &[&str], kind: &str) -> Option<String> {
+    match did_you_mean(name, candidates.iter().copied()) {
+        Some(close) => Some(format!("did you mean `{close}`?")),
+        None if candidates.is_empty() => None,
+        None => {
+            let mut sorted = candidates.to_vec();
+            sorted.sort_unstable();
+            sorted.dedup();
+            Some(format!("a `{kind}` block takes: {}", sorted.join(", ")))
+        }
+    }
+}

@@ -1,0 +1,499 @@
+//! The `service` block with its `port`, `health`, `volume`, `secret` and `file`
+//! blocks, and the rules that tie attributes to the runtime.
+
+use super::host::positive_size;
+use super::reader::BlockReader;
+use super::value::{Cores, DurationMs, Size, StringMap};
+use super::{check_range, in_range, name_label, no_label, unique_names, validate};
+use crate::ast::{
+    BackupDecl, BackupHook, Capability, EnvVar, FileDecl, HealthDecl, IoClass, PortDecl,
+    PortProtocol, Reference, Runtime, SecretDecl, ServiceDecl, VolumeBackend, VolumeDecl,
+    VolumePlacement,
+};
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::span::{Span, Spanned};
+use crate::syntax::{Block, LabelValue};
+
+pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> ServiceDecl {
+    let mut r = BlockReader::new(block, diags);
+    let name = name_label(&mut r, block);
+    let runtime = r.required::<Runtime>("runtime");
+    let provides = r
+        .or_default::<Vec<Spanned<Capability>>>("provides", Vec::new())
+        .value;
+    let on = r
+        .optional::<Vec<Spanned<Reference>>>("on")
+        .map(|list| list.value.into_iter().map(|s| s.value).collect());
+    let package = r
+        .optional_valid::<String>("package", |p| validate::package(p))
+        .unwrap_or_else(|| Spanned::new(name.value.clone(), block.head()));
+    let image =
+        r.optional_valid::<String>("image", |i| validate::plain_text(i, "an image reference"));
+    let command = r.optional_valid::<String>("command", |c| validate::single_line(c, "a command"));
+    let args = r
+        .or_default::<Vec<Spanned<String>>>("args", Vec::new())
+        .value;
+    let count = r.or_default::<u64>("count", 1);
+    let memory = r.required_valid::<Size>("memory", |s| positive_size(*s));
+    let memory = Spanned::new(memory.value.0, memory.span);
+    let memory_max = r
+        .optional::<Size>("memory_max")
+        .map(|m| Spanned::new(m.value.0, m.span));
+    let cpu = r.required_valid::<Cores>("cpu", |c| {
+        if c.0 == 0 {
+            Err("cpu must be more than 0".into())
+        } else {
+            Ok(())
+        }
+    });
+    let cpu = Spanned::new(cpu.value.0, cpu.span);
+    let numa = r.optional_valid::<u64>("numa", |n| in_range(*n, "a NUMA node id", 0, 1023));
+    let after = r
+        .or_default::<Vec<Spanned<Reference>>>("after", Vec::new())
+        .value
+        .into_iter()
+        .map(|s| s.value)
+        .collect();
+    let env = env_vars(
+        r.or_default::<StringMap>("env", StringMap::default()).value,
+        r.diags,
+    );
+    let ports: Vec<PortDecl> = r
+        .blocks("port")
+        .into_iter()
+        .map(|b| port(b, r.diags))
+        .collect();
+    let health = r.single_block("health").map(|b| health(b, r.diags));
+    let volumes: Vec<VolumeDecl> = r
+        .blocks("volume")
+        .into_iter()
+        .map(|b| volume(b, r.diags))
+        .collect();
+    let secrets: Vec<SecretDecl> = r
+        .blocks("secret")
+        .into_iter()
+        .map(|b| secret(b, r.diags))
+        .collect();
+    let files: Vec<FileDecl> = r
+        .blocks("file")
+        .into_iter()
+        .map(|b| file(b, r.diags))
+        .collect();
+    let runtime_attrs = RuntimeAttributes {
+        has_on: r.is_set("on"),
+        has_image: image.is_some(),
+        package_set: r.raw("package").map(|a| a.name.span),
+        command_set: r.raw("command").map(|a| a.name.span),
+        args_set: r.raw("args").map(|a| a.name.span),
+        count_set: r.raw("count").map(|a| a.name.span),
+    };
+    r.finish();
+
+    let service = ServiceDecl {
+        name,
+        head: block.head(),
+        runtime,
+        provides,
+        on,
+        package,
+        image,
+        command,
+        args,
+        count,
+        memory,
+        memory_max,
+        cpu,
+        numa,
+        after,
+        env,
+        ports,
+        health,
+        volumes,
+        secrets,
+        files,
+    };
+    if block.attributes().any(|a| a.name.name == "runtime") {
+        check_runtime_rules(&service, &runtime_attrs, diags);
+    }
+    check_service_rules(&service, diags);
+    service
+}
+
+/// Which runtime-specific attributes were written, and where.
+struct RuntimeAttributes {
+    has_on: bool,
+    has_image: bool,
+    package_set: Option<Span>,
+    command_set: Option<Span>,
+    args_set: Option<Span>,
+    count_set: Option<Span>,
+}
+
+fn check_runtime_rules(s: &ServiceDecl, attrs: &RuntimeAttributes, diags: &mut Diagnostics) {
+    let runtime = s.runtime.value;
+    let needs_host = matches!(runtime, Runtime::Baremetal | Runtime::Docker);
+    if needs_host && !attrs.has_on {
+        diags.push(missing(
+            s,
+            "on",
+            &format!("a {runtime} service is installed on the hosts listed in `on`"),
+            "on = [host-name]",
+        ));
+    }
+    if runtime != Runtime::Baremetal && !attrs.has_image {
+        diags.push(missing(
+            s,
+            "image",
+            &format!("a {runtime} service runs a container image"),
+            "image = \"registry/name:1.2.3\"",
+        ));
+    }
+    let mut not_for = |span: Option<Span>, attribute: &str, allowed: &str| {
+        if let Some(span) = span {
+            diags.push(
+                Diagnostic::new(
+                    Code::E0107,
+                    span,
+                    format!("`{attribute}` does not apply to a {runtime} service"),
+                )
+                .with_primary_label(format!("only for {allowed} services"))
+                .with_label(s.runtime.span, format!("runtime is {runtime}"))
+                .with_help(format!("remove `{attribute}`, or change the runtime")),
+            );
+        }
+    };
+    match runtime {
+        Runtime::Baremetal => {
+            not_for(attrs.command_set, "command", "docker and nomad");
+            not_for(attrs.args_set, "args", "docker and nomad");
+            not_for(attrs.count_set, "count", "nomad");
+        }
+        Runtime::Docker => {
+            not_for(attrs.package_set, "package", "baremetal");
+            not_for(attrs.count_set, "count", "nomad");
+        }
+        Runtime::Nomad => not_for(attrs.package_set, "package", "baremetal"),
+    }
+    if runtime == Runtime::Baremetal {
+        if let Some(image) = &s.image {
+            diags.push(
+                Diagnostic::new(Code::E0107, image.span, "`image` does not apply to a baremetal service")
+                    .with_primary_label("only for docker and nomad services")
+                    .with_label(s.runtime.span, "runtime is baremetal")
+                    .with_help("a baremetal service is the apt `package`; use runtime = docker or nomad to run an image"),
+            );
+        }
+    }
+    check_runtime_blocks(s, diags);
+}
+
+fn check_runtime_blocks(s: &ServiceDecl, diags: &mut Diagnostics) {
+    let runtime = s.runtime.value;
+    if runtime != Runtime::Nomad {
+        for port in s.ports.iter().filter(|p| p.is_static.value) {
+            diags.push(
+                Diagnostic::new(
+                    Code::E0107,
+                    port.is_static.span,
+                    "`static` applies to nomad ports only",
+                )
+                .with_primary_label("not a nomad service")
+                .with_help(format!(
+                    "a {runtime} service always listens on its port number; remove `static`"
+                )),
+            );
+        }
+    }
+    if runtime == Runtime::Nomad {
+        if let Some(command) = s.health.as_ref().and_then(|h| h.command.as_ref()) {
+            diags.push(
+                Diagnostic::new(Code::E0107, command.span, "command health checks are for baremetal and docker services")
+                    .with_primary_label("not available for nomad services")
+                    .with_help("give the service a port and check it: health { port = http  path = \"/health\" }"),
+            );
+        }
+    }
+    if runtime != Runtime::Baremetal {
+        for file in &s.files {
+            diags.push(
+                Diagnostic::new(
+                    Code::E0107,
+                    file.head,
+                    "`file` blocks are for baremetal services",
+                )
+                .with_primary_label(format!("this is a {runtime} service"))
+                .with_help("bake the file into the image, or pass it as an environment variable"),
+            );
+        }
+    }
+    let local_volume = s
+        .volumes
+        .iter()
+        .find(|v| matches!(v.placement, VolumePlacement::Disk(_)));
+    if let (Runtime::Nomad, Some(volume)) = (runtime, local_volume) {
+        if s.count.value > 1 {
+            diags.push(
+                Diagnostic::new(
+                    Code::E0107,
+                    s.count.span,
+                    format!("`count = {}` with a volume on a local disk", s.count.value),
+                )
+                .with_primary_label("more than one allocation")
+                .with_label(volume.head, "this volume pins every allocation to one host")
+                .with_help("use count = 1, or put the volume on `backend = cephfs`"),
+            );
+        }
+    }
+}
+
+fn check_service_rules(s: &ServiceDecl, diags: &mut Diagnostics) {
+    check_range(diags, &s.count, "count", 1, 10_000);
+    if let Some(max) = &s.memory_max {
+        if max.value < s.memory.value {
+            diags.push(
+                Diagnostic::new(Code::E0107, max.span, "`memory_max` is below `memory`")
+                    .with_primary_label(format!("memory_max is {}", crate::units::bytes(max.value)))
+                    .with_label(s.memory.span, format!("memory is {}", crate::units::bytes(s.memory.value)))
+                    .with_help("memory_max is the hard limit above the reservation: make it at least `memory`"),
+            );
+        }
+    }
+    unique_names(s.ports.iter().map(|p| &p.name), "port", diags);
+    unique_names(s.volumes.iter().map(|v| &v.name), "volume", diags);
+    unique_names(s.secrets.iter().map(|v| &v.name), "secret", diags);
+    unique_names(s.files.iter().map(|f| &f.path), "file", diags);
+    for (i, capability) in s.provides.iter().enumerate() {
+        if let Some(first) = s.provides[..i].iter().find(|c| c.value == capability.value) {
+            diags.push(
+                Diagnostic::new(
+                    Code::E0106,
+                    capability.span,
+                    format!("`{}` is listed twice in `provides`", capability.value),
+                )
+                .with_primary_label("listed again")
+                .with_label(first.span, "first listed here"),
+            );
+        }
+    }
+}
+
+fn missing(s: &ServiceDecl, attribute: &str, why: &str, example: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0104,
+        s.head,
+        format!(
+            "service `{}` is missing required attribute `{attribute}`",
+            s.name.value
+        ),
+    )
+    .with_primary_label(format!("needs `{attribute}`"))
+    .with_label(s.runtime.span, why.to_string())
+    .with_help(format!("add `{example}`"))
+}
+
+fn env_vars(map: StringMap, diags: &mut Diagnostics) -> Vec<EnvVar> {
+    map.0
+        .into_iter()
+        .map(|(key, value)| {
+            super::check_value(diags, &key, |k| validate::env_key(k), None);
+            EnvVar { key, value }
+        })
+        .collect()
+}
+
+fn port(block: &Block, diags: &mut Diagnostics) -> PortDecl {
+    let mut r = BlockReader::new(block, diags);
+    let name = name_label(&mut r, block);
+    let number = r.required_valid::<u64>("number", |n| in_range(*n, "a port number", 1, 65_535));
+    let protocol = r.or_default("protocol", PortProtocol::Http);
+    let is_static = r.or_default("static", false);
+    r.finish();
+    PortDecl {
+        name,
+        head: block.head(),
+        number,
+        protocol,
+        is_static,
+    }
+}
+
+fn health(block: &Block, diags: &mut Diagnostics) -> HealthDecl {
+    let mut r = BlockReader::new(block, diags);
+    no_label(&mut r, block);
+    let port = r.optional::<Reference>("port").map(|p| p.value);
+    let path = r.optional_valid::<String>("path", |p| validate::url_path(p));
+    let command = r.optional_valid::<String>("command", |c| validate::single_line(c, "a command"));
+    let interval = duration(&mut r, "interval", 10_000);
+    let timeout = duration(&mut r, "timeout", 2_000);
+    let grace = duration(&mut r, "grace", 30_000);
+    let port_written = r.is_set("port");
+    let command_written = r.is_set("command");
+    r.finish();
+    let head = block.head();
+    match (port_written, command_written) {
+        (false, false) => diags.push(
+            Diagnostic::new(Code::E0104, head, "`health` needs `port` or `command`")
+                .with_primary_label("no check defined")
+                .with_help("write `port = NAME` (with `path` for HTTP) or `command = \"…\"`"),
+        ),
+        (true, true) => diags.push(
+            Diagnostic::new(Code::E0107, head, "`health` has both `port` and `command`")
+                .with_primary_label("choose one check")
+                .with_help("keep either the port check or the command check"),
+        ),
+        _ => {}
+    }
+    if let (Some(path), false) = (&path, port_written) {
+        diags.push(
+            Diagnostic::new(
+                Code::E0107,
+                path.span,
+                "`path` needs `port`: it makes the port check an HTTP check",
+            )
+            .with_primary_label("no port to query")
+            .with_help("add `port = NAME`, or remove `path`"),
+        );
+    }
+    HealthDecl {
+        head,
+        port,
+        path,
+        command,
+        interval,
+        timeout,
+        grace,
+    }
+}
+
+fn duration(r: &mut BlockReader<'_, '_>, name: &'static str, default_ms: u64) -> Spanned<u64> {
+    let rule = |d: &DurationMs| {
+        if d.0 == 0 {
+            Err(format!("`{name}` must be more than 0"))
+        } else {
+            Ok(())
+        }
+    };
+    match r.optional_valid::<DurationMs>(name, rule) {
+        Some(d) => Spanned::new(d.value.0, d.span),
+        None => Spanned::new(default_ms, r.head()),
+    }
+}
+
+fn volume(block: &Block, diags: &mut Diagnostics) -> VolumeDecl {
+    let mut r = BlockReader::new(block, diags);
+    let name = name_label(&mut r, block);
+    let disk = r.optional::<Reference>("disk");
+    let backend = r.optional::<VolumeBackend>("backend");
+    let size = r.required_valid::<Size>("size", |s| positive_size(*s));
+    let path = r.required_valid::<String>("path", |p| validate::absolute_path(p));
+    let io = r.or_default("io", IoClass::General);
+    let backup = r.single_block("backup").map(|b| backup(b, r.diags));
+    let written = (r.is_set("disk"), r.is_set("backend"));
+    r.finish();
+    let head = block.head();
+    let placement = match (disk, backend) {
+        (Some(disk), None) => VolumePlacement::Disk(disk.value),
+        (None, Some(backend)) => VolumePlacement::Cephfs(backend.span),
+        _ => VolumePlacement::Invalid,
+    };
+    match written {
+        (false, false) => diags.push(
+            Diagnostic::new(Code::E0104, head, "volume needs `disk` or `backend`")
+                .with_primary_label("no storage given")
+                .with_help("write `disk = HOST.DISK` for a local disk or `backend = cephfs`"),
+        ),
+        (true, true) => diags.push(
+            Diagnostic::new(Code::E0107, head, "volume has both `disk` and `backend`")
+                .with_primary_label("choose one")
+                .with_help("a volume is either on a local disk or on CephFS"),
+        ),
+        _ => {}
+    }
+    VolumeDecl {
+        name,
+        head,
+        placement,
+        size: Spanned::new(size.value.0, size.span),
+        path,
+        io,
+        backup,
+    }
+}
+
+fn backup(block: &Block, diags: &mut Diagnostics) -> BackupDecl {
+    let mut r = BlockReader::new(block, diags);
+    no_label(&mut r, block);
+    let schedule =
+        r.required_valid::<String>("schedule", |s| validate::single_line(s, "a schedule"));
+    let keep_daily = r.or_default::<u64>("keep_daily", 7);
+    let keep_weekly = r.or_default::<u64>("keep_weekly", 4);
+    let keep_monthly = r.or_default::<u64>("keep_monthly", 6);
+    let hook = r.or_default("hook", BackupHook::None);
+    r.finish();
+    for keep in [&keep_daily, &keep_weekly, &keep_monthly] {
+        check_range(diags, keep, "a retention count", 0, 10_000);
+    }
+    BackupDecl {
+        head: block.head(),
+        schedule,
+        keep_daily,
+        keep_weekly,
+        keep_monthly,
+        hook,
+    }
+}
+
+fn secret(block: &Block, diags: &mut Diagnostics) -> SecretDecl {
+    let mut r = BlockReader::new(block, diags);
+    let name = name_label(&mut r, block);
+    let path = r.required_valid::<String>("path", |p| validate::plain_text(p, "a Vault path"));
+    let env = env_vars(r.required::<StringMap>("env").value, r.diags);
+    r.finish();
+    SecretDecl {
+        name,
+        head: block.head(),
+        path,
+        env,
+    }
+}
+
+fn file(block: &Block, diags: &mut Diagnostics) -> FileDecl {
+    let mut r = BlockReader::new(block, diags);
+    let path = file_path_label(block, r.diags);
+    let source = r.required_valid::<String>("source", |s| validate::plain_text(s, "a file source"));
+    let mode = r
+        .optional_valid::<String>("mode", |m| validate::file_mode(m))
+        .unwrap_or_else(|| Spanned::new("0644".into(), block.head()));
+    r.finish();
+    FileDecl {
+        path,
+        head: block.head(),
+        source,
+        mode,
+    }
+}
+
+fn file_path_label(block: &Block, diags: &mut Diagnostics) -> Spanned<String> {
+    let Some(label) = &block.label else {
+        diags.push(
+            Diagnostic::new(Code::E0104, block.kind.span, "`file` block has no path")
+                .with_primary_label("needs the path on the host")
+                .with_help("write `file \"/etc/app/app.conf\" { source = \"files/app.conf\" }`"),
+        );
+        return Spanned::new(String::new(), block.kind.span);
+    };
+    let LabelValue::String(path) = &label.value else {
+        diags.push(
+            Diagnostic::new(
+                Code::E0103,
+                label.span,
+                "a `file` label is the file's absolute path, a string",
+            )
+            .with_primary_label("a number"),
+        );
+        return Spanned::new(String::new(), label.span);
+    };
+    let path = Spanned::new(path.clone(), label.span);
+    super::check_value(diags, &path, |p| validate::absolute_path(p), None);
+    path
+}

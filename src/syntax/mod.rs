@@ -1,0 +1,128 @@
+//! Text → syntax tree. Parsing never fails: it returns the tree of everything it
+//! could read plus the diagnostics of what it could not.
+
+mod literal;
+mod lower;
+mod parser;
+mod scan;
+pub mod tree;
+
+pub use literal::{escape, Decimal, ScaleError};
+pub use scan::MAX_DEPTH;
+pub use tree::*;
+
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::span::Span;
+use lower::Lowerer;
+
+/// Largest source file accepted (E0002).
+pub const MAX_FILE_SIZE: usize = 64 * 1024 * 1024;
+
+/// Parses a whole file. Every syntax error is reported; blocks that parse are kept
+/// even when others do not, so later phases can still check them.
+pub fn parse(text: &str) -> (Document, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    if text.len() > MAX_FILE_SIZE {
+        diags.push(file_too_large(text.len()));
+        return (Document::default(), diags);
+    }
+    let scan = scan::scan(text);
+    if let Some(too_deep) = scan.too_deep {
+        diags.push(too_deep);
+        return (Document::default(), diags);
+    }
+    let blocks = match parser::parse_blocks(text) {
+        Ok(pairs) => Lowerer::new(0, &mut diags).file(pairs),
+        Err(_) => parse_with_recovery(text, &scan, &mut diags),
+    };
+    for error in scan.errors {
+        diags.push(error);
+    }
+    diags.sort();
+    let document = Document {
+        blocks,
+        comments: scan.comments,
+    };
+    (document, diags)
+}
+
+pub fn file_too_large(len: usize) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0002,
+        Span::point(0),
+        format!(
+            "file is {} MiB; the limit is {} MiB",
+            len.div_ceil(1024 * 1024),
+            MAX_FILE_SIZE / (1024 * 1024)
+        ),
+    )
+    .with_primary_label("file starts here")
+    .with_help("split the stack, or check that this is really a stack spec")
+}
+
+/// Parses the file as independent runs of top-level blocks, cut at the lines
+/// that start one, so that an error in one block does not hide the rest.
+fn parse_with_recovery(text: &str, scan: &scan::Scan, diags: &mut Diagnostics) -> Vec<Block> {
+    let mut cuts: Vec<usize> = scan.resume_points.clone();
+    if cuts.first() != Some(&0) {
+        cuts.insert(0, 0);
+    }
+    cuts.push(text.len());
+    let mut blocks = Vec::new();
+    for window in cuts.windows(2) {
+        let (start, end) = (window[0], window[1]);
+        let segment = &text[start..end];
+        match parser::parse_blocks(segment) {
+            Ok(pairs) => blocks.extend(Lowerer::new(start, diags).file(pairs)),
+            Err(error) => {
+                // A lexical error in the same run of blocks (an unterminated
+                // string, a bad escape) is the cause; don't report its echo.
+                let explained = scan
+                    .errors
+                    .iter()
+                    .any(|lexical| (start..end).contains(&lexical.primary.span.start));
+                if !explained {
+                    diags.push(segment_error(text, scan, error, start, end));
+                }
+            }
+        }
+    }
+    blocks
+}
+
+fn segment_error(
+    text: &str,
+    scan: &scan::Scan,
+    error: Diagnostic,
+    start: usize,
+    end: usize,
+) -> Diagnostic {
+    let at = error.primary.span.start + start;
+    let content_end = start + text[start..end].trim_end().len();
+    let unclosed = scan.unclosed.iter().find(|(point, _)| *point == end);
+    match unclosed {
+        Some(&(_, brace)) if at >= content_end => Diagnostic::new(
+            Code::E0001,
+            Span::point(content_end),
+            "unclosed block: expected `}` before the next top-level block",
+        )
+        .with_primary_label("expected `}` here")
+        .with_label(Span::new(brace, brace + 1), "this `{` is never closed")
+        .with_help("add the missing `}`"),
+        _ => Diagnostic {
+            primary: crate::diag::Label {
+                span: error.primary.span.shifted(start),
+                message: error.primary.message.clone(),
+            },
+            ..error
+        },
+    }
+}
+
+/// The next char boundary strictly after `offset` (or the end of the text).
+pub(crate) fn next_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset < text.len() && !text.is_char_boundary(offset) {
+        offset += 1;
+    }
+    offset
+}

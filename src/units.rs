@@ -1,0 +1,70 @@
+//! Quantities in the units a person reads: sizes, CPU, durations.
+
+const KIB: u64 = 1024;
+
+/// `96 GiB`, `2 TB`, `1.5 GiB`, `512 B`: decimal units when the size is a whole
+/// number of them (disks are sold that way), binary units otherwise.
+pub fn bytes(n: u64) -> String {
+    /// Largest first; binary before decimal of the same magnitude.
+    const UNITS: [(u64, &str); 10] = [
+        (KIB.pow(5), "PiB"),
+        (1_000_000_000_000_000, "PB"),
+        (KIB.pow(4), "TiB"),
+        (1_000_000_000_000, "TB"),
+        (KIB.pow(3), "GiB"),
+        (1_000_000_000, "GB"),
+        (KIB.pow(2), "MiB"),
+        (1_000_000, "MB"),
+        (KIB, "KiB"),
+        (1_000, "KB"),
+    ];
+    let exact = UNITS
+        .iter()
+        .find(|&&(factor, _)| n >= factor && n % factor == 0 && n / factor < 1024);
+    if let Some((factor, unit)) = exact {
+        return format!("{} {unit}", n / factor);
+    }
+    let binary = UNITS.iter().filter(|(_, unit)| unit.ends_with("iB"));
+    match binary.into_iter().find(|&&(factor, _)| n >= factor) {
+        Some(&(factor, unit)) => format!("{} {unit}", two_decimals(n, factor)),
+        None => format!("{n} B"),
+    }
+}
+
+/// `n / factor` with at most two decimals, trailing zeros dropped (rounded down).
+fn two_decimals(n: u64, factor: u64) -> String {
+    let hundredths = u128::from(n) * 100 / u128::from(factor);
+    let text = format!("{}.{:02}", hundredths / 100, hundredths % 100);
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Thousandths of a core as cores: `1.5`, `0.25`, `2`.
+pub fn cores(milli: u64) -> String {
+    if milli % 1000 == 0 {
+        return (milli / 1000).to_string();
+    }
+    let text = format!("{}.{:03}", milli / 1000, milli % 1000);
+    text.trim_end_matches('0').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(bytes(96 << 30), "96 GiB");
+        assert_eq!(bytes(2_000_000_000_000), "2 TB");
+        assert_eq!(bytes(3 << 29), "1.5 GiB");
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(82_463_372_083), "76.79 GiB");
+    }
+
+    #[test]
+    fn cores_read_naturally() {
+        assert_eq!(cores(1500), "1.5");
+        assert_eq!(cores(250), "0.25");
+        assert_eq!(cores(2000), "2");
+    }
+}

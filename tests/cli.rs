@@ -1,0 +1,238 @@
+//! The binary as a user runs it: exit codes, streams and output of each
+//! subcommand (LANGUAGE.md section 7).
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output};
+
+fn eosc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_eosc"))
+        .args(args)
+        .current_dir(common::root())
+        .env_remove("NO_COLOR")
+        .env("COLUMNS", "100")
+        .output()
+        .expect("eosc runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+#[test]
+fn check_of_a_clean_spec_exits_0_and_prints_nothing() {
+    let output = eosc(&["check", "specs/eos.eos"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    assert_eq!(stderr(&output), "");
+}
+
+#[test]
+fn check_of_every_example_spec_is_clean() {
+    for path in common::eos_files("specs") {
+        let output = eosc(&["check", "--deny-warnings", path.to_str().unwrap()]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}: {}",
+            path.display(),
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn check_with_errors_exits_1_and_renders_them_without_colour_off_a_terminal() {
+    let output = eosc(&["check", "tests/ui/E0102_unknown_attribute.eos"]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains("E0102"), "{err}");
+    assert!(err.contains("did you mean `memory`?"), "{err}");
+    assert!(err.ends_with("1 error, 0 warnings\n"), "{err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "colour codes off a terminal: {err:?}"
+    );
+    assert_eq!(stdout(&output), "");
+}
+
+#[test]
+fn json_output_is_one_object_on_stdout_with_the_documented_shape() {
+    let output = eosc(&[
+        "check",
+        "--format",
+        "json",
+        "tests/ui/E0105_duplicate_name.eos",
+        "specs/minimal.eos",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout(&output)).expect("one JSON object");
+    assert_eq!(report["errors"], 2);
+    assert_eq!(report["warnings"], 0);
+    let first = &report["diagnostics"][0];
+    let keys: Vec<&str> = first
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected = [
+        "code",
+        "severity",
+        "message",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "help",
+        "labels",
+    ];
+    expected.sort_unstable();
+    let mut keys_sorted = keys.clone();
+    keys_sorted.sort_unstable();
+    assert_eq!(keys_sorted, expected);
+    assert_eq!(first["code"], "E0105");
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["file"], "tests/ui/E0105_duplicate_name.eos");
+    assert_eq!(first["labels"][0]["message"], "first defined here");
+    assert_eq!(stderr(&output), "");
+}
+
+#[test]
+fn json_output_of_a_clean_spec() {
+    let output = eosc(&["check", "--format", "json", "specs/eos.eos"]);
+    assert_eq!(output.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        report,
+        serde_json::json!({"errors": 0, "warnings": 0, "diagnostics": []})
+    );
+}
+
+#[test]
+fn a_missing_file_is_exit_2() {
+    let output = eosc(&["check", "no/such/file.eos"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("cannot read no/such/file.eos"));
+}
+
+#[test]
+fn usage_errors_are_exit_2() {
+    assert_eq!(eosc(&["check"]).status.code(), Some(2));
+    assert_eq!(eosc(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(
+        eosc(&["check", "--format", "yaml", "specs/eos.eos"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let help = eosc(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(stdout(&help).contains("check"));
+}
+
+#[test]
+fn explain_prints_the_explanation_of_every_code() {
+    for code in eosc::diag::Code::ALL {
+        let output = eosc(&["explain", code.as_str()]);
+        assert_eq!(output.status.code(), Some(0));
+        let text = stdout(&output);
+        assert!(text.starts_with(&format!("# {code}")), "{code}: {text}");
+        for section in ["## Why it matters", "## Example", "## How to fix"] {
+            assert!(text.contains(section), "{code} lacks {section}");
+        }
+    }
+    let lower = eosc(&["explain", "e0204"]);
+    assert_eq!(lower.status.code(), Some(0));
+}
+
+#[test]
+fn explain_of_an_unknown_code_suggests_one() {
+    let output = eosc(&["explain", "E0240"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("did you mean E0204?"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn fmt_check_names_unformatted_files_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let messy = dir.path().join("messy.eos");
+    std::fs::copy(common::root().join("tests/fmt/layout.eos"), &messy).unwrap();
+    let clean = common::root().join("specs/minimal.eos");
+    let output = eosc(&[
+        "fmt",
+        "--check",
+        messy.to_str().unwrap(),
+        clean.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stdout(&output),
+        format!("{}: not formatted\n", messy.display())
+    );
+    let unchanged = std::fs::read_to_string(&messy).unwrap();
+    assert_eq!(
+        unchanged,
+        std::fs::read_to_string(common::root().join("tests/fmt/layout.eos")).unwrap()
+    );
+}
+
+#[test]
+fn fmt_rewrites_in_place_and_then_check_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let messy = dir.path().join("messy.eos");
+    std::fs::copy(common::root().join("tests/fmt/layout.eos"), &messy).unwrap();
+    let path = messy.to_str().unwrap();
+    let output = eosc(&["fmt", path]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(eosc(&["fmt", "--check", path]).status.code(), Some(0));
+    assert_eq!(eosc(&["check", path]).status.code(), Some(0));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary files left behind");
+}
+
+#[test]
+fn fmt_of_a_file_with_syntax_errors_changes_nothing_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.eos");
+    std::fs::write(&broken, "stack \"s\" { domain = }\n").unwrap();
+    let output = eosc(&["fmt", broken.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("E0001"));
+    assert_eq!(
+        std::fs::read_to_string(&broken).unwrap(),
+        "stack \"s\" { domain = }\n"
+    );
+}
+
+#[test]
+fn fmt_reads_stdin_with_a_dash() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_eosc"))
+        .args(["fmt", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"stack \"s\" { domain = \"example.com\" }")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        stdout(&output),
+        "stack \"s\" {\n  domain = \"example.com\"\n}\n"
+    );
+}
