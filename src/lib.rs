@@ -5,6 +5,7 @@
 //! checks → artifacts. Only [`cli`] and [`driver`] touch the filesystem.
 
 pub mod ast;
+pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod driver;

@@ -194,10 +194,17 @@ fn fmt_rewrites_in_place_and_then_check_passes() {
     let messy = dir.path().join("messy.eos");
     std::fs::copy(common::root().join("tests/fmt/layout.eos"), &messy).unwrap();
     let path = messy.to_str().unwrap();
+    let before = eosc(&["check", "--format", "json", path]);
     let output = eosc(&["fmt", path]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(eosc(&["fmt", "--check", path]).status.code(), Some(0));
-    assert_eq!(eosc(&["check", path]).status.code(), Some(0));
+    // Same findings before and after (positions move, codes do not).
+    let after = eosc(&["check", "--format", "json", path]);
+    let codes = |o: &Output| -> Vec<String> {
+        let report: serde_json::Value = serde_json::from_str(&stdout(o)).unwrap();
+        report["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].to_string()).collect()
+    };
+    assert_eq!(codes(&before), codes(&after));
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "no temporary files left behind");
 }

@@ -50,12 +50,7 @@ pub(super) fn run(args: &FmtArgs) -> Status {
 }
 
 fn failed(source: SourceFile, diagnostics: crate::diag::Diagnostics) -> Checked {
-    Checked {
-        source,
-        document: crate::syntax::Document::default(),
-        diagnostics,
-        stack: None,
-    }
+    Checked::failed(source, diagnostics)
 }
 
 fn read_stdin() -> Result<String, driver::ReadError> {

@@ -4,8 +4,13 @@
 //! A model element keeps its declaration (`decl`) and adds what resolution
 //! learned, so that fields are not copied from one layer to the next.
 
+pub mod files;
+pub mod graph;
+pub mod placement;
 mod resolve;
 
+pub use graph::DependencyGraph;
+pub use placement::Placement;
 pub use resolve::resolve;
 
 use crate::ast::{HostDecl, RouteDecl, ServiceDecl, StackDecl};

@@ -1,0 +1,145 @@
+//! Operational rules: backups (W0601, E0604), health checks on what others wait
+//! for (W0602), and pinned images (W0603).
+
+use crate::ast::IoClass;
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::model::{DependencyGraph, ServiceId, Stack};
+
+pub(super) fn check(stack: &Stack, graph: &DependencyGraph, diags: &mut Diagnostics) {
+    check_backups(stack, diags);
+    check_health_of_dependencies(stack, graph, diags);
+    check_image_tags(stack, diags);
+}
+
+fn check_backups(stack: &Stack, diags: &mut Diagnostics) {
+    let mut first_backup = None;
+    for service in &stack.services {
+        for volume in &service.decl.volumes {
+            match &volume.backup {
+                Some(backup) => {
+                    first_backup.get_or_insert(backup.head);
+                }
+                None if volume.io.value != IoClass::Osd => diags.push(
+                    Diagnostic::new(
+                        Code::W0601,
+                        volume.head,
+                        format!(
+                            "volume `{}` of `{}` has no backup",
+                            volume.name.value,
+                            service.name()
+                        ),
+                    )
+                    .with_primary_label("no `backup` block")
+                    .with_help(
+                        "add `backup { schedule = \"daily\" }` (restic, to the stack's repository)",
+                    ),
+                ),
+                None => {}
+            }
+        }
+    }
+    if let (Some(span), None) = (first_backup, &stack.settings.backup) {
+        diags.push(
+            Diagnostic::new(Code::E0604, span, "volumes are backed up, but the stack has no backup repository")
+                .with_primary_label("a backup")
+                .with_label(stack.settings.head, "no `backup` block in the stack")
+                .with_help("add to the stack: backup { repository = \"s3:https://…/restic\"  secret = \"kv/data/restic\" }"),
+        );
+    }
+}
+
+/// W0602: bootstrap waits on a service's health before starting what needs it;
+/// without a check the wait is a guess.
+fn check_health_of_dependencies(stack: &Stack, graph: &DependencyGraph, diags: &mut Diagnostics) {
+    let mut dependents: Vec<Vec<ServiceId>> = vec![Vec::new(); stack.services.len()];
+    for edge in graph.graph.raw_edges() {
+        let (from, to) = (
+            ServiceId(edge.source().index()),
+            ServiceId(edge.target().index()),
+        );
+        if from != to && !dependents[to.0].contains(&from) {
+            dependents[to.0].push(from);
+        }
+    }
+    for id in stack.service_ids() {
+        let service = stack.service(id);
+        let waiting = &dependents[id.0];
+        if service.decl.health.is_some() || waiting.is_empty() {
+            continue;
+        }
+        let mut names: Vec<&str> = waiting.iter().map(|d| stack.service(*d).name()).collect();
+        names.sort_unstable();
+        let shown = names.iter().take(6).copied().collect::<Vec<_>>().join(", ");
+        let more = if names.len() > 6 {
+            format!(" and {} more", names.len() - 6)
+        } else {
+            String::new()
+        };
+        diags.push(
+            Diagnostic::new(Code::W0602, service.decl.head, format!("`{}` has no health check, but {shown}{more} wait for it", service.name()))
+                .with_primary_label("no `health` block")
+                .with_help("add `health { port = NAME  path = \"/health\" }` (or `command` for baremetal/docker) so the bootstrap knows when it is up"),
+        );
+    }
+}
+
+/// W0603: an image without a tag, or `latest`, changes under you.
+fn check_image_tags(stack: &Stack, diags: &mut Diagnostics) {
+    for service in &stack.services {
+        let Some(image) = &service.decl.image else {
+            continue;
+        };
+        let problem = match image_tag(&image.value) {
+            ImageTag::Digest | ImageTag::Tag => continue,
+            ImageTag::Latest => "the tag `latest`",
+            ImageTag::None => "no tag",
+        };
+        diags.push(
+            Diagnostic::new(Code::W0603, image.span, format!("image of `{}` has {problem}", service.name()))
+                .with_primary_label("not pinned")
+                .with_help("pin a version (`name:1.2.3`) or a digest (`name@sha256:…`): a cold start must pull what was tested"),
+        );
+    }
+}
+
+enum ImageTag {
+    Digest,
+    Tag,
+    Latest,
+    None,
+}
+
+/// The tag of an image reference: after the last `:` of the last path part, so
+/// a registry port (`registry:5000/app`) is not mistaken for one.
+fn image_tag(image: &str) -> ImageTag {
+    if image.contains('@') {
+        return ImageTag::Digest;
+    }
+    let last = image.rsplit('/').next().unwrap_or(image);
+    match last.split_once(':') {
+        Some((_, "latest")) => ImageTag::Latest,
+        Some((_, tag)) if !tag.is_empty() => ImageTag::Tag,
+        _ => ImageTag::None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{image_tag, ImageTag};
+
+    #[test]
+    fn image_tags() {
+        assert!(matches!(image_tag("postgres:16.4"), ImageTag::Tag));
+        assert!(matches!(
+            image_tag("10.0.0.12:5000/eos/app:2.6.0"),
+            ImageTag::Tag
+        ));
+        assert!(matches!(
+            image_tag("10.0.0.12:5000/eos/app"),
+            ImageTag::None
+        ));
+        assert!(matches!(image_tag("app:latest"), ImageTag::Latest));
+        assert!(matches!(image_tag("app@sha256:abc"), ImageTag::Digest));
+        assert!(matches!(image_tag("app"), ImageTag::None));
+    }
+}

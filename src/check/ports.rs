@@ -1,0 +1,238 @@
+//! E0405: two things bind one port on one host. Bindings are the ports of
+//! baremetal and docker services on their hosts, nginx's route ports and Caddy's
+//! 80/443 on the proxies' hosts, and static Nomad ports on every client the
+//! job may be placed on — Nomad cannot see ports taken outside Nomad.
+
+use std::collections::BTreeMap;
+
+use crate::ast::{Capability, PortProtocol, RouteProtocol, Runtime};
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::model::{DependencyGraph, HostId, Placement, Stack, VolumeStorage};
+use crate::span::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Transport {
+    Tcp,
+    Udp,
+}
+
+impl Transport {
+    fn name(self) -> &'static str {
+        match self {
+            Transport::Tcp => "tcp",
+            Transport::Udp => "udp",
+        }
+    }
+}
+
+/// Two bindings of one port and the hosts where they clash.
+type Clash = (Binding, Binding, Vec<HostId>);
+
+#[derive(Debug, Clone)]
+struct Binding {
+    who: String,
+    span: Span,
+    /// Fixed bindings are certain; a Nomad static port only may land here.
+    fixed: bool,
+}
+
+pub(super) fn check(
+    stack: &Stack,
+    graph: &DependencyGraph,
+    placement: &Placement,
+    diags: &mut Diagnostics,
+) {
+    let mut bindings: BTreeMap<(Transport, u64, HostId), Vec<Binding>> = BTreeMap::new();
+    collect_service_ports(stack, placement, &mut bindings);
+    collect_proxy_ports(stack, graph, &mut bindings);
+    // One diagnostic per pair of binders and port, listing the hosts.
+    let mut clashes: BTreeMap<(Span, Span, Transport, u64), Clash> = BTreeMap::new();
+    for ((transport, port, host), binders) in &bindings {
+        let Some(first_fixed) = binders.iter().position(|b| b.fixed) else {
+            continue;
+        };
+        let first = &binders[first_fixed];
+        for (i, other) in binders.iter().enumerate() {
+            if i == first_fixed {
+                continue;
+            }
+            clashes
+                .entry((first.span, other.span, *transport, *port))
+                .or_insert_with(|| (first.clone(), other.clone(), Vec::new()))
+                .2
+                .push(*host);
+        }
+    }
+    for ((_, _, transport, port), (first, second, hosts)) in clashes {
+        let names: Vec<&str> = hosts
+            .iter()
+            .map(|h| stack.host(*h).name.value.as_str())
+            .collect();
+        let where_ = if names.len() == 1 {
+            format!("host `{}`", names[0])
+        } else {
+            format!("hosts {}", names.join(", "))
+        };
+        let help = if second.fixed {
+            "give one of them another port number, or run them on different hosts".to_string()
+        } else {
+            "Nomad does not know ports taken outside Nomad: exclude these hosts with `on`, or use another port".to_string()
+        };
+        diags.push(
+            Diagnostic::new(
+                Code::E0405,
+                second.span,
+                format!(
+                    "{} port {port} is bound twice on {where_}: by {} and by {}",
+                    transport.name(),
+                    first.who,
+                    second.who
+                ),
+            )
+            .with_primary_label(format!("{} binds {port}", second.who))
+            .with_label(first.span, format!("{} binds {port}", first.who))
+            .with_help(help),
+        );
+    }
+}
+
+fn transport(protocol: PortProtocol) -> Transport {
+    if protocol == PortProtocol::Udp {
+        Transport::Udp
+    } else {
+        Transport::Tcp
+    }
+}
+
+fn collect_service_ports(
+    stack: &Stack,
+    placement: &Placement,
+    out: &mut BTreeMap<(Transport, u64, HostId), Vec<Binding>>,
+) {
+    for id in stack.service_ids() {
+        let service = stack.service(id);
+        let nomad = service.decl.runtime.value == Runtime::Nomad;
+        let hosts: Vec<HostId> = if nomad {
+            nomad_candidates(stack, placement, id)
+        } else {
+            service.on.clone().unwrap_or_default()
+        };
+        for port in &service.decl.ports {
+            if nomad && !port.is_static.value {
+                continue;
+            }
+            let who = if nomad {
+                format!(
+                    "`{}.{}` (static nomad port)",
+                    service.name(),
+                    port.name.value
+                )
+            } else {
+                format!("`{}.{}`", service.name(), port.name.value)
+            };
+            for &host in &hosts {
+                out.entry((transport(port.protocol.value), port.number.value, host))
+                    .or_default()
+                    .push(Binding {
+                        who: who.clone(),
+                        span: port.number.span,
+                        fixed: !nomad,
+                    });
+            }
+        }
+    }
+}
+
+/// The clients a nomad job may be placed on, ignoring memory and ports.
+fn nomad_candidates(
+    stack: &Stack,
+    placement: &Placement,
+    id: crate::model::ServiceId,
+) -> Vec<HostId> {
+    let service = stack.service(id);
+    let volume_host = service.volumes.iter().find_map(|v| match v {
+        VolumeStorage::Disk(disk) => Some(disk.host),
+        VolumeStorage::Cephfs => None,
+    });
+    placement
+        .nomad_clients
+        .iter()
+        .copied()
+        .filter(|h| service.on.as_ref().is_none_or(|on| on.contains(h)))
+        .filter(|h| volume_host.is_none_or(|v| v == *h))
+        .collect()
+}
+
+/// Whether a proxy declares the port itself (then it is counted as its port).
+fn declares(service: &crate::model::Service, transport_: Transport, number: u64) -> bool {
+    service
+        .decl
+        .ports
+        .iter()
+        .any(|p| p.number.value == number && transport(p.protocol.value) == transport_)
+}
+
+fn collect_proxy_ports(
+    stack: &Stack,
+    graph: &DependencyGraph,
+    out: &mut BTreeMap<(Transport, u64, HostId), Vec<Binding>>,
+) {
+    let hosts_of = |capability| {
+        graph.provider(capability).map(|p| {
+            (
+                stack.service(p),
+                stack.service(p).on.clone().unwrap_or_default(),
+            )
+        })
+    };
+    if let Some((nginx, hosts)) = hosts_of(Capability::Nginx) {
+        for route in &stack.routes {
+            let Some(listen) = route.decl.listen else {
+                continue;
+            };
+            let transport = match route.decl.protocol.value {
+                RouteProtocol::Http => continue,
+                RouteProtocol::Tcp => Transport::Tcp,
+                RouteProtocol::Udp => Transport::Udp,
+            };
+            if declares(nginx, transport, listen.value) {
+                continue;
+            }
+            for &host in &hosts {
+                out.entry((transport, listen.value, host))
+                    .or_default()
+                    .push(Binding {
+                        who: format!("{} (route `{}`)", nginx.name(), route.decl.name.value),
+                        span: listen.span,
+                        fixed: true,
+                    });
+            }
+        }
+    }
+    let has_http = stack
+        .routes
+        .iter()
+        .any(|r| r.decl.protocol.value == RouteProtocol::Http);
+    if let (true, Some((caddy, hosts))) = (has_http, hosts_of(Capability::Caddy)) {
+        let span = caddy
+            .decl
+            .provides
+            .iter()
+            .find(|c| c.value == Capability::Caddy)
+            .map_or(caddy.decl.head, |c| c.span);
+        for port in [80, 443]
+            .into_iter()
+            .filter(|&p| !declares(caddy, Transport::Tcp, p))
+        {
+            for &host in &hosts {
+                out.entry((Transport::Tcp, port, host))
+                    .or_default()
+                    .push(Binding {
+                        who: format!("{} (http routes)", caddy.name()),
+                        span,
+                        fixed: true,
+                    });
+            }
+        }
+    }
+}

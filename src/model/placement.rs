@@ -1,0 +1,288 @@
+//! Where every instance runs (LANGUAGE.md section 5): baremetal and docker
+//! services on each host of `on`; nomad allocations packed first-fit-decreasing by
+//! memory onto the Nomad client with the most free memory budget.
+
+use std::collections::BTreeSet;
+
+use super::graph::DependencyGraph;
+use super::{HostId, ServiceId, Stack, VolumeStorage};
+use crate::ast::{Capability, Runtime};
+
+/// One running instance of a service on a host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Instance {
+    pub service: ServiceId,
+    pub host: HostId,
+}
+
+/// An allocation that found no host, with the hosts it could have gone to.
+#[derive(Debug, Clone)]
+pub struct PlacementFailure {
+    pub service: ServiceId,
+    /// 0-based allocation index.
+    pub allocation: u64,
+    pub reason: FailureReason,
+}
+
+#[derive(Debug, Clone)]
+pub enum FailureReason {
+    /// No Nomad client satisfies the service's constraints.
+    NoCandidate(Vec<Excluded>),
+    /// Candidates exist, none has room: each with its free memory (bytes,
+    /// negative when already over budget).
+    NoRoom(Vec<(HostId, i128)>),
+}
+
+/// A Nomad client ruled out for an allocation, and why.
+#[derive(Debug, Clone)]
+pub struct Excluded {
+    pub host: HostId,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Placement {
+    /// In a fixed order: baremetal/docker by service then host; then nomad
+    /// allocations in packing order.
+    pub instances: Vec<Instance>,
+    pub failures: Vec<PlacementFailure>,
+    /// The hosts Nomad schedules on.
+    pub nomad_clients: Vec<HostId>,
+}
+
+impl Placement {
+    pub fn compute(stack: &Stack, graph: &DependencyGraph) -> Self {
+        let mut placement = Placement::default();
+        let mut free: Vec<i128> = stack
+            .hosts
+            .iter()
+            .map(|h| {
+                i128::from(stack.settings.memory_budget.value.of(h.memory.value))
+                    - i128::from(h.reserved.value)
+            })
+            .collect();
+        for id in stack.service_ids() {
+            let service = stack.service(id);
+            if service.decl.runtime.value == Runtime::Nomad {
+                continue;
+            }
+            for &host in service.on.iter().flatten() {
+                placement.instances.push(Instance { service: id, host });
+                free[host.0] -= i128::from(service.decl.memory.value);
+            }
+        }
+        placement.nomad_clients = graph
+            .provider(Capability::Nomad)
+            .and_then(|nomad| stack.service(nomad).on.clone())
+            .unwrap_or_default();
+        placement.pack_nomad(stack, &mut free);
+        placement
+    }
+
+    fn pack_nomad(&mut self, stack: &Stack, free: &mut [i128]) {
+        let mut allocations: Vec<(ServiceId, u64)> = stack
+            .service_ids()
+            .filter(|&id| stack.service(id).decl.runtime.value == Runtime::Nomad)
+            .flat_map(|id| (0..stack.service(id).decl.count.value).map(move |n| (id, n)))
+            .collect();
+        // Largest first; ties in declaration order, so packing is deterministic.
+        allocations.sort_by_key(|&(id, n)| {
+            (
+                std::cmp::Reverse(stack.service(id).decl.memory.value),
+                id,
+                n,
+            )
+        });
+        let mut clients = Clients::new(&self.nomad_clients, free);
+        for (id, allocation) in allocations {
+            let service = stack.service(id);
+            let ports = static_ports(stack, id);
+            let memory = i128::from(service.decl.memory.value);
+            let rules = Rules::new(stack, id, &ports);
+            match clients.best(&rules) {
+                Some(host) if clients.free[host.0] >= memory => {
+                    clients.take(host, memory, &ports);
+                    self.instances.push(Instance { service: id, host });
+                }
+                Some(_) => {
+                    let candidates = clients.all_matching(&rules);
+                    let free = candidates.iter().map(|&h| (h, clients.free[h.0])).collect();
+                    self.failures.push(PlacementFailure {
+                        service: id,
+                        allocation,
+                        reason: FailureReason::NoRoom(free),
+                    });
+                }
+                None => self.failures.push(PlacementFailure {
+                    service: id,
+                    allocation,
+                    reason: FailureReason::NoCandidate(clients.exclusions(&rules)),
+                }),
+            }
+        }
+        free.copy_from_slice(&clients.free);
+    }
+
+    /// The services placed on each host (index = `HostId`), one entry per
+    /// instance, in placement order.
+    pub fn by_host(&self, host_count: usize) -> Vec<Vec<ServiceId>> {
+        let mut hosts = vec![Vec::new(); host_count];
+        for instance in &self.instances {
+            hosts[instance.host.0].push(instance.service);
+        }
+        hosts
+    }
+}
+
+fn static_ports(stack: &Stack, id: ServiceId) -> Vec<u64> {
+    let ports = &stack.service(id).decl.ports;
+    ports
+        .iter()
+        .filter(|p| p.is_static.value)
+        .map(|p| p.number.value)
+        .collect()
+}
+
+/// The constraints one allocation places on its host.
+struct Rules<'a> {
+    stack: &'a Stack,
+    on: Option<&'a [HostId]>,
+    volume_hosts: Vec<HostId>,
+    numa: Option<u64>,
+    ports: &'a [u64],
+}
+
+impl<'a> Rules<'a> {
+    fn new(stack: &'a Stack, id: ServiceId, ports: &'a [u64]) -> Self {
+        let service = stack.service(id);
+        let mut volume_hosts: Vec<HostId> = service
+            .volumes
+            .iter()
+            .filter_map(|v| match v {
+                VolumeStorage::Disk(disk) => Some(disk.host),
+                VolumeStorage::Cephfs => None,
+            })
+            .collect();
+        volume_hosts.sort_unstable();
+        volume_hosts.dedup();
+        Self {
+            stack,
+            on: service.on.as_deref(),
+            volume_hosts,
+            numa: service.decl.numa.map(|n| n.value),
+            ports,
+        }
+    }
+
+    /// A short list of hosts to consider, when the constraints name hosts.
+    fn named_hosts(&self) -> Option<&[HostId]> {
+        if self.volume_hosts.is_empty() {
+            self.on
+        } else {
+            Some(&self.volume_hosts)
+        }
+    }
+
+    /// Why `host` cannot take the allocation, if it cannot.
+    fn exclusion(&self, host: HostId, taken: &BTreeSet<(HostId, u64)>) -> Option<String> {
+        let decl = self.stack.host(host);
+        let name = &decl.name.value;
+        if self.on.is_some_and(|on| !on.contains(&host)) {
+            return Some(format!("`{name}` is not in the service's `on`"));
+        }
+        if let Some(other) = self.volume_hosts.iter().find(|&&h| h != host) {
+            return Some(format!(
+                "a volume of the service is on `{}`",
+                self.stack.host(*other).name.value
+            ));
+        }
+        if let Some(numa) = self
+            .numa
+            .filter(|&n| !decl.numa.iter().any(|node| node.id.value == n))
+        {
+            return Some(format!("`{name}` has no NUMA node {numa}"));
+        }
+        if let Some(port) = self.ports.iter().find(|&&p| taken.contains(&(host, p))) {
+            return Some(format!("static port {port} is already taken on `{name}`"));
+        }
+        None
+    }
+}
+
+/// The Nomad clients with their free memory budget, ordered for the packer.
+struct Clients {
+    is_client: Vec<bool>,
+    hosts: Vec<HostId>,
+    free: Vec<i128>,
+    /// Clients by most free budget first, then host order.
+    by_free: BTreeSet<(std::cmp::Reverse<i128>, HostId)>,
+    /// Static ports handed out: Nomad never places two allocations that need the
+    /// same static port on one client.
+    taken: BTreeSet<(HostId, u64)>,
+}
+
+impl Clients {
+    fn new(clients: &[HostId], free: &[i128]) -> Self {
+        let mut is_client = vec![false; free.len()];
+        for &host in clients {
+            is_client[host.0] = true;
+        }
+        let mut clients: Vec<HostId> = clients.to_vec();
+        clients.sort_unstable();
+        clients.dedup();
+        let by_free = clients
+            .iter()
+            .map(|&h| (std::cmp::Reverse(free[h.0]), h))
+            .collect();
+        Self {
+            is_client,
+            hosts: clients,
+            free: free.to_vec(),
+            by_free,
+            taken: BTreeSet::new(),
+        }
+    }
+
+    /// The allowed client with the most free budget (ties: first declared).
+    fn best(&self, rules: &Rules<'_>) -> Option<HostId> {
+        if let Some(named) = rules.named_hosts() {
+            return named
+                .iter()
+                .copied()
+                .filter(|&h| self.is_client[h.0] && rules.exclusion(h, &self.taken).is_none())
+                .max_by_key(|&h| (self.free[h.0], std::cmp::Reverse(h)));
+        }
+        self.by_free
+            .iter()
+            .map(|&(_, h)| h)
+            .find(|&h| rules.exclusion(h, &self.taken).is_none())
+    }
+
+    fn take(&mut self, host: HostId, memory: i128, ports: &[u64]) {
+        self.by_free
+            .remove(&(std::cmp::Reverse(self.free[host.0]), host));
+        self.free[host.0] -= memory;
+        self.by_free
+            .insert((std::cmp::Reverse(self.free[host.0]), host));
+        self.taken.extend(ports.iter().map(|&p| (host, p)));
+    }
+
+    fn all_matching(&self, rules: &Rules<'_>) -> Vec<HostId> {
+        self.hosts
+            .iter()
+            .copied()
+            .filter(|&h| rules.exclusion(h, &self.taken).is_none())
+            .collect()
+    }
+
+    fn exclusions(&self, rules: &Rules<'_>) -> Vec<Excluded> {
+        self.hosts
+            .iter()
+            .filter_map(|&host| {
+                rules
+                    .exclusion(host, &self.taken)
+                    .map(|why| Excluded { host, why })
+            })
+            .collect()
+    }
+}
