@@ -15,5 +15,6 @@ pub mod schema;
 pub mod span;
 pub mod syntax;
 pub mod units;
+pub mod views;
 
 pub use cli::run;

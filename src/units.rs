@@ -24,16 +24,21 @@ pub fn bytes(n: u64) -> String {
     if let Some((factor, unit)) = exact {
         return format!("{} {unit}", n / factor);
     }
-    let binary = UNITS.iter().filter(|(_, unit)| unit.ends_with("iB"));
+    // Sizes written in decimal units (disks: 1.92TB) read back in them.
+    let decimal_made = n % 1_000_000 == 0;
+    let binary = UNITS
+        .iter()
+        .filter(|(_, unit)| unit.ends_with("iB") != decimal_made);
     match binary.into_iter().find(|&&(factor, _)| n >= factor) {
         Some(&(factor, unit)) => format!("{} {unit}", two_decimals(n, factor)),
         None => format!("{n} B"),
     }
 }
 
-/// `n / factor` with at most two decimals, trailing zeros dropped (rounded down).
+/// `n / factor` with at most two decimals, trailing zeros dropped (rounded to
+/// the nearest hundredth: a budget of 80% of 96 GiB reads 76.8 GiB).
 fn two_decimals(n: u64, factor: u64) -> String {
-    let hundredths = u128::from(n) * 100 / u128::from(factor);
+    let hundredths = (u128::from(n) * 100 + u128::from(factor) / 2) / u128::from(factor);
     let text = format!("{}.{:02}", hundredths / 100, hundredths % 100);
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
@@ -58,7 +63,9 @@ mod tests {
         assert_eq!(bytes(3 << 29), "1.5 GiB");
         assert_eq!(bytes(512), "512 B");
         assert_eq!(bytes(0), "0 B");
-        assert_eq!(bytes(82_463_372_083), "76.79 GiB");
+        assert_eq!(bytes(82_463_372_083), "76.8 GiB");
+        assert_eq!(bytes(1_920_000_000_000), "1.92 TB");
+        assert_eq!(bytes(1_728_000_000_000), "1.73 TB");
     }
 
     #[test]

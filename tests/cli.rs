@@ -202,7 +202,12 @@ fn fmt_rewrites_in_place_and_then_check_passes() {
     let after = eosc(&["check", "--format", "json", path]);
     let codes = |o: &Output| -> Vec<String> {
         let report: serde_json::Value = serde_json::from_str(&stdout(o)).unwrap();
-        report["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].to_string()).collect()
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].to_string())
+            .collect()
     };
     assert_eq!(codes(&before), codes(&after));
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();

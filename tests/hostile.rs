@@ -84,9 +84,12 @@ fn nul_bytes_are_syntax_errors() {
 
 #[test]
 fn a_hundred_thousand_element_list_is_checked() {
-    let items = vec!["hv1"; 100_000].join(", ");
+    let items = vec!["\"--flag\""; 100_000].join(", ");
     let text = format!(
-        "stack \"s\" {{ domain = \"example.com\" }}\nhost \"hv1\" {{ address = \"10.0.0.1\" memory = 8GiB cpus = 4 }}\nservice \"a\" {{ runtime = baremetal on = [{items}] memory = 1GiB cpu = 1 }}\n"
+        "stack \"s\" {{ domain = \"example.com\" }}\n\
+         host \"hv1\" {{ address = \"10.0.0.1\" memory = 8GiB cpus = 4 }}\n\
+         service \"nomad\" {{ runtime = baremetal provides = [nomad] on = [hv1] memory = 1GiB cpu = 1 }}\n\
+         service \"a\" {{ runtime = nomad image = \"a:1\" args = [{items}] memory = 1GiB cpu = 1 }}\n"
     );
     let checked = common::check_text(&text);
     assert!(

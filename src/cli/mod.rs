@@ -3,7 +3,9 @@
 mod check;
 mod explain;
 mod fmt;
+mod graph;
 mod output;
+mod plan;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -32,6 +34,40 @@ pub enum Command {
     Fmt(FmtArgs),
     /// Print the long explanation of a diagnostic code, e.g. `eosc explain E0204`.
     Explain(ExplainArgs),
+    /// Print the dependency graph with its bootstrap stages.
+    Graph(GraphArgs),
+    /// Print stages, placements and budget use per host, NUMA node and disk.
+    Plan(PlanArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// The spec file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Output: Graphviz DOT, Mermaid, or JSON.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// The spec file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// `human`: tables with usage bars; `json`: the plan and the diagnostics in
+    /// one object.
+    #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
+    pub format: DiagnosticFormat,
 }
 
 #[derive(Debug, clap::Args)]
@@ -109,6 +145,8 @@ where
         Command::Check(args) => check::run(args, cli.deny_warnings),
         Command::Fmt(args) => fmt::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Graph(args) => graph::run(args, cli.deny_warnings),
+        Command::Plan(args) => plan::run(args, cli.deny_warnings),
     };
     status.into()
 }

@@ -262,17 +262,41 @@ fn check_service_rules(s: &ServiceDecl, diags: &mut Diagnostics) {
     unique_names(s.volumes.iter().map(|v| &v.name), "volume", diags);
     unique_names(s.secrets.iter().map(|v| &v.name), "secret", diags);
     unique_names(s.files.iter().map(|f| &f.path), "file", diags);
-    for (i, capability) in s.provides.iter().enumerate() {
-        if let Some(first) = s.provides[..i].iter().find(|c| c.value == capability.value) {
+    let provides = s
+        .provides
+        .iter()
+        .map(|c| (c.value.as_str().to_string(), c.span));
+    listed_once(provides, "provides", diags);
+    let on = s.on.iter().flatten().map(|r| (r.to_text(), r.span));
+    listed_once(on, "on", diags);
+    listed_once(
+        s.after.iter().map(|r| (r.to_text(), r.span)),
+        "after",
+        diags,
+    );
+}
+
+/// E0107 for an item written twice in one list attribute.
+fn listed_once(
+    items: impl Iterator<Item = (String, Span)>,
+    attribute: &str,
+    diags: &mut Diagnostics,
+) {
+    let mut seen: std::collections::HashMap<String, Span> = std::collections::HashMap::new();
+    for (item, span) in items {
+        if let Some(&first) = seen.get(&item) {
             diags.push(
                 Diagnostic::new(
-                    Code::E0106,
-                    capability.span,
-                    format!("`{}` is listed twice in `provides`", capability.value),
+                    Code::E0107,
+                    span,
+                    format!("`{item}` is listed twice in `{attribute}`"),
                 )
                 .with_primary_label("listed again")
-                .with_label(first.span, "first listed here"),
+                .with_label(first, "first listed here")
+                .with_help("remove the repetition"),
             );
+        } else {
+            seen.insert(item, span);
         }
     }
 }
