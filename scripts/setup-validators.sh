@@ -19,7 +19,7 @@
 #   is only used for free-form date parsing) is left out on purpose.
 set -euo pipefail
 
-EOSC_VENV="${EOSC_VENV:-$HOME/.cache/eosc/venv}"
+EOSC_VENV="${EOSC_VENV:-${HOME:-/root}/.cache/eosc/venv}"
 EOSC_PYTHON="${EOSC_PYTHON:-python3}"
 export DEBIAN_FRONTEND=noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -68,7 +68,7 @@ apt_install() {
     "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-want_apt=(nginx libnginx-mod-stream graphviz)
+want_apt=(nginx libnginx-mod-stream graphviz jq curl zip)
 missing=()
 for p in "${want_apt[@]}"; do
     is_installed "$p" || missing+=("$p")

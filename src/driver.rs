@@ -105,8 +105,20 @@ pub fn decode(path: &Path, bytes: Vec<u8>) -> (SourceFile, Diagnostics) {
     (SourceFile::new(path, text), diags)
 }
 
-/// Runs the front end and every check over a source.
-pub fn check_source(source: SourceFile, mut diagnostics: Diagnostics) -> Checked {
+/// Runs the front end and every check over a source; `file` sources are looked
+/// up on disk next to the spec.
+pub fn check_source(source: SourceFile, diagnostics: Diagnostics) -> Checked {
+    let path = source.path.clone();
+    check_source_with_files(source, diagnostics, |stack| probe_files(&path, stack))
+}
+
+/// Runs the front end and every check, asking `files` what the `file` sources
+/// hold (tests and fuzzers pass an in-memory answer: no filesystem access).
+pub fn check_source_with_files(
+    source: SourceFile,
+    mut diagnostics: Diagnostics,
+    files: impl FnOnce(&Stack) -> SourceFiles,
+) -> Checked {
     if diagnostics.has_errors() {
         return Checked::failed(source, diagnostics);
     }
@@ -128,10 +140,10 @@ pub fn check_source(source: SourceFile, mut diagnostics: Diagnostics) -> Checked
     } else {
         stack
     };
-    let mut files = SourceFiles::default();
+    let mut found = SourceFiles::default();
     let analysis = stack.as_ref().map(|stack| {
-        files = probe_files(&source.path, stack);
-        crate::check::run(stack, &files, &mut diagnostics)
+        found = files(stack);
+        crate::check::run(stack, &found, &mut diagnostics)
     });
     diagnostics.sort();
     Checked {
@@ -140,11 +152,17 @@ pub fn check_source(source: SourceFile, mut diagnostics: Diagnostics) -> Checked
         diagnostics,
         stack,
         analysis,
-        files,
+        files: found,
     }
 }
 
 impl Checked {
+    /// The source as diagnostics may show it: secret values masked.
+    pub fn shown_text(&self) -> String {
+        let spans = crate::diag::redact::secret_spans(&self.document);
+        crate::diag::redact::mask(&self.source.text, &spans)
+    }
+
     /// A file that got no further than reading or parsing.
     pub fn failed(source: SourceFile, diagnostics: Diagnostics) -> Self {
         Self {
@@ -232,4 +250,55 @@ fn escapes_lexically(source: &str) -> bool {
 pub fn check_file(path: &Path) -> Result<Checked, ReadError> {
     let (source, diags) = read_source(path)?;
     Ok(check_source(source, diags))
+}
+
+/// The artifacts of a checked file; `None` when it has errors (nothing is built
+/// from a spec with errors).
+pub fn emit_artifacts(
+    checked: &Checked,
+    templates: &crate::emit::Templates,
+) -> Option<Result<crate::emit::Artifacts, crate::emit::EmitError>> {
+    if checked.diagnostics.has_errors() {
+        return None;
+    }
+    let (stack, analysis) = (checked.stack.as_ref()?, checked.analysis.as_ref()?);
+    let name = checked.source.path.file_name().map_or_else(
+        || checked.source.name(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let input = crate::emit::Input {
+        stack,
+        analysis,
+        files: &checked.files,
+        templates,
+        source_name: &name,
+    };
+    Some(crate::emit::emit(&input))
+}
+
+/// Reads a `--templates` folder: each known template file found there replaces
+/// the built-in one; other files are an error (a typo would be ignored otherwise).
+pub fn read_templates(dir: &Path) -> Result<crate::emit::Templates, String> {
+    let mut templates = crate::emit::Templates::builtin();
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let mut names: Vec<std::path::PathBuf> =
+        entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    names.sort();
+    for path in names {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if !templates.set(&name, text) {
+            return Err(format!(
+                "{}: unknown template; a --templates folder may hold {}",
+                path.display(),
+                crate::emit::Templates::names().join(", ")
+            ));
+        }
+    }
+    Ok(templates)
 }

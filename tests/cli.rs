@@ -248,3 +248,26 @@ fn fmt_reads_stdin_with_a_dash() {
         "stack \"s\" {\n  domain = \"example.com\"\n}\n"
     );
 }
+
+#[test]
+fn secret_values_are_never_printed() {
+    let output = eosc(&["check", "tests/ui/E0501_plaintext_secret_in_env.eos"]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains("E0501"));
+    for secret in [
+        "hunter2",
+        "c2VjcmV0LWxmcy1qd3Q",
+        "ghr_4f9a1c",
+        "AKIA4EXAMPLE",
+    ] {
+        assert!(!err.contains(secret), "{secret} printed:\n{err}");
+    }
+    let json = eosc(&[
+        "check",
+        "--format",
+        "json",
+        "tests/ui/E0501_plaintext_secret_in_env.eos",
+    ]);
+    assert!(!stdout(&json).contains("hunter2"));
+}

@@ -58,27 +58,9 @@ fn plan_of_a_spec_with_errors_exits_1_without_a_plan() {
     assert!(output.stdout.is_empty());
 }
 
-/// The path of a validator, or a failure that says how to get it. With
-/// `EOSC_SKIP_VALIDATORS=1` set explicitly, `None`: the caller skips loudly.
-pub fn validator(name: &str, package: &str) -> Option<String> {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {name}")])
-        .output()
-        .ok()
-        .filter(|o| o.status.success());
-    if let Some(found) = found {
-        return Some(String::from_utf8_lossy(&found.stdout).trim().to_string());
-    }
-    if std::env::var("EOSC_SKIP_VALIDATORS").as_deref() == Ok("1") {
-        eprintln!("SKIPPED: `{name}` is not installed and EOSC_SKIP_VALIDATORS=1");
-        return None;
-    }
-    panic!("`{name}` is not installed: run scripts/setup-validators.sh (Debian package `{package}`), or set EOSC_SKIP_VALIDATORS=1 to skip this check explicitly");
-}
-
 #[test]
 fn graphviz_accepts_the_dot_output_of_every_example() {
-    let Some(dot) = validator("dot", "graphviz") else {
+    let Some(dot) = common::validator("dot", "graphviz") else {
         return;
     };
     for path in common::eos_files("specs") {

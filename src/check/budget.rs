@@ -5,7 +5,7 @@ use crate::ast::{HostDecl, Runtime};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::placement::FailureReason;
 use crate::model::{HostId, Placement, ServiceId, Stack};
-use crate::units::{bytes, cores};
+use crate::units::{bytes, bytes_pair, cores};
 
 /// Contributors labelled in the source (the help table lists them all).
 const MAX_LABELS: usize = 6;
@@ -109,16 +109,13 @@ fn check_host_memory(stack: &Stack, host: HostId, services: &[ServiceId], diags:
         bytes(decl.memory.value),
         bytes(total - budget)
     );
-    let mut diag = Diagnostic::new(
-        Code::E0301,
-        decl.memory.span,
+    let mut diag = Diagnostic::new(Code::E0301, decl.memory.span, {
+        let (used, limit) = bytes_pair(total, budget);
         format!(
-            "host `{}` is over its memory budget: {} reserved, budget {}",
-            decl.name.value,
-            bytes(total),
-            bytes(budget)
-        ),
-    )
+            "host `{}` is over its memory budget: {used} reserved, budget {limit}",
+            decl.name.value
+        )
+    })
     .with_primary_label(format!(
         "{} × {budget_share} = {} budget",
         bytes(decl.memory.value),
@@ -171,7 +168,7 @@ fn check_host_cpu(stack: &Stack, host: HostId, services: &[ServiceId], diags: &m
         diag = diag.with_label(
             service.decl.cpu.span,
             format!(
-                "{} reserves {} on `{}`",
+                "{} reserves {} cores on `{}`",
                 row_name(stack, row),
                 cores(row.amount),
                 decl.name.value
@@ -221,17 +218,13 @@ fn check_numa(stack: &Stack, host: HostId, services: &[ServiceId], diags: &mut D
                 bytes(budget),
                 bytes(memory - budget)
             );
-            let mut diag = Diagnostic::new(
-                Code::E0303,
-                node.memory.span,
+            let mut diag = Diagnostic::new(Code::E0303, node.memory.span, {
+                let (used, limit) = bytes_pair(memory, budget);
                 format!(
-                    "NUMA node {} of `{}` is over its memory budget: {} pinned, budget {}",
-                    node.id.value,
-                    decl.name.value,
-                    bytes(memory),
-                    bytes(budget)
-                ),
-            )
+                    "NUMA node {} of `{}` is over its memory budget: {used} pinned, budget {limit}",
+                    node.id.value, decl.name.value
+                )
+            })
             .with_primary_label(format!(
                 "{} × {budget_share} = {} budget",
                 bytes(node.memory.value),
@@ -322,7 +315,11 @@ fn check_missing_numa_nodes(stack: &Stack, placement: &Placement, diags: &mut Di
             let has = if nodes.is_empty() {
                 "no NUMA nodes".to_string()
             } else {
-                format!("nodes {}", nodes.join(", "))
+                format!(
+                    "NUMA node{} {}",
+                    if nodes.len() == 1 { "" } else { "s" },
+                    nodes.join(", ")
+                )
             };
             diags.push(
                 Diagnostic::new(
@@ -379,7 +376,10 @@ fn check_unpinned_larger_than_numa(
                 Diagnostic::new(
                     Code::W0301,
                     service.decl.memory.span,
-                    format!("`{}` needs {}, more than NUMA node {} of `{}` ({})", service.name(), bytes(service.decl.memory.value), smallest.id.value, decl.name.value, bytes(smallest.memory.value)),
+                    {
+                        let (needs, node) = bytes_pair(service.decl.memory.value, smallest.memory.value);
+                        format!("`{}` needs {needs}, more than NUMA node {} of `{}` ({node})", service.name(), smallest.id.value, decl.name.value)
+                    },
                 )
                 .with_primary_label("larger than a NUMA node")
                 .with_label(smallest.memory.span, format!("node {} has {}", smallest.id.value, bytes(smallest.memory.value)))
@@ -431,23 +431,54 @@ fn check_unplaced(stack: &Stack, placement: &Placement, diags: &mut Diagnostics)
                 format!("no Nomad client can take it:{}", lines.concat())
             }
         };
+        let memory = bytes(service.decl.memory.value);
+        let each = if total == 1 {
+            memory.clone()
+        } else {
+            format!("{memory} each")
+        };
+        let (span, label) = match &failure.reason {
+            FailureReason::NoRoom(_) => {
+                (service.decl.memory.span, format!("{memory} per allocation"))
+            }
+            FailureReason::NoCandidate(_) => constraint_span(service),
+        };
         diags.push(
             Diagnostic::new(
                 Code::E0306,
-                service.decl.memory.span,
+                span,
                 format!(
-                    "`{}` does not fit: {what} ({} each) found no Nomad client",
-                    service.name(),
-                    bytes(service.decl.memory.value)
+                    "`{}` does not fit: {what} ({each}) found no Nomad client",
+                    service.name()
                 ),
             )
-            .with_primary_label(format!(
-                "{} per allocation",
-                bytes(service.decl.memory.value)
-            ))
+            .with_primary_label(label)
             .with_help(help),
         );
     }
+}
+
+/// Where a job's placement constraints are written: `on`, a local volume, or
+/// a static port — whichever narrows it; the head otherwise.
+fn constraint_span(service: &crate::model::Service) -> (crate::span::Span, String) {
+    let decl = &service.decl;
+    if let Some(first) = decl.on.as_ref().and_then(|on| on.first()) {
+        return (first.span, "placement limited by `on`".into());
+    }
+    let local = decl.volumes.iter().find_map(|v| match &v.placement {
+        crate::ast::VolumePlacement::Disk(reference) => Some(reference.span),
+        _ => None,
+    });
+    if let Some(span) = local {
+        return (span, "a local volume pins it to this disk's host".into());
+    }
+    if let Some(port) = decl.ports.iter().find(|p| p.is_static.value) {
+        return (
+            port.is_static.span,
+            "a static port needs a free port on the client".into(),
+        );
+    }
+    (decl.head, "no Nomad client qualifies".into())
 }
 
 fn signed_bytes(n: i128) -> String {

@@ -75,15 +75,16 @@ fn check_missing_providers(stack: &Stack, graph: &DependencyGraph, diags: &mut D
             );
             diags.push(missing_provider(proxy, decl.head, &what));
         }
-        if decl.auth.value == crate::ast::Auth::Authentik
-            && graph.provider(Capability::Authentik).is_none()
-        {
-            let what = format!("route `{}` asks Authentik to authenticate", decl.name.value);
-            diags.push(missing_provider(
-                Capability::Authentik,
-                decl.auth.span,
-                &what,
-            ));
+        if decl.auth.value == crate::ast::Auth::Authentik {
+            check_authentik_reachable(stack, graph, decl, diags);
+        }
+        let to_nomad = stack.service(route.target.service).decl.runtime.value == Runtime::Nomad;
+        if proxy == Capability::Caddy && to_nomad && graph.provider(Capability::Consul).is_none() {
+            let what = format!(
+                "Caddy finds the nomad job `{}` through Consul DNS",
+                stack.service(route.target.service).name()
+            );
+            diags.push(missing_provider(Capability::Consul, decl.to.span, &what));
         }
     }
     if let Some(backup) = first_backup(stack) {
@@ -97,6 +98,46 @@ fn check_missing_providers(stack: &Stack, graph: &DependencyGraph, diags: &mut D
     }
 }
 
+/// Forward auth needs the Authentik provider and an http port to send it to.
+fn check_authentik_reachable(
+    stack: &Stack,
+    graph: &DependencyGraph,
+    route: &crate::ast::RouteDecl,
+    diags: &mut Diagnostics,
+) {
+    let what = format!(
+        "route `{}` asks Authentik to authenticate",
+        route.name.value
+    );
+    let Some(provider) = graph.provider(Capability::Authentik) else {
+        diags.push(missing_provider(
+            Capability::Authentik,
+            route.auth.span,
+            &what,
+        ));
+        return;
+    };
+    let service = stack.service(provider);
+    let has_http = service.decl.ports.iter().any(|p| {
+        matches!(
+            p.protocol.value,
+            crate::ast::PortProtocol::Http | crate::ast::PortProtocol::Https
+        )
+    });
+    if !has_http {
+        diags.push(
+            Diagnostic::new(
+                Code::E0203,
+                route.auth.span,
+                format!("`{}` provides authentik but has no http port for forward auth", service.name()),
+            )
+            .with_primary_label(what)
+            .with_label(service.decl.head, "no http or https port")
+            .with_help("declare the outpost's port on the authentik provider: port \"http\" { number = 9000 }"),
+        );
+    }
+}
+
 fn first_backup(stack: &Stack) -> Option<crate::span::Span> {
     stack
         .services
@@ -106,7 +147,7 @@ fn first_backup(stack: &Stack) -> Option<crate::span::Span> {
 }
 
 fn missing_provider(capability: Capability, span: crate::span::Span, what: &str) -> Diagnostic {
-    let what = what.trim_end_matches(", provided by …");
+    let what = what.trim_end_matches(" (provided by …)");
     Diagnostic::new(
         Code::E0203,
         span,

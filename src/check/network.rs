@@ -66,7 +66,8 @@ pub(super) fn check(stack: &Stack, _graph: &DependencyGraph, diags: &mut Diagnos
 
 /// E0401: one http route per host and path.
 fn check_http_routes_unique(stack: &Stack, diags: &mut Diagnostics) {
-    let mut seen: BTreeMap<(&str, &str), Span> = BTreeMap::new();
+    // DNS names are case-insensitive, and a trailing dot names the same host.
+    let mut seen: BTreeMap<(String, &str), Span> = BTreeMap::new();
     for route in &stack.routes {
         let decl = &route.decl;
         let Some(host) = decl
@@ -77,7 +78,8 @@ fn check_http_routes_unique(stack: &Stack, diags: &mut Diagnostics) {
             continue;
         };
         let path = decl.path.value.as_str();
-        if let Some(&first) = seen.get(&(host.value.as_str(), path)) {
+        let key = (host.value.trim_end_matches('.').to_ascii_lowercase(), path);
+        if let Some(&first) = seen.get(&key) {
             diags.push(
                 Diagnostic::new(Code::E0401, decl.head, format!("two http routes for {}{path}", host.value))
                     .with_primary_label("this route")
@@ -85,7 +87,7 @@ fn check_http_routes_unique(stack: &Stack, diags: &mut Diagnostics) {
                     .with_help("Caddy can send a host and path to one place only: remove one route or change its `path`"),
             );
         } else {
-            seen.insert((host.value.as_str(), path), decl.head);
+            seen.insert(key, decl.head);
         }
     }
 }

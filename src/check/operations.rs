@@ -40,9 +40,9 @@ fn check_backups(stack: &Stack, diags: &mut Diagnostics) {
     }
     if let (Some(span), None) = (first_backup, &stack.settings.backup) {
         diags.push(
-            Diagnostic::new(Code::E0604, span, "volumes are backed up, but the stack has no backup repository")
-                .with_primary_label("a backup")
-                .with_label(stack.settings.head, "no `backup` block in the stack")
+            Diagnostic::new(Code::E0604, stack.settings.head, "volumes are backed up, but the stack has no backup repository")
+                .with_primary_label("no `backup` block in the stack")
+                .with_label(span, "a volume backup needs the stack's restic repository")
                 .with_help("add to the stack: backup { repository = \"s3:https://…/restic\"  secret = \"kv/data/restic\" }"),
         );
     }
@@ -76,11 +76,38 @@ fn check_health_of_dependencies(stack: &Stack, graph: &DependencyGraph, diags: &
             String::new()
         };
         diags.push(
-            Diagnostic::new(Code::W0602, service.decl.head, format!("`{}` has no health check, but {shown}{more} wait for it", service.name()))
-                .with_primary_label("no `health` block")
-                .with_help("add `health { port = NAME  path = \"/health\" }` (or `command` for baremetal/docker) so the bootstrap knows when it is up"),
+            Diagnostic::new(
+                Code::W0602,
+                service.decl.head,
+                format!(
+                    "`{}` has no health check, but {shown}{more} {} for it",
+                    service.name(),
+                    if names.len() == 1 { "waits" } else { "wait" }
+                ),
+            )
+            .with_primary_label("no `health` block")
+            .with_help(health_example(service)),
         );
     }
+}
+
+/// A health block for this service, with its own port name when it has one.
+fn health_example(service: &crate::model::Service) -> String {
+    let example = match service.decl.ports.first() {
+        Some(port) if port.protocol.value == crate::ast::PortProtocol::Tcp => {
+            format!("health {{ port = {} }}", port.name.value)
+        }
+        Some(port) => format!(
+            "health {{ port = {}  path = \"/health\" }}",
+            port.name.value
+        ),
+        None if service.decl.runtime.value == crate::ast::Runtime::Nomad => {
+            "port \"http\" { number = 8080 } and health { port = http  path = \"/health\" }"
+                .to_string()
+        }
+        None => "health { command = \"systemctl is-active NAME\" }".to_string(),
+    };
+    format!("add `{example}` so the bootstrap knows when it is up before starting what needs it")
 }
 
 /// W0603: an image without a tag, or `latest`, changes under you.

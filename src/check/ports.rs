@@ -30,6 +30,8 @@ type Clash = (Binding, Binding, Vec<HostId>);
 
 #[derive(Debug, Clone)]
 struct Binding {
+    /// The service (or proxy) that binds the port.
+    owner: String,
     who: String,
     span: Span,
     /// Fixed bindings are certain; a Nomad static port only may land here.
@@ -73,7 +75,12 @@ pub(super) fn check(
         } else {
             format!("hosts {}", names.join(", "))
         };
-        let help = if second.fixed {
+        let help = if first.owner == second.owner {
+            format!(
+                "`{}` declares port {port} twice: give one of the ports another number",
+                first.owner
+            )
+        } else if second.fixed {
             "give one of them another port number, or run them on different hosts".to_string()
         } else {
             "Nomad does not know ports taken outside Nomad: exclude these hosts with `on`, or use another port".to_string()
@@ -134,6 +141,7 @@ fn collect_service_ports(
                 out.entry((transport(port.protocol.value), port.number.value, host))
                     .or_default()
                     .push(Binding {
+                        owner: service.name().to_string(),
                         who: who.clone(),
                         span: port.number.span,
                         fixed: !nomad,
@@ -186,6 +194,8 @@ fn collect_proxy_ports(
         })
     };
     if let Some((nginx, hosts)) = hosts_of(Capability::Nginx) {
+        // Listen ports that clash among routes or with Caddy are E0402 already.
+        let mut listened = std::collections::BTreeSet::new();
         for route in &stack.routes {
             let Some(listen) = route.decl.listen else {
                 continue;
@@ -195,13 +205,18 @@ fn collect_proxy_ports(
                 RouteProtocol::Tcp => Transport::Tcp,
                 RouteProtocol::Udp => Transport::Udp,
             };
-            if declares(nginx, transport, listen.value) {
+            let caddys = transport == Transport::Tcp && matches!(listen.value, 80 | 443);
+            if !listened.insert((transport, listen.value))
+                || caddys
+                || declares(nginx, transport, listen.value)
+            {
                 continue;
             }
             for &host in &hosts {
                 out.entry((transport, listen.value, host))
                     .or_default()
                     .push(Binding {
+                        owner: nginx.name().to_string(),
                         who: format!("{} (route `{}`)", nginx.name(), route.decl.name.value),
                         span: listen.span,
                         fixed: true,
@@ -228,6 +243,7 @@ fn collect_proxy_ports(
                 out.entry((Transport::Tcp, port, host))
                     .or_default()
                     .push(Binding {
+                        owner: caddy.name().to_string(),
                         who: format!("{} (http routes)", caddy.name()),
                         span,
                         fixed: true,

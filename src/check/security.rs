@@ -6,13 +6,10 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::files::{FileStatus, SourceFiles};
 use crate::model::Stack;
 
-const SECRET_WORDS: [&str; 4] = ["PASSWORD", "SECRET", "TOKEN", "KEY"];
-
 pub(super) fn check(stack: &Stack, files: &SourceFiles, diags: &mut Diagnostics) {
     for service in &stack.services {
         for var in &service.decl.env {
-            let upper = var.key.value.to_ascii_uppercase();
-            if let Some(word) = SECRET_WORDS.iter().find(|w| upper.contains(*w)) {
+            if let Some(word) = crate::diag::redact::secret_word(&var.key.value) {
                 diags.push(
                     Diagnostic::new(
                         Code::E0501,
@@ -20,7 +17,7 @@ pub(super) fn check(stack: &Stack, files: &SourceFiles, diags: &mut Diagnostics)
                         format!("`{}` looks like a secret but is set in plain `env` of `{}`", var.key.value, service.name()),
                     )
                     .with_primary_label(format!("name contains {word}"))
-                    .with_label(var.value.span, "this value would be written into Salt states and job files in clear")
+                    .with_label(var.value.span, "this value would be written into Salt states and job files in clear (not shown)")
                     .with_help(format!(
                         "store it in Vault and map it: secret \"NAME\" {{ path = \"kv/data/{}\"  env = {{ {} = \"key\" }} }}",
                         service.name(),

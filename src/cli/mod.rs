@@ -1,6 +1,8 @@
 //! The command line: clap definitions here, one file per subcommand.
 
+mod build;
 mod check;
+mod completions;
 mod explain;
 mod fmt;
 mod graph;
@@ -30,12 +32,18 @@ pub struct Cli {
 pub enum Command {
     /// Parse and check spec files; write nothing.
     Check(CheckArgs),
+    /// Check, then write Salt, Terraform, Nomad, Caddy and nginx artifacts.
+    Build(BuildArgs),
     /// Rewrite spec files in the canonical layout (comments kept).
     Fmt(FmtArgs),
     /// Print the long explanation of a diagnostic code, e.g. `eosc explain E0204`.
     Explain(ExplainArgs),
     /// Print the dependency graph with its bootstrap stages.
     Graph(GraphArgs),
+    /// Print a shell completion script: `eosc completions bash > /etc/bash_completion.d/eosc`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): `eosc man > eosc.1`.
+    Man,
     /// Print stages, placements and budget use per host, NUMA node and disk.
     Plan(PlanArgs),
 }
@@ -82,6 +90,25 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct BuildArgs {
+    /// The spec file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Output folder; replaced only if absent, empty, or a previous build.
+    #[arg(short, long, value_name = "DIR", default_value = "out")]
+    pub output: PathBuf,
+
+    /// Folder of templates replacing the built-in Caddyfile.j2 / nginx.conf.j2.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+
+    /// How diagnostics are printed.
+    #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
+    pub format: DiagnosticFormat,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct FmtArgs {
     /// Spec files to format; `-` reads standard input and writes standard output.
     #[arg(required = true, value_name = "FILE")]
@@ -97,6 +124,12 @@ pub struct FmtArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
     /// A diagnostic code such as E0204 or W0601.
     pub code: String,
@@ -108,6 +141,8 @@ pub enum DiagnosticFormat {
     Human,
     /// One JSON object on standard output.
     Json,
+    /// SARIF 2.1.0 on standard output, for code scanning.
+    Sarif,
 }
 
 /// Exit codes of LANGUAGE.md section 7.
@@ -143,8 +178,11 @@ where
     };
     let status = match &cli.command {
         Command::Check(args) => check::run(args, cli.deny_warnings),
+        Command::Build(args) => build::run(args, cli.deny_warnings),
         Command::Fmt(args) => fmt::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Completions(args) => completions::completions(args.shell),
+        Command::Man => completions::man(),
         Command::Graph(args) => graph::run(args, cli.deny_warnings),
         Command::Plan(args) => plan::run(args, cli.deny_warnings),
     };

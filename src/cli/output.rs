@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 
 use super::{DiagnosticFormat, Status};
 use crate::diag::render::{self, HumanStyle, JsonReport};
+use crate::diag::sarif::SarifLog;
 use crate::diag::Severity;
 use crate::driver::{Checked, ReadError};
 
@@ -21,13 +22,20 @@ pub(super) fn stderr(text: &str) {
     let _ = err.flush();
 }
 
-/// Colour only on a terminal and when `NO_COLOR` is unset; width from `COLUMNS`.
+/// Colour only on a terminal and when `NO_COLOR` is unset (<https://no-color.org>).
+/// Width: `COLUMNS` if set, else the terminal's width, else 100.
 pub(super) fn human_style() -> HumanStyle {
-    let color = std::io::stderr().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let width = std::env::var("COLUMNS")
+    let terminal = std::io::stderr().is_terminal();
+    let color = terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let from_env = std::env::var("COLUMNS")
         .ok()
-        .and_then(|c| c.parse::<usize>().ok())
+        .and_then(|c| c.parse::<usize>().ok());
+    let from_terminal = || {
+        terminal_size::terminal_size_of(std::io::stderr())
+            .map(|(terminal_size::Width(w), _)| usize::from(w))
+    };
+    let width = from_env
+        .or_else(from_terminal)
         .filter(|&w| w >= 40)
         .unwrap_or(100);
     HumanStyle { color, width }
@@ -52,11 +60,12 @@ pub(super) fn report(
         DiagnosticFormat::Human => {
             let style = human_style();
             for file in checked {
+                let shown = file.shown_text();
                 for diagnostic in file.diagnostics.iter() {
                     stderr(&render::human(
                         diagnostic,
                         &file.source.name(),
-                        &file.source.text,
+                        &shown,
                         style,
                     ));
                 }
@@ -66,6 +75,20 @@ pub(super) fn report(
             }
             if errors + warnings > 0 {
                 stderr(&format!("{}\n", render::summary(errors, warnings)));
+            }
+        }
+        DiagnosticFormat::Sarif => {
+            let mut log = SarifLog::new();
+            for file in checked {
+                log.add(
+                    &file.source.name(),
+                    &file.source.text,
+                    file.diagnostics.iter(),
+                );
+            }
+            stdout(&format!("{}\n", log.to_json()));
+            for error in read_errors {
+                stderr(&format!("error: {error}\n"));
             }
         }
         DiagnosticFormat::Json => {

@@ -16,7 +16,7 @@ pub(super) fn run(args: &PlanArgs, deny_warnings: bool) -> Status {
         _ => None,
     };
     match args.format {
-        DiagnosticFormat::Human => {
+        DiagnosticFormat::Human | DiagnosticFormat::Sarif => {
             let status = output::report(
                 std::slice::from_ref(&checked),
                 &[],

@@ -2,7 +2,9 @@
 //! renders them (see [`render`]).
 
 mod code;
+pub mod redact;
 pub mod render;
+pub mod sarif;
 mod suggest;
 
 pub use code::{Code, Severity};

@@ -37,19 +37,28 @@ impl EdgeKind {
 
     /// The step in words: "`from` … `to`".
     pub fn describe(&self, from: &str, to: &str) -> String {
+        // "from vault (vault)" says nothing twice: name the provider only when it
+        // is not called like its capability.
+        let provider = |capability: &str| {
+            if to == capability {
+                capability.to_string()
+            } else {
+                format!("{capability} (provided by {to})")
+            }
+        };
         match self {
             EdgeKind::After => format!("{from} starts after {to}"),
             EdgeKind::Runtime(Capability::Docker) => {
-                format!("{from} runs in docker, provided by {to}")
+                format!("{from} runs in {}", provider("docker"))
             }
             EdgeKind::Runtime(capability) => {
-                format!("{from} runs on {capability}, provided by {to}")
+                format!("{from} runs on {}", provider(capability.as_str()))
             }
             EdgeKind::Secret(name) => {
-                format!("{from} reads secret `{name}` from vault, provided by {to}")
+                format!("{from} reads secret `{name}` from {}", provider("vault"))
             }
             EdgeKind::Cephfs(name) => {
-                format!("{from} keeps volume `{name}` on cephfs, provided by {to}")
+                format!("{from} keeps volume `{name}` on {}", provider("cephfs"))
             }
         }
     }

@@ -213,6 +213,9 @@ fn resolve_service(decl: &ServiceDecl, names: &Names<'_>, diags: &mut Diagnostic
                 &candidates,
             ));
         }
+        if let Some(port) = found.map(|i| &decl.ports[i]) {
+            check_health_port(port, health, diags);
+        }
         found
     });
     Service {
@@ -221,6 +224,35 @@ fn resolve_service(decl: &ServiceDecl, names: &Names<'_>, diags: &mut Diagnostic
         after,
         volumes: volumes.into_iter().flatten().collect(),
         health_port,
+    }
+}
+
+/// A health check needs a port it can speak to: TCP (or HTTP over it); a
+/// `path` makes it an HTTP check, so the port must be http or https.
+fn check_health_port(
+    port: &crate::ast::PortDecl,
+    health: &crate::ast::HealthDecl,
+    diags: &mut Diagnostics,
+) {
+    use crate::ast::PortProtocol;
+    let protocol = port.protocol.value;
+    let problem = match (protocol, &health.path) {
+        (PortProtocol::Udp, _) => {
+            Some("a UDP port cannot be health-checked (neither Consul nor Salt can probe it)")
+        }
+        (PortProtocol::Tcp, Some(_)) => Some("`path` makes an HTTP check, but the port is tcp"),
+        _ => None,
+    };
+    if let Some(problem) = problem {
+        let span = health.port.as_ref().map_or(health.head, |r| r.span);
+        diags.push(
+            Diagnostic::new(Code::E0107, span, problem.to_string())
+                .with_primary_label(format!("port `{}` is {protocol}", port.name.value))
+                .with_label(port.protocol.span, format!("protocol {protocol}"))
+                .with_help(
+                    "check an http, https or tcp port, or use a `command` check (baremetal/docker)",
+                ),
+        );
     }
 }
 

@@ -246,7 +246,25 @@ fn check_runtime_blocks(s: &ServiceDecl, diags: &mut Diagnostics) {
     }
 }
 
+/// Nomad refuses tasks with less memory than this.
+const NOMAD_MIN_MEMORY: u64 = 10 << 20;
+
 fn check_service_rules(s: &ServiceDecl, diags: &mut Diagnostics) {
+    if s.runtime.value == Runtime::Nomad && s.memory.value > 0 && s.memory.value < NOMAD_MIN_MEMORY
+    {
+        diags.push(
+            Diagnostic::new(
+                Code::E0107,
+                s.memory.span,
+                "Nomad tasks need at least 10 MiB of memory",
+            )
+            .with_primary_label(format!(
+                "{} is below Nomad's minimum",
+                crate::units::bytes(s.memory.value)
+            ))
+            .with_help("reserve at least 10MiB"),
+        );
+    }
     check_range(diags, &s.count, "count", 1, 10_000);
     if let Some(max) = &s.memory_max {
         if max.value < s.memory.value {
@@ -447,8 +465,7 @@ fn volume(block: &Block, diags: &mut Diagnostics) -> VolumeDecl {
 fn backup(block: &Block, diags: &mut Diagnostics) -> BackupDecl {
     let mut r = BlockReader::new(block, diags);
     no_label(&mut r, block);
-    let schedule =
-        r.required_valid::<String>("schedule", |s| validate::single_line(s, "a schedule"));
+    let schedule = r.required_valid::<String>("schedule", |s| validate::schedule(s));
     let keep_daily = r.or_default::<u64>("keep_daily", 7);
     let keep_weekly = r.or_default::<u64>("keep_weekly", 4);
     let keep_monthly = r.or_default::<u64>("keep_monthly", 6);
@@ -470,9 +487,12 @@ fn backup(block: &Block, diags: &mut Diagnostics) -> BackupDecl {
 fn secret(block: &Block, diags: &mut Diagnostics) -> SecretDecl {
     let mut r = BlockReader::new(block, diags);
     let name = name_label(&mut r, block);
-    let path = r.required_valid::<String>("path", |p| validate::plain_text(p, "a Vault path"));
+    let path = r.required_valid::<String>("path", |p| validate::vault_path(p));
     let env = env_vars(r.required::<StringMap>("env").value, r.diags);
     r.finish();
+    for var in &env {
+        super::check_value(diags, &var.value, |k| validate::vault_key(k), None);
+    }
     SecretDecl {
         name,
         head: block.head(),

@@ -63,7 +63,7 @@ fn backup(block: &Block, diags: &mut Diagnostics) -> StackBackupDecl {
     let repository = r.required_valid::<String>("repository", |t| {
         validate::plain_text(t, "a restic repository")
     });
-    let secret = r.required_valid::<String>("secret", |t| validate::plain_text(t, "a Vault path"));
+    let secret = r.required_valid::<String>("secret", |t| validate::vault_path(t));
     r.finish();
     StackBackupDecl {
         head: block.head(),

@@ -102,6 +102,44 @@ pub(crate) fn plain_text(text: &str, what: &str) -> Result<(), String> {
     }
 }
 
+/// A Vault KV path: `/`-separated segments of `[A-Za-z0-9_.-]`, no `..` —
+/// it lands in consul-template, policies and shell commands.
+pub(crate) fn vault_path(text: &str) -> Result<(), String> {
+    let segments_ok = !text.is_empty()
+        && text.split('/').all(|segment| {
+            !segment.is_empty()
+                && segment != ".."
+                && segment != "."
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+        });
+    if segments_ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` is not a Vault path: `/`-separated names of letters, digits and `_.-`",
+            shorten(text)
+        ))
+    }
+}
+
+/// A key inside a Vault secret.
+pub(crate) fn vault_key(text: &str) -> Result<(), String> {
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` is not a key of a Vault secret: letters, digits and `_.-`",
+            shorten(text)
+        ))
+    }
+}
+
 /// A Debian package name.
 pub(crate) fn package(text: &str) -> Result<(), String> {
     let mut chars = text.chars();
@@ -159,12 +197,38 @@ pub(crate) fn single_line(text: &str, what: &str) -> Result<(), String> {
     }
 }
 
+/// A systemd `OnCalendar=` expression ("daily", "*-*-* 02:00"): the characters
+/// calendar specs use and nothing that means something in a unit file.
+pub(crate) fn schedule(text: &str) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err("a schedule may not be empty".into());
+    }
+    match text
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || " *-:/.,~+".contains(*c)))
+    {
+        Some(c) => Err(format!(
+            "a schedule (systemd OnCalendar) may not contain {}",
+            describe_char(c)
+        )),
+        None => Ok(()),
+    }
+}
+
 /// An email address, loosely: one `@` with text on both sides, no whitespace.
 pub(crate) fn email(text: &str) -> Result<(), String> {
-    plain_text(text, "an email address")?;
+    let local_ok = |local: &str| {
+        !local.is_empty()
+            && local
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._%+-".contains(c))
+    };
     match text.split_once('@') {
-        Some((local, domain)) if !local.is_empty() && dns_name(domain).is_ok() => Ok(()),
-        _ => Err(format!("`{}` is not an email address", shorten(text))),
+        Some((local, domain)) if local_ok(local) && dns_name(domain).is_ok() => Ok(()),
+        _ => Err(format!(
+            "`{}` is not an email address (letters, digits and ._%+- before the @)",
+            shorten(text)
+        )),
     }
 }
 
@@ -214,6 +278,16 @@ mod tests {
         assert!(address("10.0.0.1").is_ok());
         assert!(address("fd00::1").is_ok());
         assert!(address("10.0.0.1; rm").is_err());
+    }
+
+    #[test]
+    fn vault_paths_and_keys() {
+        assert!(vault_path("kv/data/app/db").is_ok());
+        for bad in ["", "kv//x", "kv/../x", "kv/x\"}}", "kv/{{x}}", "/kv/x"] {
+            assert!(vault_path(bad).is_err(), "{bad}");
+        }
+        assert!(vault_key("db_password").is_ok());
+        assert!(vault_key("a}}b").is_err());
     }
 
     #[test]

@@ -29,12 +29,23 @@ fn invalid(value: &Value, message: impl Into<String>) -> Diagnostic {
     Diagnostic::new(Code::E0107, value.span, message)
 }
 
+/// Salt evaluates state arguments that start with this, even without Jinja.
+const SALT_SLOT: &str = "__slot__:";
+
 impl FromValue for String {
     fn expected() -> String {
         "a string".into()
     }
     fn from_value(value: &Value, diags: &mut Diagnostics) -> Option<Self> {
         match &value.kind {
+            ValueKind::String(text) if text.starts_with(SALT_SLOT) => {
+                diags.push(
+                    Diagnostic::new(Code::E0107, value.span, format!("a value may not start with `{SALT_SLOT}`"))
+                        .with_primary_label("Salt would run this as a function call")
+                        .with_help("Salt treats any state argument starting with `__slot__:` as code; write the value differently"),
+                );
+                None
+            }
             ValueKind::String(text) => Some(text.clone()),
             ValueKind::Reference(_) => {
                 diags.push(

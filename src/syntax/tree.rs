@@ -202,3 +202,68 @@ impl Unit {
         }
     }
 }
+
+impl Document {
+    /// What the document says, without spans or comments: two documents with
+    /// the same structure mean the same (used to prove `fmt` keeps meaning).
+    pub fn structure(&self) -> String {
+        let mut out = String::new();
+        for block in &self.blocks {
+            block_structure(block, &mut out);
+        }
+        out
+    }
+}
+
+fn block_structure(block: &Block, out: &mut String) {
+    out.push_str(&block.kind.name);
+    if let Some(label) = &block.label {
+        match &label.value {
+            LabelValue::String(s) => out.push_str(&format!(" {s:?}")),
+            LabelValue::Integer(i) => out.push_str(&format!(" {i}")),
+        }
+    }
+    out.push_str(" {");
+    for item in &block.items {
+        match item {
+            Item::Attribute(a) => {
+                out.push_str(&a.name.name);
+                out.push('=');
+                value_structure(&a.value, out);
+                out.push(';');
+            }
+            Item::Block(b) => block_structure(b, out),
+        }
+    }
+    out.push('}');
+}
+
+fn value_structure(value: &Value, out: &mut String) {
+    match &value.kind {
+        ValueKind::String(s) => out.push_str(&format!("{s:?}")),
+        ValueKind::Number(n) => out.push_str(&format!("{}{}", n.digits, n.suffix)),
+        ValueKind::Bool(b) => out.push_str(&b.to_string()),
+        ValueKind::Range(a, b) => out.push_str(&format!("{a}..{b}")),
+        ValueKind::Reference(path) => {
+            let parts: Vec<&str> = path.iter().map(|i| i.name.as_str()).collect();
+            out.push_str(&parts.join("."));
+        }
+        ValueKind::List(items) => {
+            out.push('[');
+            for item in items {
+                value_structure(item, out);
+                out.push(',');
+            }
+            out.push(']');
+        }
+        ValueKind::Object(entries) => {
+            out.push('{');
+            for entry in entries {
+                out.push_str(&format!("{:?}=", entry.key));
+                value_structure(&entry.value, out);
+                out.push(';');
+            }
+            out.push('}');
+        }
+    }
+}

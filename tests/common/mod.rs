@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use eosc::diag::render::{self, HumanStyle, JsonReport};
 use eosc::driver::{self, Checked, SourceFile};
-use eosc::syntax::{Block, Document, Item, LabelValue, Value, ValueKind};
+use eosc::syntax::Document;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -17,7 +17,8 @@ pub fn check_fixture(path: &Path) -> Checked {
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
     let bytes = std::fs::read(path).unwrap();
     let (source, diags) = driver::decode(Path::new(&name), bytes);
-    driver::check_source(source, diags)
+    // `file` sources are found next to the fixture, not in the working directory.
+    driver::check_source_with_files(source, diags, |stack| driver::probe_files(path, stack))
 }
 
 pub fn check_text(text: &str) -> Checked {
@@ -38,7 +39,7 @@ pub fn human(checked: &Checked) -> String {
         out.push_str(&render::human(
             d,
             &checked.source.name(),
-            &checked.source.text,
+            &checked.shown_text(),
             style,
         ));
     }
@@ -81,66 +82,9 @@ pub fn expectations(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The document without spans or comments: what it means, for comparing a
-/// spec before and after formatting.
+/// The document without spans or comments: what it means.
 pub fn meaning(document: &Document) -> String {
-    let mut out = String::new();
-    for block in &document.blocks {
-        block_meaning(block, &mut out);
-    }
-    out
-}
-
-fn block_meaning(block: &Block, out: &mut String) {
-    out.push_str(&block.kind.name);
-    if let Some(label) = &block.label {
-        match &label.value {
-            LabelValue::String(s) => out.push_str(&format!(" {s:?}")),
-            LabelValue::Integer(i) => out.push_str(&format!(" {i}")),
-        }
-    }
-    out.push_str(" {");
-    for item in &block.items {
-        match item {
-            Item::Attribute(a) => {
-                out.push_str(&format!("{}=", a.name.name));
-                value_meaning(&a.value, out);
-                out.push(';');
-            }
-            Item::Block(b) => block_meaning(b, out),
-        }
-    }
-    out.push('}');
-}
-
-fn value_meaning(value: &Value, out: &mut String) {
-    match &value.kind {
-        ValueKind::String(s) => out.push_str(&format!("{s:?}")),
-        ValueKind::Number(n) => out.push_str(&format!("{}{}", n.digits, n.suffix)),
-        ValueKind::Bool(b) => out.push_str(&b.to_string()),
-        ValueKind::Range(a, b) => out.push_str(&format!("{a}..{b}")),
-        ValueKind::Reference(path) => {
-            let parts: Vec<&str> = path.iter().map(|i| i.name.as_str()).collect();
-            out.push_str(&parts.join("."));
-        }
-        ValueKind::List(items) => {
-            out.push('[');
-            for item in items {
-                value_meaning(item, out);
-                out.push(',');
-            }
-            out.push(']');
-        }
-        ValueKind::Object(entries) => {
-            out.push('{');
-            for entry in entries {
-                out.push_str(&format!("{:?}=", entry.key));
-                value_meaning(&entry.value, out);
-                out.push(';');
-            }
-            out.push('}');
-        }
-    }
+    document.structure()
 }
 
 /// All `.eos` files below a folder of the repository, sorted.
@@ -152,4 +96,46 @@ pub fn eos_files(folder: &str) -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
+}
+
+/// The path of an external validator, or a test failure that says how to get
+/// it. Only with `EOSC_SKIP_VALIDATORS=1` set explicitly does a missing
+/// validator give `None` (and a printed notice), so nothing passes by skipping.
+pub fn validator(name: &str, package: &str) -> Option<PathBuf> {
+    let venv = std::env::var_os("EOSC_VENV").map_or_else(
+        || {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/root".into()))
+                .join(".cache/eosc/venv")
+        },
+        PathBuf::from,
+    );
+    let in_venv = venv.join("bin").join(name);
+    if in_venv.is_file() {
+        return Some(in_venv);
+    }
+    let found = std::process::Command::new("sh")
+        .args(["-c", &format!("command -v {name}")])
+        .output()
+        .ok()
+        .filter(|o| o.status.success());
+    if let Some(found) = found {
+        return Some(PathBuf::from(String::from_utf8_lossy(&found.stdout).trim()));
+    }
+    if std::env::var("EOSC_SKIP_VALIDATORS").as_deref() == Ok("1") {
+        eprintln!("SKIPPED: `{name}` is not installed and EOSC_SKIP_VALIDATORS=1");
+        return None;
+    }
+    panic!(
+        "validator `{name}` is not installed: run scripts/setup-validators.sh (it provides {package}), \
+         or set EOSC_SKIP_VALIDATORS=1 to skip this check explicitly"
+    );
+}
+
+/// Checks and builds a spec in memory; panics on diagnostics errors.
+pub fn build(path: &Path) -> eosc::emit::Artifacts {
+    let checked = driver::check_file(path).unwrap();
+    assert!(!checked.diagnostics.has_errors(), "{}", human(&checked));
+    driver::emit_artifacts(&checked, &eosc::emit::Templates::builtin())
+        .expect("no errors")
+        .unwrap_or_else(|e| panic!("{e}"))
 }

@@ -1,0 +1,56 @@
+//! `eosc build FILE [-o DIR]`: check, then write every artifact atomically.
+
+use super::output;
+use super::{BuildArgs, Status};
+use crate::driver;
+use crate::output_dir;
+
+pub(super) fn run(args: &BuildArgs, deny_warnings: bool) -> Status {
+    let templates = match &args.templates {
+        Some(dir) => match driver::read_templates(dir) {
+            Ok(templates) => templates,
+            Err(message) => {
+                output::stderr(&format!("error: {message}\n"));
+                return Status::UsageOrIo;
+            }
+        },
+        None => crate::emit::Templates::builtin(),
+    };
+    let checked = match driver::check_file(&args.file) {
+        Ok(checked) => checked,
+        Err(error) => return output::report(&[], &[error], args.format, deny_warnings),
+    };
+    let status = output::report(
+        std::slice::from_ref(&checked),
+        &[],
+        args.format,
+        deny_warnings,
+    );
+    if status != Status::Success {
+        return status; // nothing is written for a spec with errors
+    }
+    let artifacts = match driver::emit_artifacts(&checked, &templates) {
+        Some(Ok(artifacts)) => artifacts,
+        Some(Err(error)) => {
+            output::stderr(&format!("error: {error}\n"));
+            return Status::UsageOrIo;
+        }
+        None => return Status::SpecErrors,
+    };
+    match output_dir::write(&args.output, &artifacts) {
+        Ok(()) => {
+            if args.format == super::DiagnosticFormat::Human {
+                output::stderr(&format!(
+                    "wrote {} files to {}\n",
+                    artifacts.files.len(),
+                    args.output.display()
+                ));
+            }
+            Status::Success
+        }
+        Err(error) => {
+            output::stderr(&format!("error: {error}\n"));
+            Status::UsageOrIo
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! SARIF 2.1.0 for code scanning (GitHub and others): one run, a rule per
+//! diagnostic code with its `eosc explain` text as help, and a result per
+//! diagnostic with its primary region and labelled related locations.
+
+use serde_json::{json, Value};
+
+use super::{Code, Diagnostic, Severity};
+use crate::span::LineIndex;
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// Collects the results of several files into one SARIF log.
+#[derive(Debug, Default)]
+pub struct SarifLog {
+    results: Vec<Value>,
+}
+
+impl SarifLog {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the diagnostics of one file; `uri` is the path as given, with `/`.
+    pub fn add<'a>(
+        &mut self,
+        uri: &str,
+        text: &str,
+        diagnostics: impl IntoIterator<Item = &'a Diagnostic>,
+    ) {
+        let index = LineIndex::new(text);
+        let uri = uri.replace('\\', "/");
+        for d in diagnostics {
+            let region = |start: usize, end: usize| {
+                let (s, e) = (index.line_column(text, start), index.line_column(text, end));
+                json!({"startLine": s.line, "startColumn": s.column, "endLine": e.line, "endColumn": e.column})
+            };
+            let location = |start, end| json!({"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}, "region": region(start, end)}});
+            let mut message = d.message.clone();
+            if let Some(help) = &d.help {
+                message.push_str("\nhelp: ");
+                message.push_str(help);
+            }
+            let related: Vec<Value> = d
+                .secondary
+                .iter()
+                .enumerate()
+                .map(|(i, label)| {
+                    let mut related = location(label.span.start, label.span.end);
+                    related["id"] = json!(i);
+                    related["message"] = json!({"text": label.message});
+                    related
+                })
+                .collect();
+            let mut result = json!({
+                "ruleId": d.code.as_str(),
+                "ruleIndex": rule_index(d.code),
+                "level": level(d.severity()),
+                "message": {"text": message},
+                "locations": [location(d.primary.span.start, d.primary.span.end)],
+            });
+            if !related.is_empty() {
+                result["relatedLocations"] = Value::Array(related);
+            }
+            self.results.push(result);
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let rules: Vec<Value> = Code::ALL.iter().map(|&code| rule(code)).collect();
+        let log = json!({
+            "$schema": SCHEMA,
+            "version": "2.1.0",
+            "runs": [{
+                "tool": {"driver": {
+                    "name": "eosc",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "informationUri": "https://example.com/eosc",
+                    "rules": rules,
+                }},
+                "columnKind": "unicodeCodePoints",
+                "results": self.results,
+            }],
+        });
+        serde_json::to_string_pretty(&log).expect("SARIF serializes")
+    }
+}
+
+fn rule_index(code: Code) -> usize {
+    Code::ALL.iter().position(|&c| c == code).unwrap_or(0)
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Advice => "note",
+    }
+}
+
+fn rule(code: Code) -> Value {
+    let explanation = code.explanation();
+    let summary = explanation
+        .split("\n\n")
+        .nth(1)
+        .map_or(code.title(), str::trim)
+        .replace('\n', " ");
+    json!({
+        "id": code.as_str(),
+        "name": rule_name(code.title()),
+        "shortDescription": {"text": code.title()},
+        "fullDescription": {"text": summary},
+        "help": {"text": explanation, "markdown": explanation},
+        "defaultConfiguration": {"level": level(code.severity())},
+    })
+}
+
+/// `"host memory over budget"` → `HostMemoryOverBudget`.
+fn rule_name(title: &str) -> String {
+    title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase())
+                .into_iter()
+                .chain(chars)
+                .collect::<String>()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rule_name;
+
+    #[test]
+    fn rule_names_are_pascal_case() {
+        assert_eq!(rule_name("host memory over budget"), "HostMemoryOverBudget");
+        assert_eq!(rule_name("fsync/wal volume on hdd"), "FsyncWalVolumeOnHdd");
+    }
+}

@@ -1,0 +1,539 @@
+//! `nomad/<service>.nomad.hcl`: one Nomad job per nomad service, applied by
+//! Terraform (`nomad_job` reads the file) when Salt's orchestrate run reaches
+//! the service's stage.
+//!
+//! Shape: `job "<service>"` → `group "<service>"` (count, constraints,
+//! network ports, volumes) → `task "<service>"` (docker driver, env, volume
+//! mounts, Vault, secret templates, resources, Consul services with checks).
+//!
+//! Conventions:
+//!
+//! - Placement: Nomad client names (`node.unique.name`, the agent's `name`,
+//!   by default the machine's host name) are the spec's host names (which are
+//!   also the Salt minion IDs). `on` becomes a constraint on them; a local-disk
+//!   volume adds a constraint to its disk's host.
+//! - Local-disk volumes are Nomad host volumes named `<service>-<volume>`
+//!   ([`host_volume_name`]); the Nomad client on the disk's host must declare
+//!   `host_volume "<service>-<volume>"` with a folder on that disk (Salt
+//!   creates the folder and the client configuration).
+//! - `CephFS` volumes are CSI volumes with the ID `<service>-<volume>`
+//!   ([`csi_volume_id`]), `multi-node-multi-writer` / `file-system`: a `CephFS`
+//!   CSI plugin must run and the volume be registered under that ID before the
+//!   job is placed.
+//! - CPU: `cpu` in MHz = cores × the clock of the slowest candidate client
+//!   ([`resources::reference_clock`]), rounded up. With `numa`, `cores =
+//!   ceil(cpu)` and `numa { affinity = "require" }` instead (Nomad Enterprise;
+//!   Nomad picks the NUMA node itself, it cannot be told node N).
+//! - Memory in MiB (Nomad's "MB"), rounded up; `memory_max` likewise.
+//! - Secrets: `vault { role = "eos-<service>" }` (workload identity; the role
+//!   and its policy are written by the Terraform emitter) and one
+//!   `template` per secret rendering `secrets/<secret>.env` into the task's
+//!   environment (see [`vault`]).
+//! - Consul: a service `<service>-<port>` per port; the health port's service
+//!   carries the check (http with the path, else tcp) with `check_restart`
+//!   after the health grace.
+//!
+//! Every spec string goes through [`super::hcl::string`]. Nomad interpolates
+//! `${…}` at run time in task fields (env, args, image…) when the name is one
+//! of its variables; the jobspec carries the spec's text exactly, and that
+//! run-time interpolation applies to it as Nomad documents.
+
+pub(crate) mod resources;
+pub(crate) mod vault;
+
+use hcl::expr::{Expression, ObjectKey, TemplateExpr};
+use hcl::{Block, Body, Identifier};
+
+use super::hcl::{string, strings};
+use super::terraform::{render, vault_role_name};
+use super::topology::{self, consul_service_name};
+use super::{header, Artifacts, EmitError, Input};
+use crate::ast::{EnvVar, HealthDecl, PortDecl, PortProtocol, Runtime};
+use crate::model::{HostId, Service, ServiceId, Stack, VolumeStorage};
+
+/// Where the jobspec of a service is written, relative to the output folder.
+pub(crate) fn jobspec_path(service: &str) -> String {
+    format!("nomad/{service}.nomad.hcl")
+}
+
+/// The Nomad client `host_volume` a local-disk volume of a nomad service uses.
+pub(crate) fn host_volume_name(service: &str, volume: &str) -> String {
+    format!("{service}-{volume}")
+}
+
+/// The CSI volume ID a `CephFS` volume of a nomad service uses.
+pub(crate) fn csi_volume_id(service: &str, volume: &str) -> String {
+    format!("{service}-{volume}")
+}
+
+/// Consecutive health check failures before Nomad restarts the task.
+const CHECK_RESTART_LIMIT: u64 = 3;
+/// Nomad's attribute for the client name, written for Nomad to interpolate.
+const NODE_NAME: &str = "${node.unique.name}";
+
+pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitError> {
+    for id in topology::services_with_runtime(input.stack, Runtime::Nomad) {
+        let name = input.stack.service(id).name();
+        let path = jobspec_path(name);
+        let fail = |message: String| EmitError {
+            artifact: path.clone(),
+            message,
+        };
+        let (body, comments) = job(input, id).map_err(fail)?;
+        let text = render(&header("#", input.source_name), &body, &comments).map_err(fail)?;
+        out.add(path.clone(), text);
+    }
+    Ok(())
+}
+
+/// Comment lines to put before the first line equal to the key.
+type Comments = Vec<(String, Vec<String>)>;
+
+/// The job of one nomad service, and the comments that explain it.
+fn job(input: &Input<'_>, id: ServiceId) -> Result<(Body, Comments), String> {
+    let stack = input.stack;
+    let service = stack.service(id);
+    let name = service.name();
+    let mut comments = Comments::new();
+    let mut group = Block::builder("group")
+        .add_label(name)
+        .add_attribute(("count", Expression::from(service.decl.count.value)));
+    for constraint in constraints(stack, service) {
+        group = group.add_block(constraint);
+    }
+    if !service.decl.ports.is_empty() {
+        let mut network = Block::builder("network");
+        for port in &service.decl.ports {
+            network = network.add_block(network_port(port));
+        }
+        group = group.add_block(network.build());
+    }
+    for (volume, storage) in service.decl.volumes.iter().zip(&service.volumes) {
+        let label = volume.name.value.as_str();
+        let block = Block::builder("volume").add_label(label);
+        let (block, note) = match storage {
+            VolumeStorage::Disk(disk) => {
+                let source = host_volume_name(name, label);
+                let host = &stack.host(disk.host).name.value;
+                let block = block
+                    .add_attribute(("type", string("host")))
+                    .add_attribute(("source", string(&source)))
+                    .add_attribute(("read_only", Expression::Bool(false)));
+                let note = format!(
+                    "Host volume `{source}`: declared by the Nomad client on {host} (disk {}).",
+                    stack.disk(*disk).name.value
+                );
+                (block, note)
+            }
+            VolumeStorage::Cephfs => {
+                let source = csi_volume_id(name, label);
+                let block = block
+                    .add_attribute(("type", string("csi")))
+                    .add_attribute(("source", string(&source)))
+                    .add_attribute(("access_mode", string("multi-node-multi-writer")))
+                    .add_attribute(("attachment_mode", string("file-system")))
+                    .add_attribute(("read_only", Expression::Bool(false)));
+                let note = format!(
+                    "CSI volume `{source}` on CephFS: registered with the CephFS CSI plugin before this job runs."
+                );
+                (block, note)
+            }
+        };
+        comments.push((format!("volume \"{label}\" {{"), vec![note]));
+        group = group.add_block(block.build());
+    }
+    let (task, task_comments) = task(input, id)?;
+    comments.extend(task_comments);
+    group = group.add_block(task);
+    let job = Block::builder("job")
+        .add_label(name)
+        .add_attribute((
+            "datacenters",
+            strings([stack.settings.datacenter.value.as_str()]),
+        ))
+        .add_attribute(("type", string("service")))
+        .add_block(group.build())
+        .build();
+    Ok((Body::builder().add_block(job).build(), comments))
+}
+
+/// `on` and the host of local-disk volumes as constraints on the client name.
+fn constraints(stack: &Stack, service: &Service) -> Vec<Block> {
+    let host_names = |hosts: &[HostId]| -> Vec<&str> {
+        hosts
+            .iter()
+            .map(|&h| stack.host(h).name.value.as_str())
+            .collect()
+    };
+    let mut sets: Vec<Vec<&str>> = Vec::new();
+    if let Some(on) = &service.on {
+        sets.push(host_names(on));
+    }
+    for storage in &service.volumes {
+        if let VolumeStorage::Disk(disk) = storage {
+            let pin = host_names(&[disk.host]);
+            if !sets.contains(&pin) {
+                sets.push(pin);
+            }
+        }
+    }
+    sets.into_iter()
+        .filter(|hosts| !hosts.is_empty())
+        .map(|hosts| {
+            let (operator, value) = match hosts.as_slice() {
+                [one] => ("=", (*one).to_string()),
+                many => ("set_contains_any", many.join(",")),
+            };
+            Block::builder("constraint")
+                .add_attribute(("attribute", raw(NODE_NAME)))
+                .add_attribute(("operator", string(operator)))
+                .add_attribute(("value", string(&value)))
+                .build()
+        })
+        .collect()
+}
+
+/// `port "<name>" { static = N  to = N }`: the container listens on `number`;
+/// the host port is dynamic unless the port is static.
+fn network_port(port: &PortDecl) -> Block {
+    let number = Expression::from(port.number.value);
+    let mut block = Block::builder("port").add_label(port.name.value.as_str());
+    if port.is_static.value {
+        block = block.add_attribute(("static", number.clone()));
+    }
+    block.add_attribute(("to", number)).build()
+}
+
+fn task(input: &Input<'_>, id: ServiceId) -> Result<(Block, Comments), String> {
+    let stack = input.stack;
+    let service = stack.service(id);
+    let decl = &service.decl;
+    let name = service.name();
+    let mut comments = Comments::new();
+    let image = decl
+        .image
+        .as_ref()
+        .ok_or_else(|| format!("nomad service `{name}` has no image"))?;
+    let mut config = Block::builder("config").add_attribute(("image", string(&image.value)));
+    if let Some(command) = &decl.command {
+        config = config.add_attribute(("command", string(&command.value)));
+    }
+    if !decl.args.is_empty() {
+        config =
+            config.add_attribute(("args", strings(decl.args.iter().map(|a| a.value.as_str()))));
+    }
+    if !decl.ports.is_empty() {
+        config = config.add_attribute((
+            "ports",
+            strings(decl.ports.iter().map(|p| p.name.value.as_str())),
+        ));
+    }
+    let mut task = Block::builder("task")
+        .add_label(name)
+        .add_attribute(("driver", string("docker")))
+        .add_block(config.build());
+    if let Some(env) = env(&decl.env) {
+        task = task.add_structure(env);
+    }
+    for volume in &decl.volumes {
+        task = task.add_block(
+            Block::builder("volume_mount")
+                .add_attribute(("volume", string(&volume.name.value)))
+                .add_attribute(("destination", string(&volume.path.value)))
+                .add_attribute(("read_only", Expression::Bool(false)))
+                .build(),
+        );
+    }
+    if !decl.secrets.is_empty() {
+        task = task.add_block(
+            Block::builder("vault")
+                .add_attribute(("role", string(&vault_role_name(name))))
+                .build(),
+        );
+    }
+    for secret in &decl.secrets {
+        let data = vault::template_data(secret)?;
+        task = task.add_block(
+            Block::builder("template")
+                .add_attribute(("data", string(&data)))
+                .add_attribute((
+                    "destination",
+                    string(&format!("secrets/{}.env", secret.name.value)),
+                ))
+                .add_attribute(("env", Expression::Bool(true)))
+                .build(),
+        );
+    }
+    let (resources, numa) = resources(input, id)?;
+    if numa {
+        comments.push((
+            "numa {".to_string(),
+            vec![
+                "NUMA-aware scheduling (`numa` with `cores`) needs Nomad Enterprise.".to_string(),
+                "Nomad keeps the cores on one NUMA node; it cannot be told which node.".to_string(),
+            ],
+        ));
+    }
+    task = task.add_block(resources);
+    for (index, port) in decl.ports.iter().enumerate() {
+        let health = decl
+            .health
+            .as_ref()
+            .filter(|_| service.health_port == Some(index));
+        task = task.add_block(consul_service(name, port, health)?);
+    }
+    Ok((task.build(), comments))
+}
+
+/// `env { KEY = "value" }`, or `env = { "KEY" = "value" }` when a key is not a
+/// plain identifier (Nomad's documented form for such names).
+fn env(vars: &[EnvVar]) -> Option<hcl::Structure> {
+    if vars.is_empty() {
+        return None;
+    }
+    let plain = |key: &str| {
+        let mut chars = key.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if vars.iter().all(|v| plain(&v.key.value)) {
+        let block = vars.iter().fold(Block::builder("env"), |block, var| {
+            block.add_attribute((
+                Identifier::unchecked(var.key.value.as_str()),
+                string(&var.value.value),
+            ))
+        });
+        Some(block.build().into())
+    } else {
+        let object = vars
+            .iter()
+            .map(|var| {
+                (
+                    ObjectKey::Expression(string(&var.key.value)),
+                    string(&var.value.value),
+                )
+            })
+            .collect();
+        Some(hcl::Attribute::new("env", Expression::Object(object)).into())
+    }
+}
+
+/// The `resources` block, and whether it is NUMA-pinned.
+fn resources(input: &Input<'_>, id: ServiceId) -> Result<(Block, bool), String> {
+    let stack = input.stack;
+    let decl = &stack.service(id).decl;
+    let memory = resources::memory_mb(decl.memory.value);
+    if memory < resources::MIN_MEMORY_MB {
+        return Err(format!(
+            "memory of `{}` is {memory} MB; Nomad refuses tasks with less than {} MB",
+            decl.name.value,
+            resources::MIN_MEMORY_MB
+        ));
+    }
+    let mut block = Block::builder("resources");
+    let numa = decl.numa.is_some();
+    if numa {
+        block = block.add_attribute((
+            "cores",
+            Expression::from(resources::whole_cores(decl.cpu.value)),
+        ));
+    } else {
+        let candidates = topology::nomad_candidates(stack, input.analysis, id);
+        let clock =
+            resources::reference_clock(candidates.iter().map(|&h| stack.host(h).cpu_mhz.value));
+        block = block.add_attribute((
+            "cpu",
+            Expression::from(resources::cpu_mhz(decl.cpu.value, clock)),
+        ));
+    }
+    block = block.add_attribute(("memory", Expression::from(memory)));
+    if let Some(max) = &decl.memory_max {
+        block = block.add_attribute((
+            "memory_max",
+            Expression::from(resources::memory_mb(max.value)),
+        ));
+    }
+    if numa {
+        block = block.add_block(
+            Block::builder("numa")
+                .add_attribute(("affinity", string("require")))
+                .build(),
+        );
+    }
+    Ok((block.build(), numa))
+}
+
+/// `service { name = "<service>-<port>" … }`, with the check when `health`
+/// is on this port.
+fn consul_service(
+    service: &str,
+    port: &PortDecl,
+    health: Option<&HealthDecl>,
+) -> Result<Block, String> {
+    let consul_name = consul_service_name(service, &port.name.value);
+    let mut block = Block::builder("service")
+        .add_attribute(("name", string(&consul_name)))
+        .add_attribute(("port", string(&port.name.value)))
+        .add_attribute(("provider", string("consul")));
+    if let Some(health) = health {
+        if port.protocol.value == PortProtocol::Udp {
+            return Err(format!(
+                "the health check of `{service}` is on udp port `{}`: Nomad checks only tcp and http",
+                port.name.value
+            ));
+        }
+        let mut check = Block::builder("check")
+            .add_attribute(("name", string(&format!("{consul_name}-health"))));
+        match &health.path {
+            Some(path) => {
+                check = check
+                    .add_attribute(("type", string("http")))
+                    .add_attribute(("path", string(&path.value)));
+                if port.protocol.value == PortProtocol::Https {
+                    // The check dials the allocation's address, which no
+                    // certificate names.
+                    check = check
+                        .add_attribute(("protocol", string("https")))
+                        .add_attribute(("tls_skip_verify", Expression::Bool(true)));
+                }
+            }
+            None => check = check.add_attribute(("type", string("tcp"))),
+        }
+        check = check
+            .add_attribute((
+                "interval",
+                string(&resources::duration(health.interval.value)),
+            ))
+            .add_attribute((
+                "timeout",
+                string(&resources::duration(health.timeout.value)),
+            ))
+            .add_block(
+                Block::builder("check_restart")
+                    .add_attribute(("limit", Expression::from(CHECK_RESTART_LIMIT)))
+                    .add_attribute(("grace", string(&resources::duration(health.grace.value))))
+                    .add_attribute(("ignore_warnings", Expression::Bool(false)))
+                    .build(),
+            );
+        block = block.add_block(check.build());
+    }
+    Ok(block.build())
+}
+
+/// An emitter-written template, passed to Nomad as is (not spec text).
+fn raw(template: &str) -> Expression {
+    Expression::from(TemplateExpr::QuotedString(template.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::{Span, Spanned};
+
+    #[test]
+    fn naming_conventions() {
+        assert_eq!(jobspec_path("app"), "nomad/app.nomad.hcl");
+        assert_eq!(host_volume_name("postgres", "data"), "postgres-data");
+        assert_eq!(csi_volume_id("authentik", "media"), "authentik-media");
+    }
+
+    fn text(value: &str) -> Spanned<String> {
+        Spanned::new(value.to_string(), Span::default())
+    }
+
+    fn format(structure: hcl::Structure) -> String {
+        hcl::format::to_string(&Body::builder().add_structure(structure).build()).unwrap()
+    }
+
+    #[test]
+    fn env_is_a_block_of_identifiers_or_an_object() {
+        let var = |k: &str, v: &str| EnvVar {
+            key: text(k),
+            value: text(v),
+        };
+        assert!(env(&[]).is_none());
+        let block = env(&[var("A_1", "x"), var("b", "${y}")]).unwrap();
+        assert_eq!(
+            format(block),
+            "env {\n  A_1 = \"x\"\n  b = \"\\u0024{y}\"\n}\n"
+        );
+        let object = env(&[var("A", "x"), var("discovery.type", "single-node")]).unwrap();
+        assert_eq!(
+            format(object),
+            "env = {\n  \"A\" = \"x\"\n  \"discovery.type\" = \"single-node\"\n}\n"
+        );
+    }
+
+    fn port(protocol: PortProtocol) -> PortDecl {
+        PortDecl {
+            name: text("api"),
+            head: Span::default(),
+            number: Spanned::new(8443, Span::default()),
+            protocol: Spanned::new(protocol, Span::default()),
+            is_static: Spanned::new(false, Span::default()),
+        }
+    }
+
+    fn health(path: Option<&str>) -> HealthDecl {
+        HealthDecl {
+            head: Span::default(),
+            port: None,
+            path: path.map(text),
+            command: None,
+            interval: Spanned::new(15_000, Span::default()),
+            timeout: Spanned::new(1_500, Span::default()),
+            grace: Spanned::new(300_000, Span::default()),
+        }
+    }
+
+    #[test]
+    fn checks_follow_the_health_block() {
+        let https =
+            consul_service("app", &port(PortProtocol::Https), Some(&health(Some("/h")))).unwrap();
+        let text = format(https.into());
+        for line in [
+            "name = \"app-api\"",
+            "name = \"app-api-health\"",
+            "type = \"http\"",
+            "path = \"/h\"",
+            "protocol = \"https\"",
+            "tls_skip_verify = true",
+            "interval = \"15s\"",
+            "timeout = \"1500ms\"",
+            "grace = \"5m\"",
+            "limit = 3",
+        ] {
+            assert!(text.contains(line), "{line} in\n{text}");
+        }
+        let tcp = format(
+            consul_service("app", &port(PortProtocol::Tcp), Some(&health(None)))
+                .unwrap()
+                .into(),
+        );
+        assert!(
+            tcp.contains("type = \"tcp\"") && !tcp.contains("path"),
+            "{tcp}"
+        );
+        let plain = format(
+            consul_service("app", &port(PortProtocol::Http), None)
+                .unwrap()
+                .into(),
+        );
+        assert!(!plain.contains("check"), "{plain}");
+        let udp = consul_service("app", &port(PortProtocol::Udp), Some(&health(None)));
+        assert!(udp.unwrap_err().contains("udp"));
+    }
+
+    #[test]
+    fn node_name_is_written_for_nomad_to_interpolate() {
+        let body = Body::builder()
+            .add_attribute(("attribute", raw(NODE_NAME)))
+            .build();
+        assert_eq!(
+            hcl::format::to_string(&body).unwrap(),
+            "attribute = \"${node.unique.name}\"\n"
+        );
+    }
+}

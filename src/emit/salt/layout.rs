@@ -1,0 +1,253 @@
+//! What goes where, decided once for `top.sls` and the orchestrate files: the
+//! services Salt installs, the ops host, the `CephFS` clients, the hosts with
+//! nomad volume folders or backups, and the proxy hosts.
+
+use super::paths;
+use crate::ast::{Capability, Runtime};
+use crate::emit::{caddy, nginx, topology, Artifacts, EmitError, Input};
+use crate::model::{HostId, ServiceId, Stack, VolumeStorage};
+
+/// `CephFS` clients: mounted once the provider's stage is healthy.
+pub(super) struct Cephfs {
+    pub(super) provider_stage: usize,
+    pub(super) hosts: Vec<HostId>,
+}
+
+/// A proxy whose config Salt installs from the build.
+pub(super) struct Proxy {
+    /// `caddy` or `nginx`: the SLS is `eos.proxy.<kind>`.
+    pub(super) kind: &'static str,
+    pub(super) service: ServiceId,
+    pub(super) hosts: Vec<HostId>,
+    /// The built config (`caddy/Caddyfile`) and where it goes on the host.
+    pub(super) artifact: &'static str,
+    pub(super) target: &'static str,
+}
+
+impl Proxy {
+    pub(super) fn sls(&self) -> String {
+        format!("eos.proxy.{}", self.kind)
+    }
+}
+
+pub(super) struct Layout {
+    /// Stage per service (index = `ServiceId`).
+    pub(super) stages: Vec<usize>,
+    /// Runs Terraform and the Nomad CLI: the salt master's host.
+    pub(super) ops_host: HostId,
+    /// The salt master's own service, if the spec declares it: it runs the
+    /// orchestrate files, so they neither restart nor stop it (highstate
+    /// manages it).
+    pub(super) controller: Option<ServiceId>,
+    pub(super) cephfs: Option<Cephfs>,
+    /// Hosts with `eos.volumes.<host>`, with the first stage that needs it.
+    pub(super) nomad_volume_hosts: Vec<(HostId, usize)>,
+    /// Hosts with `eos.backup.<host>` and the (service, volume) backed up there.
+    pub(super) backups: Vec<(HostId, Vec<(ServiceId, usize)>)>,
+    pub(super) proxies: Vec<Proxy>,
+}
+
+/// Services Salt installs itself: baremetal and docker, in declaration order.
+pub(super) fn salted_services(stack: &Stack) -> impl Iterator<Item = ServiceId> + '_ {
+    stack
+        .service_ids()
+        .filter(|&id| stack.service(id).decl.runtime.value != Runtime::Nomad)
+}
+
+pub(super) fn nomad_services(stack: &Stack) -> impl Iterator<Item = ServiceId> + '_ {
+    topology::services_with_runtime(stack, Runtime::Nomad)
+}
+
+impl Layout {
+    pub(super) fn new(input: &Input<'_>, out: &Artifacts) -> Result<Self, EmitError> {
+        let stack = input.stack;
+        let error = |message: &str| EmitError {
+            artifact: super::sls::path_of(paths::BOOTSTRAP_SLS),
+            message: message.into(),
+        };
+        let stages = input
+            .analysis
+            .stages
+            .clone()
+            .ok_or_else(|| error("the dependency graph has a cycle"))?;
+        let controller = controller(stack);
+        let ops_host = controller
+            .and_then(|id| topology::hosts_of(stack, id).first().copied())
+            .or_else(|| stack.host_ids().next())
+            .ok_or_else(|| error("the stack has no host"))?;
+        let cephfs = cephfs(input, &stages);
+        let backups = backups(stack, cephfs.as_ref());
+        Ok(Self {
+            nomad_volume_hosts: nomad_volume_hosts(stack, &stages),
+            proxies: proxies(input, out),
+            stages,
+            ops_host,
+            controller,
+            cephfs,
+            backups,
+        })
+    }
+
+    pub(super) fn max_stage(&self) -> usize {
+        self.stages.iter().copied().max().unwrap_or(0)
+    }
+
+    /// The SLS a host applies in a highstate, in the order they should run.
+    pub(super) fn host_states(&self, stack: &Stack, host: HostId) -> Vec<String> {
+        let mut states = Vec::new();
+        let mount_here = self
+            .cephfs
+            .as_ref()
+            .is_some_and(|c| c.hosts.contains(&host));
+        let provider = self
+            .cephfs
+            .as_ref()
+            .and_then(|_| cephfs_provider_here(stack, host));
+        if mount_here && provider.is_none() {
+            states.push(paths::CEPHFS_SLS.to_string());
+        }
+        for id in salted_services(stack) {
+            if topology::hosts_of(stack, id).contains(&host) {
+                states.push(paths::service_sls(stack.service(id).name()));
+                if mount_here && provider == Some(id) {
+                    states.push(paths::CEPHFS_SLS.to_string());
+                }
+            }
+        }
+        let name = &stack.host(host).name.value;
+        if self.nomad_volume_hosts.iter().any(|(h, _)| *h == host) {
+            states.push(paths::volumes_sls(name));
+        }
+        if self.backups.iter().any(|(h, _)| *h == host) {
+            states.push(paths::backup_sls(name));
+        }
+        for proxy in &self.proxies {
+            if proxy.hosts.contains(&host) {
+                states.push(proxy.sls());
+            }
+        }
+        states
+    }
+}
+
+/// The cephfs provider, when Salt installs it on `host`.
+fn cephfs_provider_here(stack: &Stack, host: HostId) -> Option<ServiceId> {
+    salted_services(stack).find(|&id| {
+        stack
+            .service(id)
+            .decl
+            .provides
+            .iter()
+            .any(|c| c.value == Capability::Cephfs)
+            && topology::hosts_of(stack, id).contains(&host)
+    })
+}
+
+/// The salt master: a baremetal service named `salt-master` or `salt`, else
+/// the first one installing the `salt-master` package. Its first host is the
+/// ops host; without it, the first declared host is.
+fn controller(stack: &Stack) -> Option<ServiceId> {
+    let placed = |id: &ServiceId| !topology::hosts_of(stack, *id).is_empty();
+    let by_name = ["salt-master", "salt"].iter().find_map(|name| {
+        salted_services(stack)
+            .filter(placed)
+            .find(|&id| stack.service(id).name() == *name)
+    });
+    by_name.or_else(|| {
+        salted_services(stack)
+            .filter(placed)
+            .find(|&id| stack.service(id).decl.package.value == "salt-master")
+    })
+}
+
+/// `CephFS` is mounted on the provider's hosts, every Nomad client (their
+/// `host_volume "cephfs"` points there) and the hosts of baremetal/docker
+/// services with cephfs volumes.
+fn cephfs(input: &Input<'_>, stages: &[usize]) -> Option<Cephfs> {
+    let stack = input.stack;
+    let provider = input.analysis.graph.provider(Capability::Cephfs)?;
+    let mut hosts = topology::hosts_of(stack, provider);
+    hosts.extend(input.analysis.placement.nomad_clients.iter().copied());
+    for id in salted_services(stack) {
+        if stack.service(id).volumes.contains(&VolumeStorage::Cephfs) {
+            hosts.extend(topology::hosts_of(stack, id));
+        }
+    }
+    hosts.sort_unstable();
+    hosts.dedup();
+    Some(Cephfs {
+        provider_stage: stages[provider.0],
+        hosts,
+    })
+}
+
+fn nomad_volume_hosts(stack: &Stack, stages: &[usize]) -> Vec<(HostId, usize)> {
+    stack
+        .host_ids()
+        .filter_map(|host| {
+            super::volumes::nomad_local_volumes(stack, host)
+                .iter()
+                .map(|(id, _)| stages[id.0])
+                .min()
+                .map(|stage| (host, stage))
+        })
+        .collect()
+}
+
+/// Where each backed-up volume's data is: its disk's host, or for cephfs the
+/// first `CephFS` client.
+fn backups(stack: &Stack, cephfs: Option<&Cephfs>) -> Vec<(HostId, Vec<(ServiceId, usize)>)> {
+    let mut by_host: Vec<(HostId, Vec<(ServiceId, usize)>)> = Vec::new();
+    for id in stack.service_ids() {
+        let service = stack.service(id);
+        for (index, volume) in service.decl.volumes.iter().enumerate() {
+            if volume.backup.is_none() {
+                continue;
+            }
+            let host = match service.volumes[index] {
+                VolumeStorage::Disk(disk) => Some(disk.host),
+                VolumeStorage::Cephfs => cephfs.and_then(|c| c.hosts.first().copied()),
+            };
+            let Some(host) = host else { continue };
+            match by_host.iter_mut().find(|(h, _)| *h == host) {
+                Some((_, list)) => list.push((id, index)),
+                None => by_host.push((host, vec![(id, index)])),
+            }
+        }
+    }
+    by_host.sort_by_key(|(host, _)| *host);
+    by_host
+}
+
+/// The caddy and nginx providers installed by Salt, when their config was built.
+fn proxies(input: &Input<'_>, out: &Artifacts) -> Vec<Proxy> {
+    let stack = input.stack;
+    let candidates = [
+        (
+            "caddy",
+            Capability::Caddy,
+            caddy::PATH,
+            "/etc/caddy/Caddyfile",
+        ),
+        (
+            "nginx",
+            Capability::Nginx,
+            nginx::PATH,
+            "/etc/nginx/nginx.conf",
+        ),
+    ];
+    candidates
+        .into_iter()
+        .filter_map(|(kind, capability, artifact, target)| {
+            let service = input.analysis.graph.provider(capability)?;
+            let baremetal = stack.service(service).decl.runtime.value == Runtime::Baremetal;
+            (baremetal && out.files.contains_key(artifact)).then(|| Proxy {
+                kind,
+                service,
+                hosts: topology::hosts_of(stack, service),
+                artifact,
+                target,
+            })
+        })
+        .collect()
+}

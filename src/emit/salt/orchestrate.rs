@@ -1,0 +1,325 @@
+//! `salt/orch/bootstrap.sls`, run on the master with
+//! `salt-run state.orchestrate orch.bootstrap`: the stages of LANGUAGE.md
+//! section 4 in order. Stage k:
+//!
+//! 1. steps that must precede its services: `CephFS` mounted on its clients
+//!    (the stage after the cephfs provider's), the folders of nomad jobs'
+//!    local volumes (`eos.volumes.<host>`, the first stage that needs them);
+//! 2. `terraform apply` on the ops host, targeted to the stage's nomad jobs
+//!    (`nomad_job.<name>`) and the Vault policies of its services with secrets
+//!    (`vault_policy.<name>`; `-` becomes `_` in resource names);
+//! 3. `salt.state` of each baremetal/docker service on its hosts;
+//! 4. the waits of `health.rs`;
+//! 5. a gate `stage-k.done` (`test.nop`) requiring all of the above, which
+//!    every step of stage k+1 requires.
+//!
+//! After the last stage: the proxy configs, then the backup timers.
+//!
+//! The salt master's own service (`layout.rs`) is not applied here: a change
+//! to its config would restart the master in the middle of the run. It is
+//! in `top.sls` like every service, for highstate.
+//!
+//! The ops host (`layout.rs`) is the salt master's minion; it holds the
+//! build at `/srv/eos` and runs `terraform` (`init` once, first).
+//! IDs are `stage-<k>.<service>.<what>`: names have no `.`.
+
+use serde_json::{json, Value};
+
+use super::health::{self, Step};
+use super::layout::{self, salted_services, Layout};
+use super::paths::{self, TERRAFORM_DIR};
+use super::shell;
+use super::sls::Sls;
+use crate::emit::topology;
+use crate::emit::Input;
+use crate::model::{HostId, ServiceId, Stack};
+
+/// The `tgt` of a list target: host names joined by `,`.
+pub(super) fn targets(stack: &Stack, hosts: &[HostId]) -> String {
+    hosts
+        .iter()
+        .map(|&h| stack.host(h).name.value.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// A `salt.state` step applying `sls_name` on `hosts`.
+fn apply(
+    sls: &mut Sls,
+    stack: &Stack,
+    id: String,
+    hosts: &[HostId],
+    sls_name: &str,
+    after: &[Value],
+) -> Step {
+    let mut args = vec![
+        ("tgt", json!(targets(stack, hosts))),
+        ("tgt_type", json!("list")),
+        ("sls", json!([sls_name])),
+    ];
+    if !after.is_empty() {
+        args.push(("require", json!(after)));
+    }
+    sls.state(id.clone(), "salt.state", args);
+    Step::new("salt", id)
+}
+
+/// A `salt.function` step running `command` with `cmd.run` on the ops host.
+pub(super) fn ops_command(
+    sls: &mut Sls,
+    layout: &Layout,
+    stack: &Stack,
+    id: String,
+    command: &str,
+    after: &[Value],
+) -> Step {
+    let mut args = vec![
+        ("name", json!("cmd.run")),
+        ("tgt", json!(targets(stack, &[layout.ops_host]))),
+        ("tgt_type", json!("list")),
+        ("expect_minions", json!(true)),
+        ("arg", json!([command])),
+    ];
+    if !after.is_empty() {
+        args.push(("require", json!(after)));
+    }
+    sls.state(id.clone(), "salt.function", args);
+    Step::new("salt", id)
+}
+
+/// `nomad_job.<name>`-style Terraform addresses, named as the Terraform
+/// emitter names them.
+pub(super) fn resource(kind: &str, service: &str) -> String {
+    format!(
+        "{kind}.{}",
+        crate::emit::terraform::job_resource_name(service)
+    )
+}
+
+/// The services of a stage, but the salt master running the orchestration.
+pub(super) fn services_in_stage(
+    input: &Input<'_>,
+    layout: &Layout,
+    stage: usize,
+) -> Vec<ServiceId> {
+    input
+        .stack
+        .service_ids()
+        .filter(|&id| layout.stages[id.0] == stage && layout.controller != Some(id))
+        .collect()
+}
+
+pub(super) fn bootstrap(input: &Input<'_>, layout: &Layout) -> Sls {
+    let stack = input.stack;
+    let mut sls = Sls::new(paths::BOOTSTRAP_SLS);
+    let needs_terraform = stack
+        .service_ids()
+        .any(|id| !stack.service(id).decl.secrets.is_empty())
+        || layout::nomad_services(stack).next().is_some();
+    let init = needs_terraform.then(|| {
+        let command = shell::join([
+            "terraform",
+            &format!("-chdir={TERRAFORM_DIR}"),
+            "init",
+            "-input=false",
+        ]);
+        ops_command(
+            &mut sls,
+            layout,
+            stack,
+            "bootstrap.terraform-init".into(),
+            &command,
+            &[],
+        )
+    });
+    let mut gate: Option<Step> = None;
+    for stage in 0..=layout.max_stage() {
+        let after: Vec<Value> = gate.iter().map(Step::requisite).collect();
+        gate = Some(stage_steps(
+            &mut sls,
+            input,
+            layout,
+            stage,
+            &after,
+            init.as_ref(),
+        ));
+    }
+    let after: Vec<Value> = gate.iter().map(Step::requisite).collect();
+    let mut last = after.clone();
+    if let Some(cephfs) = layout
+        .cephfs
+        .as_ref()
+        .filter(|c| c.provider_stage == layout.max_stage())
+    {
+        last = vec![apply(
+            &mut sls,
+            stack,
+            "final.cephfs-mount".into(),
+            &cephfs.hosts,
+            paths::CEPHFS_SLS,
+            &after,
+        )
+        .requisite()];
+    }
+    for proxy in &layout.proxies {
+        apply(
+            &mut sls,
+            stack,
+            format!("final.proxy.{}", proxy.kind),
+            &proxy.hosts,
+            &proxy.sls(),
+            &last,
+        );
+    }
+    for (host, _) in &layout.backups {
+        let name = &stack.host(*host).name.value;
+        apply(
+            &mut sls,
+            stack,
+            format!("final.backup.{name}"),
+            &[*host],
+            &paths::backup_sls(name),
+            &last,
+        );
+    }
+    sls
+}
+
+/// The steps of one stage; returns its gate.
+fn stage_steps(
+    sls: &mut Sls,
+    input: &Input<'_>,
+    layout: &Layout,
+    stage: usize,
+    after: &[Value],
+    init: Option<&Step>,
+) -> Step {
+    let stack = input.stack;
+    let prefix = format!("stage-{stage}");
+    let mut before: Vec<Step> = Vec::new();
+    if let Some(cephfs) = layout
+        .cephfs
+        .as_ref()
+        .filter(|c| c.provider_stage + 1 == stage)
+    {
+        before.push(apply(
+            sls,
+            stack,
+            format!("{prefix}.cephfs-mount"),
+            &cephfs.hosts,
+            paths::CEPHFS_SLS,
+            after,
+        ));
+    }
+    for (host, _) in layout
+        .nomad_volume_hosts
+        .iter()
+        .filter(|(_, s)| *s == stage)
+    {
+        let name = &stack.host(*host).name.value;
+        before.push(apply(
+            sls,
+            stack,
+            format!("{prefix}.volumes.{name}"),
+            &[*host],
+            &paths::volumes_sls(name),
+            after,
+        ));
+    }
+    let services = services_in_stage(input, layout, stage);
+    let mut ready: Vec<Value> = after.to_vec();
+    ready.extend(before.iter().map(Step::requisite));
+    let terraform = terraform_step(sls, input, layout, &prefix, &services, &ready, init);
+    let mut steps = before;
+    if let Some(step) = terraform {
+        ready.push(step.requisite());
+        steps.push(step);
+    }
+    for &id in &services {
+        let name = stack.service(id).name();
+        let mut wait_after = ready.clone();
+        if salted_services(stack).any(|s| s == id) {
+            let hosts = topology::hosts_of(stack, id);
+            let step = apply(
+                sls,
+                stack,
+                format!("{prefix}.{name}.apply"),
+                &hosts,
+                &paths::service_sls(name),
+                &ready,
+            );
+            wait_after = vec![step.requisite()];
+            steps.push(step);
+        }
+        steps.extend(health::add_waits(sls, input, &prefix, id, &wait_after));
+    }
+    let gate = format!("{prefix}.done");
+    let mut args = vec![];
+    let require: Vec<Value> = steps.iter().map(Step::requisite).collect();
+    if !require.is_empty() {
+        args.push(("require", json!(require)));
+    }
+    sls.state(gate.clone(), "test.nop", args);
+    Step::new("test", gate)
+}
+
+/// `terraform apply` of the stage's nomad jobs and Vault policies, if any.
+fn terraform_step(
+    sls: &mut Sls,
+    input: &Input<'_>,
+    layout: &Layout,
+    prefix: &str,
+    services: &[ServiceId],
+    after: &[Value],
+    init: Option<&Step>,
+) -> Option<Step> {
+    let stack = input.stack;
+    let mut targets = Vec::new();
+    for &id in services {
+        let service = stack.service(id);
+        if !service.decl.secrets.is_empty() {
+            targets.push(format!(
+                "-target={}",
+                resource("vault_policy", service.name())
+            ));
+        }
+        if service.decl.runtime.value == crate::ast::Runtime::Nomad {
+            targets.push(format!("-target={}", resource("nomad_job", service.name())));
+        }
+    }
+    if targets.is_empty() {
+        return None;
+    }
+    let chdir = format!("-chdir={TERRAFORM_DIR}");
+    let mut words = vec![
+        "terraform",
+        chdir.as_str(),
+        "apply",
+        "-auto-approve",
+        "-input=false",
+    ];
+    words.extend(targets.iter().map(String::as_str));
+    let mut require = after.to_vec();
+    require.extend(init.map(Step::requisite));
+    Some(ops_command(
+        sls,
+        layout,
+        stack,
+        format!("{prefix}.terraform"),
+        &shell::join(words),
+        &require,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terraform_addresses_use_underscores() {
+        assert_eq!(
+            resource("nomad_job", "authentik-worker"),
+            "nomad_job.authentik_worker"
+        );
+    }
+}

@@ -1,0 +1,72 @@
+//! `salt/eos/proxy/{caddy,nginx}.sls`: install the built Caddyfile and
+//! nginx.conf (copied into the build as `salt/eos/files/proxy/…`) on the
+//! provider's hosts, checked by the proxy itself before it replaces the live
+//! file (`check_cmd`), and reload the proxy when it changed. Applied after the
+//! last stage by `orch.bootstrap` (routes add no dependency edges).
+
+use serde_json::json;
+
+use super::layout::{Layout, Proxy};
+use super::sls::{req, Sls};
+use super::units;
+use crate::emit::{Artifacts, EmitError, Input};
+
+pub(super) fn emit(
+    input: &Input<'_>,
+    layout: &Layout,
+    out: &mut Artifacts,
+) -> Result<(), EmitError> {
+    for proxy in &layout.proxies {
+        let Some(config) = out.files.get(proxy.artifact).cloned() else {
+            continue;
+        };
+        let file_name = proxy.target.rsplit('/').next().unwrap_or(proxy.kind);
+        out.add(format!("salt/eos/files/proxy/{file_name}"), config);
+        sls(input, proxy, file_name).write(input, out)?;
+    }
+    Ok(())
+}
+
+fn sls(input: &Input<'_>, proxy: &Proxy, file_name: &str) -> Sls {
+    let mut sls = Sls::new(proxy.sls());
+    let prefix = format!("eos_proxy.{}", proxy.kind);
+    let unit = units::units(&input.stack.service(proxy.service).decl.package.value).start;
+    let mut config_require = Vec::new();
+    // Salt appends the path of the candidate file to `check_cmd`.
+    let check = if proxy.kind == "nginx" {
+        sls.state(
+            format!("{prefix}.stream"),
+            "pkg.installed",
+            vec![("name", json!("libnginx-mod-stream"))],
+        );
+        config_require.push(req("pkg", &format!("{prefix}.stream")));
+        "nginx -t -q -c"
+    } else {
+        "caddy validate --adapter caddyfile --config"
+    };
+    let mut args = vec![
+        ("name", json!(proxy.target)),
+        (
+            "source",
+            json!(format!("salt://eos/files/proxy/{file_name}")),
+        ),
+        ("mode", json!("0644")),
+        ("makedirs", json!(true)),
+        ("check_cmd", json!(check)),
+    ];
+    if !config_require.is_empty() {
+        args.push(("require", json!(config_require)));
+    }
+    sls.state(format!("{prefix}.config"), "file.managed", args);
+    sls.state(
+        format!("{prefix}.reload"),
+        "service.running",
+        vec![
+            ("name", json!(unit)),
+            ("enable", json!(true)),
+            ("reload", json!(true)),
+            ("watch", json!([req("file", &format!("{prefix}.config"))])),
+        ],
+    );
+    sls
+}

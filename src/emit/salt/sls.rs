@@ -1,0 +1,158 @@
+//! A Salt state file under construction: state IDs in insertion order, each
+//! with one state function and its arguments, rendered as `#!yaml` (no Jinja
+//! pass), the generated-by comment, then YAML from `yaml::to_string`.
+//!
+//! The YAML layer makes every string inert for the YAML loader, but Salt looks
+//! at argument values once more: a string starting with `__slot__:` is a
+//! "slot", a function call Salt makes at run time. Rendering therefore refuses
+//! any such string that this emitter did not create itself through
+//! [`Sls::slot`], so no spec value can become a call.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Map, Value};
+
+use super::super::{yaml, Artifacts, EmitError, Input};
+
+const SLOT_PREFIX: &str = "__slot__:";
+
+/// One `.sls` file.
+pub(super) struct Sls {
+    name: String,
+    states: Map<String, Value>,
+    slots: BTreeSet<String>,
+    duplicate: Option<String>,
+}
+
+impl Sls {
+    /// A new, empty state file for the SLS name `sls` (`eos.vault`).
+    pub(super) fn new(sls: impl Into<String>) -> Self {
+        Self {
+            name: sls.into(),
+            states: Map::new(),
+            slots: BTreeSet::new(),
+            duplicate: None,
+        }
+    }
+
+    /// Adds state `id` calling `function` (`file.managed`) with `args` in order.
+    pub(super) fn state(
+        &mut self,
+        id: impl Into<String>,
+        function: &str,
+        args: Vec<(&str, Value)>,
+    ) {
+        let id = id.into();
+        let args: Vec<Value> = args
+            .into_iter()
+            .map(|(key, value)| json!({ key: value }))
+            .collect();
+        if self.states.contains_key(&id) {
+            self.duplicate.get_or_insert(id.clone());
+        }
+        self.states.insert(id, json!({ function: args }));
+    }
+
+    /// A slot value `__slot__:salt:CALL`, allowed through the render check.
+    pub(super) fn slot(&mut self, call: &str) -> Value {
+        let slot = format!("{SLOT_PREFIX}salt:{call}");
+        self.slots.insert(slot.clone());
+        Value::String(slot)
+    }
+
+    /// The artifact path of the file: `salt/eos/vault.sls`.
+    pub(super) fn path(&self) -> String {
+        path_of(&self.name)
+    }
+
+    /// The file's text.
+    pub(super) fn render(&self, input: &Input<'_>) -> Result<String, EmitError> {
+        let error = |message: String| EmitError {
+            artifact: self.path(),
+            message,
+        };
+        if let Some(id) = &self.duplicate {
+            return Err(error(format!("state ID `{id}` is generated twice")));
+        }
+        let document = Value::Object(self.states.clone());
+        if let Some(found) = foreign_slot(&document, &self.slots) {
+            return Err(error(format!(
+                "the value `{}` starts with `{SLOT_PREFIX}`, which Salt would run as a function call; \
+                 such values cannot be passed through Salt",
+                found.escape_debug()
+            )));
+        }
+        let mut text = String::from("#!yaml\n");
+        text.push_str(&crate::emit::header("#", input.source_name));
+        text.push_str(&yaml::to_string(&document));
+        Ok(text)
+    }
+
+    /// Renders the file into `out`.
+    pub(super) fn write(&self, input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitError> {
+        out.add(self.path(), self.render(input)?);
+        Ok(())
+    }
+}
+
+/// `salt/<sls with / for .>.sls`: SLS names are made of names and `_`, never `.`.
+pub(super) fn path_of(sls: &str) -> String {
+    format!("salt/{}.sls", sls.replace('.', "/"))
+}
+
+/// A requisite entry: `- file: eos-vault.config`.
+pub(super) fn req(module: &str, id: &str) -> Value {
+    json!({ module: id })
+}
+
+/// The first string (key or value) starting with `__slot__:` that is not one
+/// of `allowed`.
+fn foreign_slot<'a>(value: &'a Value, allowed: &BTreeSet<String>) -> Option<&'a str> {
+    let is_foreign = |s: &str| s.starts_with(SLOT_PREFIX) && !allowed.contains(s);
+    match value {
+        Value::String(s) => is_foreign(s).then_some(s.as_str()),
+        Value::Array(items) => items.iter().find_map(|v| foreign_slot(v, allowed)),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if is_foreign(k) {
+                Some(k.as_str())
+            } else {
+                foreign_slot(v, allowed)
+            }
+        }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_follow_sls_names() {
+        assert_eq!(path_of("eos.vault"), "salt/eos/vault.sls");
+        assert_eq!(path_of("eos.backup.hv1"), "salt/eos/backup/hv1.sls");
+        assert_eq!(path_of("orch.bootstrap"), "salt/orch/bootstrap.sls");
+    }
+
+    #[test]
+    fn only_own_slots_pass() {
+        let mut sls = Sls::new("eos.x");
+        let own = sls.slot("cmd.run(\"true\")");
+        let doc = json!({"a": [{"environment": {"K": own}}]});
+        assert_eq!(foreign_slot(&doc, &sls.slots), None);
+        let doc = json!({"a": [{"environment": {"K": "__slot__:salt:cmd.run(id)"}}]});
+        assert_eq!(
+            foreign_slot(&doc, &sls.slots),
+            Some("__slot__:salt:cmd.run(id)")
+        );
+        assert_eq!(foreign_slot(&json!({"x": " __slot__:"}), &sls.slots), None);
+    }
+
+    #[test]
+    fn duplicate_ids_are_remembered() {
+        let mut sls = Sls::new("eos.x");
+        sls.state("a", "test.nop", vec![]);
+        sls.state("a", "test.nop", vec![]);
+        assert_eq!(sls.duplicate.as_deref(), Some("a"));
+    }
+}

@@ -1,0 +1,164 @@
+//! systemd for baremetal services: which unit(s) a package runs, and the
+//! resource limits the spec gives them.
+//!
+//! The unit is the package name, except for Debian packages whose daemon unit
+//! is named otherwise: `docker.io` runs `docker`, `postgresql-N` runs
+//! `postgresql@N-main`, and `ceph` runs its daemons from templates under
+//! `ceph.target`.
+//!
+//! Limits: every baremetal service gets a slice `eos_<name>.slice` (dashes
+//! become `_`, since `-` means nesting in slice names) holding the service's
+//! budget as a whole — `MemoryLow` = `memory`, `MemoryMax` = `memory_max` or else
+//! `memory` (Nomad's meaning: without `memory_max` the reservation is the
+//! limit), `CPUQuota` = `cpu` × 100% — and each unit a drop-in
+//! `/etc/systemd/system/<unit>.d/eos-limits.conf` putting it in that slice with
+//! the same limits, plus `NUMAPolicy=bind`, `NUMAMask=N` and `CPUAffinity=` the
+//! node's CPUs for `numa = N`. A node's CPU range may differ between hosts, so
+//! drop-ins come in variants, one per distinct range, each naming its hosts.
+
+use crate::ast::CpuRange;
+use crate::model::{HostId, ServiceId, Stack};
+
+/// How systemd runs a package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Units {
+    /// What `service.running` starts and enables.
+    pub(super) start: String,
+    /// Unit files that get the limits drop-in (`docker.service`, `ceph-osd@.service`).
+    pub(super) dropins: Vec<String>,
+}
+
+pub(super) fn units(package: &str) -> Units {
+    let single = |unit: &str| Units {
+        start: unit.to_string(),
+        dropins: vec![format!("{unit}.service")],
+    };
+    if package == "docker.io" {
+        return single("docker");
+    }
+    if package == "ceph" {
+        return Units {
+            start: "ceph.target".into(),
+            dropins: ["mon", "mgr", "mds", "osd"]
+                .iter()
+                .map(|d| format!("ceph-{d}@.service"))
+                .collect(),
+        };
+    }
+    match package.strip_prefix("postgresql-") {
+        Some(version) if !version.is_empty() && version.chars().all(|c| c.is_ascii_digit()) => {
+            single(&format!("postgresql@{version}-main"))
+        }
+        _ => single(package),
+    }
+}
+
+/// The slice of a service: `eos_boundary_db.slice`.
+pub(super) fn slice(service: &str) -> String {
+    format!("eos_{}.slice", service.replace('-', "_"))
+}
+
+/// `CPUQuota=` for thousandths of a core: 500 → `50%`, 1500 → `150%`, 5 → `0.5%`.
+pub(super) fn cpu_quota(milli: u64) -> String {
+    if milli % 10 == 0 {
+        format!("{}%", milli / 10)
+    } else {
+        format!("{}.{}%", milli / 10, milli % 10)
+    }
+}
+
+/// The budget lines shared by the slice and the drop-ins.
+fn budget_lines(stack: &Stack, id: ServiceId) -> String {
+    let decl = &stack.service(id).decl;
+    let max = decl
+        .memory_max
+        .as_ref()
+        .map_or(decl.memory.value, |m| m.value);
+    format!(
+        "MemoryLow={}\nMemoryMax={max}\nCPUQuota={}\n",
+        decl.memory.value,
+        cpu_quota(decl.cpu.value)
+    )
+}
+
+/// The slice unit file.
+pub(super) fn slice_unit(stack: &Stack, id: ServiceId, header: &str) -> String {
+    format!(
+        "{header}[Unit]\nDescription=Resource budget of service {}\n\n[Slice]\n{}",
+        stack.service(id).name(),
+        budget_lines(stack, id)
+    )
+}
+
+/// One drop-in for the hosts whose NUMA node has the CPUs `cpus`.
+pub(super) fn limits_dropin(
+    stack: &Stack,
+    id: ServiceId,
+    cpus: Option<CpuRange>,
+    header: &str,
+) -> String {
+    let service = stack.service(id);
+    let mut text = format!(
+        "{header}[Service]\nSlice={}\n{}",
+        slice(service.name()),
+        budget_lines(stack, id)
+    );
+    if let (Some(node), Some(cpus)) = (service.decl.numa, cpus) {
+        text.push_str(&format!(
+            "NUMAPolicy=bind\nNUMAMask={}\nCPUAffinity={}-{}\n",
+            node.value, cpus.first, cpus.last
+        ));
+    }
+    text
+}
+
+/// The CPUs of the service's NUMA node on each of its hosts, grouped: one
+/// entry per distinct range with its hosts, in host order. Without `numa`,
+/// one entry with every host and no range.
+pub(super) fn numa_variants(
+    stack: &Stack,
+    id: ServiceId,
+    hosts: &[HostId],
+) -> Vec<(Option<CpuRange>, Vec<HostId>)> {
+    let mut variants: Vec<(Option<CpuRange>, Vec<HostId>)> = Vec::new();
+    let node = stack.service(id).decl.numa.map(|n| n.value);
+    for &host in hosts {
+        let cpus = node.and_then(|n| {
+            stack
+                .host(host)
+                .numa
+                .iter()
+                .find(|d| d.id.value == n)
+                .map(|d| d.cpus.value)
+        });
+        match variants.iter_mut().find(|(c, _)| *c == cpus) {
+            Some((_, list)) => list.push(host),
+            None => variants.push((cpus, vec![host])),
+        }
+    }
+    variants
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debian_packages_map_to_their_units() {
+        assert_eq!(units("vault").start, "vault");
+        assert_eq!(units("vault").dropins, ["vault.service"]);
+        assert_eq!(units("docker.io").dropins, ["docker.service"]);
+        assert_eq!(units("postgresql-16").start, "postgresql@16-main");
+        assert_eq!(units("postgresql-common").start, "postgresql-common");
+        assert_eq!(units("ceph").start, "ceph.target");
+        assert_eq!(units("ceph").dropins.len(), 4);
+    }
+
+    #[test]
+    fn quotas_and_slices() {
+        assert_eq!(cpu_quota(500), "50%");
+        assert_eq!(cpu_quota(2000), "200%");
+        assert_eq!(cpu_quota(1), "0.1%");
+        assert_eq!(slice("boundary-db"), "eos_boundary_db.slice");
+    }
+}

@@ -1,0 +1,256 @@
+//! Volume folders on the hosts (conventions in `paths.rs`).
+//!
+//! For each volume (except `osd` ones, which Ceph owns): a guard that fails
+//! when the disk (or `CephFS`) is not mounted — so data never lands on the root
+//! file system by accident — then the data folder. Baremetal services get the
+//! folder bind-mounted onto the volume's `path` (`mount.mounted`, kept in
+//! fstab) *before* their package is installed, so the package creates its data
+//! on the volume's disk and its maintainer scripts set the ownership. Docker
+//! containers bind the folder at `path`. Nomad jobs' local volumes get their
+//! folders and host volume declarations from a per-host `eos.volumes.<host>`;
+//! `CephFS` is mounted and the cephfs volumes' folders are created by
+//! `eos.cephfs_mount` (for nomad jobs, whose cephfs volumes are CSI volumes,
+//! register them statically with `rootPath=/eos/<service>/<volume>` so that
+//! they are these folders, which the backups read).
+
+use serde_json::{json, Value};
+
+use super::paths::{self, CEPHFS_MOUNT};
+use super::sls::{req, Sls};
+use super::units;
+use crate::ast::{Capability, IoClass, Runtime};
+use crate::emit::{hcl, nomad, Input};
+use crate::model::{HostId, ServiceId, Stack, VolumeStorage};
+
+/// The Nomad agent configuration file with the host volumes (the agent reads
+/// every `.hcl` in `/etc/nomad.d`).
+const NOMAD_HOST_VOLUMES: &str = "/etc/nomad.d/eos-host-volumes.hcl";
+
+/// The volumes of a service that get folders: all but `osd` ones.
+pub(super) fn managed(stack: &Stack, id: ServiceId) -> Vec<usize> {
+    let decl = &stack.service(id).decl;
+    (0..decl.volumes.len())
+        .filter(|&i| decl.volumes[i].io.value != IoClass::Osd)
+        .collect()
+}
+
+/// The ID prefix of a volume's states: `<prefix>.volume.<name>`.
+fn volume_id(prefix: &str, stack: &Stack, id: ServiceId, index: usize) -> String {
+    format!(
+        "{prefix}.volume.{}",
+        stack.service(id).decl.volumes[index].name.value
+    )
+}
+
+/// The mount guard and the folder; returns the folder state's ID.
+pub(super) fn add_folder(
+    sls: &mut Sls,
+    stack: &Stack,
+    prefix: &str,
+    id: ServiceId,
+    index: usize,
+) -> String {
+    let base = volume_id(prefix, stack, id, index);
+    let mut folder_args = vec![
+        ("name", json!(paths::volume_dir(stack, id, index))),
+        ("makedirs", json!(true)),
+    ];
+    if let Some(mount) = paths::volume_mount_point(stack, id, index) {
+        let guard = format!("{base}.mounted");
+        sls.state(
+            guard.clone(),
+            "test.fail_without_changes",
+            vec![
+                (
+                    "name",
+                    json!(format!(
+                        "{mount} must be a mounted file system before eos stores data there"
+                    )),
+                ),
+                (
+                    "unless",
+                    json!([{ "fun": "mount.is_mounted", "name": mount }]),
+                ),
+            ],
+        );
+        folder_args.push(("require", json!([req("test", &guard)])));
+    }
+    let folder = format!("{base}.dir");
+    sls.state(folder.clone(), "file.directory", folder_args);
+    folder
+}
+
+/// Folder plus bind mount onto `path`, for a baremetal service; returns the
+/// mount state's ID.
+pub(super) fn add_bind_mount(
+    sls: &mut Sls,
+    stack: &Stack,
+    prefix: &str,
+    id: ServiceId,
+    index: usize,
+) -> String {
+    let folder = add_folder(sls, stack, prefix, id, index);
+    let mount = format!("{}.mount", volume_id(prefix, stack, id, index));
+    sls.state(
+        mount.clone(),
+        "mount.mounted",
+        vec![
+            (
+                "name",
+                json!(stack.service(id).decl.volumes[index].path.value),
+            ),
+            ("device", json!(paths::volume_dir(stack, id, index))),
+            ("fstype", json!("none")),
+            ("opts", json!("bind")),
+            ("mkmnt", json!(true)),
+            ("persist", json!(true)),
+            ("require", json!([req("file", &folder)])),
+        ],
+    );
+    mount
+}
+
+/// Docker `binds` in the API's dict form (a `:` in a path stays unambiguous).
+pub(super) fn docker_binds(stack: &Stack, id: ServiceId) -> Value {
+    let decl = &stack.service(id).decl;
+    let mut binds = serde_json::Map::new();
+    for index in 0..decl.volumes.len() {
+        binds.insert(
+            paths::volume_dir(stack, id, index),
+            json!({ "bind": decl.volumes[index].path.value, "mode": "rw" }),
+        );
+    }
+    Value::Object(binds)
+}
+
+/// The local-disk volumes of nomad jobs on a host: (service, volume index).
+pub(super) fn nomad_local_volumes(stack: &Stack, host: HostId) -> Vec<(ServiceId, usize)> {
+    super::layout::nomad_services(stack)
+        .flat_map(|id| {
+            let service = stack.service(id);
+            service
+                .volumes
+                .iter()
+                .enumerate()
+                .filter_map(move |(index, storage)| match storage {
+                    VolumeStorage::Disk(disk)
+                        if disk.host == host
+                            && service.decl.volumes[index].io.value != IoClass::Osd =>
+                    {
+                        Some((id, index))
+                    }
+                    _ => None,
+                })
+        })
+        .collect()
+}
+
+/// `eos.volumes.<host>`: the folders of nomad jobs' local volumes there, and
+/// the Nomad client configuration `/etc/nomad.d/eos-host-volumes.hcl`
+/// declaring them as host volumes `<service>-<volume>` (the names the
+/// jobspecs use); the Nomad agent restarts when it changes (allocations keep
+/// running).
+pub(super) fn nomad_volumes_sls(input: &Input<'_>, host: HostId) -> Sls {
+    let stack = input.stack;
+    let name = &stack.host(host).name.value;
+    let mut sls = Sls::new(paths::volumes_sls(name));
+    let mut folders = Vec::new();
+    let mut config = crate::emit::header("#", input.source_name);
+    config.push_str("client {\n");
+    for (id, index) in nomad_local_volumes(stack, host) {
+        let service = stack.service(id).name();
+        let prefix = format!("eos_volumes.{service}");
+        folders.push(req(
+            "file",
+            &add_folder(&mut sls, stack, &prefix, id, index),
+        ));
+        let volume =
+            nomad::host_volume_name(service, &stack.service(id).decl.volumes[index].name.value);
+        config.push_str(&format!(
+            "  host_volume \"{}\" {{\n    path      = \"{}\"\n    read_only = false\n  }}\n",
+            hcl::escape(&volume),
+            hcl::escape(&paths::volume_dir(stack, id, index))
+        ));
+    }
+    config.push_str("}\n");
+    let config_id = format!("eos_volumes.{name}.nomad-client");
+    sls.state(
+        config_id.clone(),
+        "file.managed",
+        vec![
+            ("name", json!(NOMAD_HOST_VOLUMES)),
+            ("contents", json!(config)),
+            ("mode", json!("0644")),
+            ("makedirs", json!(true)),
+            ("require", json!(folders)),
+        ],
+    );
+    let nomad = input.analysis.graph.provider(Capability::Nomad);
+    if let Some(nomad) =
+        nomad.filter(|&n| stack.service(n).decl.runtime.value == Runtime::Baremetal)
+    {
+        sls.state(
+            format!("eos_volumes.{name}.nomad-restart"),
+            "service.running",
+            vec![
+                (
+                    "name",
+                    json!(units::units(&stack.service(nomad).decl.package.value).start),
+                ),
+                ("watch", json!([req("file", &config_id)])),
+            ],
+        );
+    }
+    sls
+}
+
+/// Every cephfs volume of the stack: (service, volume index).
+pub(super) fn cephfs_volumes(stack: &Stack) -> Vec<(ServiceId, usize)> {
+    stack
+        .service_ids()
+        .flat_map(|id| {
+            let storage = &stack.service(id).volumes;
+            (0..storage.len())
+                .filter(move |&i| storage[i] == VolumeStorage::Cephfs)
+                .map(move |i| (id, i))
+        })
+        .collect()
+}
+
+/// `eos.cephfs_mount`: the ceph client, `CephFS` at `/mnt/cephfs` (client
+/// `admin`, `/etc/ceph/ceph.conf` and its keyring as Ceph puts them), and the
+/// folder of every cephfs volume.
+pub(super) fn cephfs_mount_sls(stack: &Stack) -> Sls {
+    let mut sls = Sls::new(paths::CEPHFS_SLS);
+    sls.state(
+        "eos_cephfs.client",
+        "pkg.installed",
+        vec![("name", json!("ceph-common"))],
+    );
+    sls.state(
+        "eos_cephfs.mount",
+        "mount.mounted",
+        vec![
+            ("name", json!(CEPHFS_MOUNT)),
+            ("device", json!(":/")),
+            ("fstype", json!("ceph")),
+            ("opts", json!("name=admin,_netdev,noatime")),
+            ("mkmnt", json!(true)),
+            ("persist", json!(true)),
+            ("require", json!([req("pkg", "eos_cephfs.client")])),
+        ],
+    );
+    for (id, index) in cephfs_volumes(stack) {
+        let volume = &stack.service(id).decl.volumes[index].name.value;
+        sls.state(
+            format!("eos_cephfs.{}.{volume}", stack.service(id).name()),
+            "file.directory",
+            vec![
+                ("name", json!(paths::volume_dir(stack, id, index))),
+                ("makedirs", json!(true)),
+                ("require", json!([req("mount", "eos_cephfs.mount")])),
+            ],
+        );
+    }
+    sls
+}

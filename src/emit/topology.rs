@@ -1,0 +1,124 @@
+//! Facts the emitters share about where things are reachable: service
+//! addresses, provider API endpoints, Consul service names, Nomad candidates.
+
+use crate::ast::{Capability, PortDecl, PortProtocol, Runtime};
+use crate::check::Analysis;
+use crate::model::{HostId, ServiceId, Stack, VolumeStorage};
+
+/// Default API ports when a provider declares none.
+pub const DEFAULT_NOMAD_PORT: u64 = 4646;
+pub const DEFAULT_VAULT_PORT: u64 = 8200;
+pub const DEFAULT_CONSUL_PORT: u64 = 8500;
+/// Consul's DNS interface, which Caddy asks for SRV records of Nomad services.
+pub const CONSUL_DNS_PORT: u64 = 8600;
+
+/// The Consul service name of a port: `<service>-<port>`.
+pub fn consul_service_name(service: &str, port: &str) -> String {
+    format!("{service}-{port}")
+}
+
+/// `http` or `https`, for a port used as an HTTP endpoint.
+pub fn scheme(port: &PortDecl) -> &'static str {
+    if port.protocol.value == PortProtocol::Https {
+        "https"
+    } else {
+        "http"
+    }
+}
+
+/// `address:port`, bracketing IPv6 addresses.
+pub fn host_port(address: &str, port: u64) -> String {
+    if address.contains(':') {
+        format!("[{address}]:{port}")
+    } else {
+        format!("{address}:{port}")
+    }
+}
+
+/// The hosts a baremetal/docker service runs on, in `on` order.
+pub fn hosts_of(stack: &Stack, id: ServiceId) -> Vec<HostId> {
+    stack.service(id).on.clone().unwrap_or_default()
+}
+
+/// The Nomad clients a nomad job may be placed on: the nomad provider's hosts,
+/// narrowed by the job's `on` and the host of a local volume.
+pub fn nomad_candidates(stack: &Stack, analysis: &Analysis, id: ServiceId) -> Vec<HostId> {
+    let service = stack.service(id);
+    let volume_host = service.volumes.iter().find_map(|v| match v {
+        VolumeStorage::Disk(disk) => Some(disk.host),
+        VolumeStorage::Cephfs => None,
+    });
+    analysis
+        .placement
+        .nomad_clients
+        .iter()
+        .copied()
+        .filter(|h| service.on.as_ref().is_none_or(|on| on.contains(h)))
+        .filter(|h| volume_host.is_none_or(|v| v == *h))
+        .collect()
+}
+
+/// An HTTP API endpoint of a provider: its first http/https port (or the
+/// default), on its first host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub scheme: &'static str,
+    pub host: HostId,
+    pub port: u64,
+}
+
+impl Endpoint {
+    pub fn url(&self, stack: &Stack) -> String {
+        format!(
+            "{}://{}",
+            self.scheme,
+            host_port(&stack.host(self.host).address.value, self.port)
+        )
+    }
+}
+
+pub fn provider_endpoint(
+    stack: &Stack,
+    analysis: &Analysis,
+    capability: Capability,
+) -> Option<Endpoint> {
+    let provider = analysis.graph.provider(capability)?;
+    let service = stack.service(provider);
+    let host = *service.on.as_ref()?.first()?;
+    let default_port = match capability {
+        Capability::Vault => DEFAULT_VAULT_PORT,
+        Capability::Consul => DEFAULT_CONSUL_PORT,
+        _ => DEFAULT_NOMAD_PORT,
+    };
+    let api = service
+        .decl
+        .ports
+        .iter()
+        .find(|p| matches!(p.protocol.value, PortProtocol::Http | PortProtocol::Https));
+    Some(match api {
+        Some(port) => Endpoint {
+            scheme: scheme(port),
+            host,
+            port: port.number.value,
+        },
+        None => Endpoint {
+            scheme: if capability == Capability::Vault {
+                "https"
+            } else {
+                "http"
+            },
+            host,
+            port: default_port,
+        },
+    })
+}
+
+/// The services of a runtime in declaration order.
+pub fn services_with_runtime(
+    stack: &Stack,
+    runtime: Runtime,
+) -> impl Iterator<Item = ServiceId> + '_ {
+    stack
+        .service_ids()
+        .filter(move |&id| stack.service(id).decl.runtime.value == runtime)
+}

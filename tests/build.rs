@@ -1,0 +1,275 @@
+//! `eosc build`: every artifact of the example stack (one snapshot per file),
+//! byte-identical output, atomic replacement, refusal to touch a user's folder,
+//! template overrides, and nothing written for a spec with errors.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn eosc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_eosc"))
+        .args(args)
+        .current_dir(common::root())
+        .output()
+        .unwrap()
+}
+
+fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let relative = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                files.push((relative, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn every_artifact_of_the_example_stack() {
+    let artifacts = common::build(&common::root().join("specs/eos.eos"));
+    for expected in [
+        "salt/top.sls",
+        "salt/orch/bootstrap.sls",
+        "salt/orch/shutdown.sls",
+        "terraform/main.tf",
+        "caddy/Caddyfile",
+        "nginx/nginx.conf",
+        "plan.json",
+    ] {
+        assert!(artifacts.files.contains_key(expected), "missing {expected}");
+    }
+    for (path, contents) in &artifacts.files {
+        let name = path.replace('/', "__");
+        insta::assert_snapshot!(name, contents);
+    }
+}
+
+#[test]
+fn builds_are_byte_identical() {
+    let temp = tempfile::tempdir().unwrap();
+    let (a, b) = (temp.path().join("a"), temp.path().join("b"));
+    for dir in [&a, &b] {
+        let output = eosc(&["build", "specs/eos.eos", "-o", dir.to_str().unwrap()]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let (first, second) = (read_tree(&a), read_tree(&b));
+    assert!(first.len() > 5);
+    assert_eq!(first, second);
+}
+
+#[test]
+fn a_build_replaces_its_previous_output_and_nothing_else() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("out");
+    assert_eq!(
+        eosc(&["build", "specs/eos.eos", "-o", out.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    std::fs::write(out.join("stale.txt"), "from an old build").unwrap();
+    assert_eq!(
+        eosc(&["build", "specs/minimal.eos", "-o", out.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert!(
+        !out.join("stale.txt").exists(),
+        "the previous output is replaced as a whole"
+    );
+    assert!(out.join(".eosc-build").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(temp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "no staging folders left: {leftovers:?}");
+}
+
+#[test]
+fn a_failing_build_leaves_the_previous_output_untouched() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("out");
+    assert_eq!(
+        eosc(&["build", "specs/minimal.eos", "-o", out.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let before = read_tree(&out);
+    let output = eosc(&[
+        "build",
+        "tests/ui/E0102_unknown_attribute.eos",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(read_tree(&out), before);
+}
+
+#[test]
+fn a_spec_with_errors_writes_nothing() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("out");
+    let output = eosc(&[
+        "build",
+        "tests/ui/E0104_missing_required.eos",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!out.exists());
+    assert_eq!(std::fs::read_dir(temp.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_folder_that_is_not_an_eosc_output_is_never_replaced() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("precious");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let output = eosc(&["build", "specs/minimal.eos", "-o", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("refusing to replace"));
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
+    // A plain file in the way is refused too.
+    let file = temp.path().join("file");
+    std::fs::write(&file, "x").unwrap();
+    assert_eq!(
+        eosc(&["build", "specs/minimal.eos", "-o", file.to_str().unwrap()])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
+}
+
+#[test]
+fn an_empty_folder_is_used() {
+    let temp = tempfile::tempdir().unwrap();
+    let output = eosc(&[
+        "build",
+        "specs/minimal.eos",
+        "-o",
+        temp.path().to_str().unwrap(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(temp.path().join("plan.json").exists());
+}
+
+#[test]
+fn templates_can_be_overridden_but_cannot_inject() {
+    let temp = tempfile::tempdir().unwrap();
+    let templates = temp.path().join("templates");
+    std::fs::create_dir(&templates).unwrap();
+    std::fs::write(
+        templates.join("Caddyfile.j2"),
+        "# custom\n{% for site in sites %}{{ site.host }} {\n\trespond \"hi\"\n}\n{% endfor %}",
+    )
+    .unwrap();
+    let out = temp.path().join("out");
+    let output = eosc(&[
+        "build",
+        "specs/minimal.eos",
+        "-o",
+        out.to_str().unwrap(),
+        "--templates",
+        templates.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let caddyfile = std::fs::read_to_string(out.join("caddy/Caddyfile")).unwrap();
+    assert!(caddyfile.starts_with("# custom\n"));
+    // A template that prints a value with syntax in it fails the build.
+    std::fs::write(templates.join("Caddyfile.j2"), "{{ source ~ \" {\" }}\n").unwrap();
+    let output = eosc(&[
+        "build",
+        "specs/minimal.eos",
+        "-o",
+        out.to_str().unwrap(),
+        "--templates",
+        templates.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("refusing to write"));
+    // Unknown template files are refused rather than ignored.
+    std::fs::write(templates.join("Caddyfle.j2"), "").unwrap();
+    assert_eq!(
+        eosc(&[
+            "build",
+            "specs/minimal.eos",
+            "-o",
+            out.to_str().unwrap(),
+            "--templates",
+            templates.to_str().unwrap()
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn hostile_values_in_proxy_fields_are_diagnostics() {
+    let cases = [
+        ("host = \"app.example.com {\"", "E0107"),
+        ("host = \"{$HOME}.example.com\"", "E0107"),
+        (
+            "host = \"a.example.com\"\n  path = \"/x { respond 1 }\"",
+            "E0107",
+        ),
+    ];
+    for (attributes, code) in cases {
+        let text = format!(
+            "stack \"s\" {{ domain = \"example.com\" acme_email = \"ops@example.com\" }}\nhost \"h\" {{ address = \"10.0.0.1\" memory = 8GiB cpus = 4 }}\n\
+             service \"caddy\" {{ runtime = baremetal provides = [caddy] on = [h] memory = 1GiB cpu = 1 }}\n\
+             service \"app\" {{ runtime = baremetal on = [h] memory = 1GiB cpu = 1 port \"http\" {{ number = 8080 }} }}\n\
+             route \"app\" {{\n  {attributes}\n  to = app.http\n}}\n"
+        );
+        let checked = common::check_text(&text);
+        let codes: Vec<&str> = checked
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect();
+        assert!(codes.contains(&code), "{attributes}: {codes:?}");
+    }
+    let checked = common::check_text(
+        "stack \"s\" { domain = \"example.com\" acme_email = \"{$HOME}@example.com\" }\n",
+    );
+    assert!(checked
+        .diagnostics
+        .iter()
+        .any(|d| d.code.as_str() == "E0107"));
+}

@@ -1,0 +1,625 @@
+//! The Salt files of every example stack, checked by Salt itself (masterless
+//! `salt-call --local` in a temp root, file root = the build's `salt/`):
+//! every SLS renders, every host's highstate compiles under `mock=True`
+//! (duplicate IDs across files, missing requisites, unknown state functions),
+//! and both orchestrate files compile. Also: hostile spec strings reach Salt
+//! exactly as written, secrets are only referenced by Vault path and key, and
+//! the generated Vault script writes what systemd and docker expect.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use serde_json::Value;
+
+/// A masterless minion whose file root is a build's `salt/` folder.
+struct Minion {
+    salt_call: PathBuf,
+    conf: PathBuf,
+    out: PathBuf,
+    _temp: tempfile::TempDir,
+}
+
+impl Minion {
+    fn new(salt_call: &Path, artifacts: &eosc::emit::Artifacts) -> Self {
+        let temp = tempfile::tempdir().unwrap();
+        let out = temp.path().join("out");
+        eosc::output_dir::write(&out, artifacts).unwrap();
+        let (root, conf) = (temp.path().join("root"), temp.path().join("conf"));
+        std::fs::create_dir_all(&conf).unwrap();
+        std::fs::create_dir_all(temp.path().join("pillar")).unwrap();
+        let config = format!(
+            "id: eos-test\nfile_client: local\nmaster_type: disable\nroot_dir: {root}\ncachedir: {root}/cache\n\
+             pki_dir: {root}/pki\nsock_dir: {root}/sock\nlog_file: {root}/minion.log\nlog_level_logfile: warning\n\
+             pidfile: {root}/salt-minion.pid\nextension_modules: {root}/extmods\n\
+             enable_fqdns_grains: False\ngrains_cache: True\ngrains_cache_expiration: 3600\n\
+             file_roots:\n  base:\n    - {salt}\npillar_roots:\n  base:\n    - {pillar}\n",
+            root = root.display(),
+            salt = out.join("salt").display(),
+            pillar = temp.path().join("pillar").display(),
+        );
+        std::fs::write(conf.join("minion"), config).unwrap();
+        Self {
+            salt_call: salt_call.to_path_buf(),
+            conf,
+            out,
+            _temp: temp,
+        }
+    }
+
+    /// `salt-call --local --out=json [--id=ID] ARGS`: the `local` value, or
+    /// the exit status and everything Salt printed.
+    fn call(&self, id: Option<&str>, args: &[&str]) -> Result<Value, String> {
+        let mut command = Command::new(&self.salt_call);
+        command
+            .arg("--local")
+            .arg(format!("--config-dir={}", self.conf.display()))
+            .arg("--out=json");
+        if let Some(id) = id {
+            command.arg(format!("--id={id}"));
+        }
+        let output = command.args(args).output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let described = || {
+            format!(
+                "salt-call {} {args:?} exited with {}:\n{stdout}\n{}",
+                id.unwrap_or(""),
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            )
+        };
+        let parsed: Value = serde_json::from_str(&stdout).map_err(|_| described())?;
+        let local = parsed.get("local").cloned().ok_or_else(described)?;
+        if !output.status.success() {
+            return Err(format!("{}\n{}", described(), problems(&local).join("\n")));
+        }
+        Ok(local)
+    }
+
+    /// Runs a state function that returns state results and fails with every
+    /// state that did not succeed.
+    fn states(&self, id: Option<&str>, args: &[&str]) -> Result<Value, String> {
+        let local = self.call(id, args)?;
+        let problems = problems(&local);
+        if problems.is_empty() {
+            Ok(local)
+        } else {
+            Err(format!(
+                "salt-call {args:?} on {}:\n{}",
+                id.unwrap_or("-"),
+                problems.join("\n")
+            ))
+        }
+    }
+
+    /// Every SLS name below `salt/eos`, and the host names of `top.sls`.
+    fn sls_and_hosts(&self) -> (Vec<String>, Vec<String>) {
+        let salt = self.out.join("salt");
+        let mut sls = Vec::new();
+        collect_sls(&salt, &salt.join("eos"), &mut sls);
+        sls.sort();
+        let top = std::fs::read_to_string(salt.join("top.sls")).unwrap();
+        let hosts = top
+            .lines()
+            .filter_map(|l| l.strip_prefix("  \"")?.strip_suffix("\":"))
+            .map(str::to_string)
+            .collect();
+        (sls, hosts)
+    }
+}
+
+fn collect_sls(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() && path.file_name().unwrap() != "files" {
+            collect_sls(root, &path, out);
+        } else if path.extension().is_some_and(|e| e == "sls") {
+            let relative = path.strip_prefix(root).unwrap().with_extension("");
+            out.push(relative.to_string_lossy().replace('/', "."));
+        }
+    }
+}
+
+/// Salt's complaints: a list of messages, or states whose result is not true.
+fn problems(local: &Value) -> Vec<String> {
+    match local {
+        Value::Array(items) => items
+            .iter()
+            .map(|m| m.as_str().map_or_else(|| m.to_string(), str::to_string))
+            .collect(),
+        Value::Object(states) => states
+            .iter()
+            .filter(|(_, state)| state.get("result").is_some_and(|r| r != &Value::Bool(true)))
+            .map(|(key, state)| format!("{key}: {}", state["comment"]))
+            .collect(),
+        Value::String(message) => vec![message.clone()],
+        _ => Vec::new(),
+    }
+}
+
+fn salt_call() -> Option<PathBuf> {
+    common::validator(
+        "salt-call",
+        "salt 3008 + saltext.dockermod in the validators venv",
+    )
+}
+
+/// All the Salt checks of one built spec; the failures found.
+fn check_spec(salt_call: &Path, spec: &Path) -> Vec<String> {
+    let name = spec.file_name().unwrap().to_string_lossy().into_owned();
+    let minion = Minion::new(salt_call, &common::build(spec));
+    let (sls, hosts) = minion.sls_and_hosts();
+    let mut failures = Vec::new();
+    let mut record = |result: Result<Value, String>| {
+        if let Err(message) = result {
+            failures.push(format!("{name}: {message}"));
+        }
+    };
+    let rendered = minion
+        .call(None, &["state.show_sls", &sls.join(",")])
+        .and_then(|states| {
+            // Every file contributes states (an SLS that renders to nothing is a bug).
+            let found: BTreeSet<&str> = states
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter_map(|(_, s)| s["__sls__"].as_str())
+                .collect();
+            let missing: Vec<&String> =
+                sls.iter().filter(|s| !found.contains(s.as_str())).collect();
+            if missing.is_empty() {
+                Ok(Value::Null)
+            } else {
+                Err(format!("rendered no state: {missing:?}"))
+            }
+        });
+    record(rendered);
+    assert!(!hosts.is_empty(), "{name}: top.sls names no host");
+    for host in &hosts {
+        record(minion.states(Some(host), &["state.highstate", "mock=True"]));
+        match minion.call(Some(host), &["state.show_highstate"]) {
+            Ok(Value::Object(states)) if !states.is_empty() => {}
+            other => {
+                record(other.and_then(|v| Err(format!("show_highstate of {host} is empty: {v}"))));
+            }
+        }
+    }
+    for orchestrate in ["orch.bootstrap", "orch.shutdown"] {
+        record(minion.states(None, &["state.sls", orchestrate, "mock=True"]));
+    }
+    failures
+}
+
+#[test]
+fn salt_renders_and_compiles_every_example() {
+    let Some(salt_call) = salt_call() else { return };
+    let started = Instant::now();
+    let specs = common::eos_files("specs");
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = specs
+            .iter()
+            .map(|spec| scope.spawn(|| check_spec(&salt_call, spec)))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    eprintln!(
+        "salt checks of {} specs took {:.1?}",
+        specs.len(),
+        started.elapsed()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Spec strings that YAML, Jinja, Salt or a shell would read as syntax.
+const HOSTILE: [&str; 14] = [
+    "{{ 7*7 }}",
+    "{% if true %}x{% endif %}",
+    "it's \"quoted\" \\ back",
+    ": x",
+    "- x",
+    "on",
+    "0755",
+    "line1\nline2",
+    "tab\there",
+    "unicode é 😀 \u{85} \u{2028}",
+    "*alias &anchor !!python/object:os.system",
+    "# not a comment",
+    "$(touch /tmp/eos-pwned) `id` $HOME",
+    "",
+];
+
+/// `"…"` with the escapes of the .eos language.
+fn eos_string(value: &str) -> String {
+    let mut out = String::from("\"");
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:X}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A stack whose docker service carries the hostile strings in every free-text field.
+fn hostile_spec(image: &str, health: &str) -> String {
+    let env: Vec<String> = HOSTILE
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!("    V{i} = {}", eos_string(v)))
+        .collect();
+    let args: Vec<String> = HOSTILE.iter().map(|v| eos_string(v)).collect();
+    format!(
+        r#"stack "hostile" {{
+  domain = "example.org"
+}}
+host "box" {{
+  address = "192.0.2.10"
+  memory  = 16GiB
+  cpus    = 4
+}}
+service "docker" {{
+  runtime  = baremetal
+  provides = [docker]
+  package  = "docker.io"
+  on       = [box]
+  memory   = 512MiB
+  cpu      = 0.5
+  health {{ command = {health} }}
+}}
+service "hostile" {{
+  runtime = docker
+  on      = [box]
+  image   = {image}
+  command = {command}
+  args    = [{args}]
+  memory  = 256MiB
+  cpu     = 0.5
+  env     = {{
+{env}
+  }}
+}}
+"#,
+        image = eos_string(image),
+        health = eos_string(health),
+        command = eos_string("{{ 7*7 }} ; echo 'x' : y"),
+        args = args.join(", "),
+        env = env.join("\n"),
+    )
+}
+
+fn build_text(text: &str) -> Result<eosc::emit::Artifacts, String> {
+    let temp = tempfile::tempdir().unwrap();
+    let path = temp.path().join("hostile.eos");
+    std::fs::write(&path, text).unwrap();
+    let checked = eosc::driver::check_file(&path).unwrap();
+    assert!(
+        !checked.diagnostics.has_errors(),
+        "{}\n{text}",
+        common::human(&checked)
+    );
+    eosc::driver::emit_artifacts(&checked, &eosc::emit::Templates::builtin())
+        .expect("no errors")
+        .map_err(|e| e.to_string())
+}
+
+/// The argument `key` of state `id` in `state.show_sls` output.
+fn argument<'a>(states: &'a Value, id: &str, key: &str) -> &'a Value {
+    let state = &states[id];
+    let (_, args) = state
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(k, _)| !k.starts_with("__"))
+        .unwrap();
+    args.as_array()
+        .unwrap()
+        .iter()
+        .find_map(|a| a.get(key))
+        .unwrap_or_else(|| panic!("{id} has no argument {key}: {state}"))
+}
+
+/// Splits a command line the way docker-py does (`shlex.split`), in Python.
+fn shlex_split(python: &Path, line: &str) -> Vec<String> {
+    let output = Command::new(python)
+        .args([
+            "-c",
+            "import json, shlex, sys; print(json.dumps(shlex.split(sys.argv[1])))",
+            line,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn hostile_strings_reach_salt_exactly() {
+    let image = "registry.example.com/{{7*7}}/on:*alias";
+    let health = "{{ 7*7 }} && test \"$(echo ': x')\" = ': x' # {% raw %}";
+    let artifacts = build_text(&hostile_spec(image, health)).unwrap();
+    let Some(salt_call) = salt_call() else { return };
+    let minion = Minion::new(&salt_call, &artifacts);
+    let states = minion
+        .call(None, &["state.show_sls", "eos.hostile"])
+        .unwrap();
+    let env = argument(&states, "eos-hostile.container", "environment");
+    for (i, value) in HOSTILE.iter().enumerate() {
+        assert_eq!(
+            env[format!("V{i}")],
+            Value::String((*value).to_string()),
+            "V{i}"
+        );
+    }
+    assert_eq!(argument(&states, "eos-hostile.container", "image"), image);
+    let command = argument(&states, "eos-hostile.container", "command")
+        .as_str()
+        .unwrap();
+    let python = salt_call.with_file_name("python");
+    let mut expected = vec!["{{ 7*7 }} ; echo 'x' : y".to_string()];
+    expected.extend(HOSTILE.iter().map(|s| (*s).to_string()));
+    assert_eq!(shlex_split(&python, command), expected);
+
+    let orchestrate = minion
+        .call(None, &["state.show_sls", "orch.bootstrap"])
+        .unwrap();
+    assert_eq!(
+        argument(&orchestrate, "stage-0.docker.health", "arg")[0],
+        health
+    );
+    minion
+        .states(None, &["state.sls", "eos.hostile", "mock=True"])
+        .unwrap();
+}
+
+#[test]
+fn slot_calls_in_spec_values_are_refused() {
+    // Salt runs any state argument starting with `__slot__:`: the schema refuses
+    // such a value (E0107) before any artifact exists.
+    let text = hostile_spec("app:1.0", "true")
+        .replace("V0 = \"{{ 7*7 }}\"", "V0 = \"__slot__:salt:cmd.run(id)\"");
+    let checked = common::check_text(&text);
+    let e0107: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == "E0107")
+        .collect();
+    assert_eq!(e0107.len(), 1, "{}", common::human(&checked));
+    assert!(e0107[0].message.contains("__slot__:"));
+}
+
+/// The variables of every `secret` block of a spec.
+fn secret_variables(spec: &Path) -> BTreeSet<String> {
+    let checked = eosc::driver::check_file(spec).unwrap();
+    let stack = checked.stack.expect("a checked stack");
+    stack
+        .services
+        .iter()
+        .flat_map(|s| {
+            s.decl
+                .secrets
+                .iter()
+                .flat_map(|secret| secret.env.iter().map(|v| v.key.value.clone()))
+        })
+        .collect()
+}
+
+#[test]
+fn secrets_are_only_referenced_by_path_and_key() {
+    let mut checked = 0;
+    for spec in common::eos_files("specs") {
+        let variables = secret_variables(&spec);
+        let artifacts = common::build(&spec);
+        for (path, text) in artifacts
+            .files
+            .iter()
+            .filter(|(p, _)| p.starts_with("salt/"))
+        {
+            for var in &variables {
+                checked += 1;
+                for (at, _) in text.match_indices(var.as_str()) {
+                    let rest = &text[at + var.len()..];
+                    // YAML `"VAR": …` may only be the slot that runs the Vault
+                    // script on the host; `VAR=` only in the script's jq program.
+                    if let Some(value) = rest.strip_prefix("\": ") {
+                        let expected = "\"__slot__:salt:cmd.run(\\\"/usr/local/lib/eos/";
+                        assert!(
+                            value.starts_with(expected),
+                            "{}: {path}: {var} is set to {}",
+                            spec.display(),
+                            &value[..value.len().min(80)]
+                        );
+                    }
+                    assert!(
+                        !rest.starts_with('='),
+                        "{}: {path}: {var}= assigns a value",
+                        spec.display()
+                    );
+                }
+            }
+        }
+    }
+    assert!(checked > 0, "the examples declare no secrets");
+}
+
+/// A one-shot fake Vault: answers every GET with `body`, logs the token.
+const FAKE_VAULT: &str = r#"
+import http.server, sys
+body = sys.argv[1].encode()
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        ok = self.headers.get("X-Vault-Token") == "test-token"
+        self.send_response(200 if ok else 403)
+        self.end_headers()
+        self.wfile.write(body if ok else b"{}")
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+"#;
+
+#[test]
+fn vault_script_writes_exact_values() {
+    let (Some(salt_call), Some(_), Some(_)) = (
+        salt_call(),
+        common::validator("jq", "Debian jq"),
+        common::validator("curl", "Debian curl"),
+    ) else {
+        return;
+    };
+    let secret = "p'a\"s$s`w\\o r d\nline two";
+    let text = hostile_spec("app:1.0", "true").replace(
+        "  memory  = 256MiB\n  cpu     = 0.5\n  env",
+        "  memory  = 256MiB\n  cpu     = 0.5\n  secret \"s\" {\n    path = \"kv/data/app\"\n    env = { APP_SECRET = \"pass.word-1\" }\n  }\n  env",
+    );
+    let text = text.replace("service \"docker\" {", "service \"vault\" {\n  runtime = baremetal\n  provides = [vault]\n  on = [box]\n  memory = 256MiB\n  cpu = 0.5\n}\nservice \"docker\" {");
+    let artifacts = build_text(&text).unwrap();
+    let minion = Minion::new(&salt_call, &artifacts);
+    let states = minion
+        .call(None, &["state.show_sls", "eos.hostile"])
+        .unwrap();
+    let script = argument(&states, "eos-hostile.secrets.script", "contents")
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!script.contains(secret));
+
+    let python = salt_call.with_file_name("python");
+    let body = serde_json::json!({ "data": { "data": { "pass.word-1": secret } } }).to_string();
+    let mut server = Command::new(&python)
+        .args(["-c", FAKE_VAULT, &body])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let port = {
+        use std::io::BufRead;
+        let mut line = String::new();
+        std::io::BufReader::new(server.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        line.trim().to_string()
+    };
+    let temp = tempfile::tempdir().unwrap();
+    let (script_path, token, env_file) = (
+        temp.path().join("vault-secrets"),
+        temp.path().join("token"),
+        temp.path().join("run/secrets.env"),
+    );
+    std::fs::write(&script_path, &script).unwrap();
+    std::fs::write(&token, "test-token\n").unwrap();
+    let run = |args: &[&str]| {
+        Command::new("sh")
+            .arg(&script_path)
+            .args(args)
+            .env("VAULT_ADDR", format!("http://127.0.0.1:{port}"))
+            .env("VAULT_TOKEN_FILE", &token)
+            .output()
+            .unwrap()
+    };
+    let written = run(&["env-file", env_file.to_str().unwrap()]);
+    let got = run(&["get", "APP_SECRET"]);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(
+        written.status.success(),
+        "{}",
+        String::from_utf8_lossy(&written.stderr)
+    );
+    // systemd EnvironmentFile: double quotes, with \ before " \ ` $.
+    let expected = "APP_SECRET=\"p'a\\\"s\\$s\\`w\\\\o r d\nline two\"\n";
+    assert_eq!(std::fs::read_to_string(&env_file).unwrap(), expected);
+    assert!(
+        got.status.success(),
+        "{}",
+        String::from_utf8_lossy(&got.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&got.stdout), secret);
+}
+
+/// The states of a highstate result by ID: their comments.
+fn comments_by_id(local: &Value) -> std::collections::BTreeMap<String, String> {
+    local
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|s| {
+            (
+                s["__id__"].as_str().unwrap().to_string(),
+                s["comment"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn numa_limits_follow_each_hosts_cpus() {
+    let node = |cpus: &str| {
+        format!(
+            "numa 0 {{ cpus = 0..3 memory = 8GiB }}\n  numa 1 {{ cpus = {cpus} memory = 8GiB }}"
+        )
+    };
+    let text = format!(
+        r#"stack "numa" {{ domain = "example.org" }}
+host "a" {{
+  address = "192.0.2.1"
+  memory  = 16GiB
+  cpus    = 8
+  {}
+}}
+host "b" {{
+  address = "192.0.2.2"
+  memory  = 16GiB
+  cpus    = 12
+  {}
+}}
+service "pinned" {{
+  runtime = baremetal
+  on      = [a, b]
+  memory  = 1GiB
+  cpu     = 1.5
+  numa    = 1
+}}
+"#,
+        node("4..7"),
+        node("4..11")
+    );
+    let artifacts = build_text(&text).unwrap();
+    let sls = &artifacts.files["salt/eos/pinned.sls"];
+    assert!(
+        sls.contains("CPUAffinity=4-7\\n") && sls.contains("CPUAffinity=4-11\\n"),
+        "{sls}"
+    );
+    assert!(
+        sls.contains("NUMAPolicy=bind\\nNUMAMask=1\\n") && sls.contains("CPUQuota=150%"),
+        "{sls}"
+    );
+    let Some(salt_call) = salt_call() else { return };
+    let minion = Minion::new(&salt_call, &artifacts);
+    for (host, other) in [("a", "b"), ("b", "a")] {
+        let comments = comments_by_id(
+            &minion
+                .states(Some(host), &["state.highstate", "mock=True"])
+                .unwrap(),
+        );
+        let own = &comments[&format!("eos-pinned.limits.pinned.service.{host}")];
+        let skipped = &comments[&format!("eos-pinned.limits.pinned.service.{other}")];
+        assert_eq!(own, "Not called, mocked", "{host}");
+        assert_eq!(skipped, "onlyif condition is false", "{host}");
+    }
+}
