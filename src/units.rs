@@ -5,19 +5,6 @@ const KIB: u64 = 1024;
 /// `96 GiB`, `2 TB`, `1.5 GiB`, `512 B`: decimal units when the size is a whole
 /// number of them (disks are sold that way), binary units otherwise.
 pub fn bytes(n: u64) -> String {
-    /// Largest first; binary before decimal of the same magnitude.
-    const UNITS: [(u64, &str); 10] = [
-        (KIB.pow(5), "PiB"),
-        (1_000_000_000_000_000, "PB"),
-        (KIB.pow(4), "TiB"),
-        (1_000_000_000_000, "TB"),
-        (KIB.pow(3), "GiB"),
-        (1_000_000_000, "GB"),
-        (KIB.pow(2), "MiB"),
-        (1_000_000, "MB"),
-        (KIB, "KiB"),
-        (1_000, "KB"),
-    ];
     let exact = UNITS
         .iter()
         .find(|&&(factor, _)| n >= factor && n % factor == 0 && n / factor < 1024);
@@ -40,7 +27,7 @@ pub fn bytes(n: u64) -> String {
 pub fn bytes_pair(a: u64, b: u64) -> (String, String) {
     let larger = a.max(b);
     let decimal_made = a % 1_000_000 == 0 && b % 1_000_000 == 0;
-    let unit = UNITS_FOR_PAIRS
+    let unit = UNITS
         .iter()
         .filter(|(_, name)| name.ends_with("iB") != decimal_made)
         .find(|&&(factor, _)| larger >= factor)
@@ -59,7 +46,8 @@ pub fn bytes_pair(a: u64, b: u64) -> (String, String) {
     }
 }
 
-const UNITS_FOR_PAIRS: [(u64, &str); 10] = [
+/// Largest first; binary before decimal of the same magnitude.
+const UNITS: [(u64, &str); 10] = [
     (KIB.pow(5), "PiB"),
     (1_000_000_000_000_000, "PB"),
     (KIB.pow(4), "TiB"),

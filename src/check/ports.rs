@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::ast::{Capability, PortProtocol, RouteProtocol, Runtime};
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::model::{DependencyGraph, HostId, Placement, Stack, VolumeStorage};
+use crate::model::{DependencyGraph, HostId, Placement, Stack};
 use crate::span::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -120,7 +120,7 @@ fn collect_service_ports(
         let service = stack.service(id);
         let nomad = service.decl.runtime.value == Runtime::Nomad;
         let hosts: Vec<HostId> = if nomad {
-            nomad_candidates(stack, placement, id)
+            placement.candidates_for(stack, id)
         } else {
             service.on.clone().unwrap_or_default()
         };
@@ -149,26 +149,6 @@ fn collect_service_ports(
             }
         }
     }
-}
-
-/// The clients a nomad job may be placed on, ignoring memory and ports.
-fn nomad_candidates(
-    stack: &Stack,
-    placement: &Placement,
-    id: crate::model::ServiceId,
-) -> Vec<HostId> {
-    let service = stack.service(id);
-    let volume_host = service.volumes.iter().find_map(|v| match v {
-        VolumeStorage::Disk(disk) => Some(disk.host),
-        VolumeStorage::Cephfs => None,
-    });
-    placement
-        .nomad_clients
-        .iter()
-        .copied()
-        .filter(|h| service.on.as_ref().is_none_or(|on| on.contains(h)))
-        .filter(|h| volume_host.is_none_or(|v| v == *h))
-        .collect()
 }
 
 /// Whether a proxy declares the port itself (then it is counted as its port).

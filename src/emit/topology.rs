@@ -3,7 +3,7 @@
 
 use crate::ast::{Capability, PortDecl, PortProtocol, Runtime};
 use crate::check::Analysis;
-use crate::model::{HostId, ServiceId, Stack, VolumeStorage};
+use crate::model::{HostId, ServiceId, Stack};
 
 /// Default API ports when a provider declares none.
 pub const DEFAULT_NOMAD_PORT: u64 = 4646;
@@ -43,19 +43,7 @@ pub fn hosts_of(stack: &Stack, id: ServiceId) -> Vec<HostId> {
 /// The Nomad clients a nomad job may be placed on: the nomad provider's hosts,
 /// narrowed by the job's `on` and the host of a local volume.
 pub fn nomad_candidates(stack: &Stack, analysis: &Analysis, id: ServiceId) -> Vec<HostId> {
-    let service = stack.service(id);
-    let volume_host = service.volumes.iter().find_map(|v| match v {
-        VolumeStorage::Disk(disk) => Some(disk.host),
-        VolumeStorage::Cephfs => None,
-    });
-    analysis
-        .placement
-        .nomad_clients
-        .iter()
-        .copied()
-        .filter(|h| service.on.as_ref().is_none_or(|on| on.contains(h)))
-        .filter(|h| volume_host.is_none_or(|v| v == *h))
-        .collect()
+    analysis.placement.candidates_for(stack, id)
 }
 
 /// An HTTP API endpoint of a provider: its first http/https port (or the

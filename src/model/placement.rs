@@ -123,6 +123,22 @@ impl Placement {
         free.copy_from_slice(&clients.free);
     }
 
+    /// The Nomad clients a nomad job may be placed on, ignoring memory and
+    /// ports: the clients narrowed by the job's `on` and the host of a local volume.
+    pub fn candidates_for(&self, stack: &Stack, id: ServiceId) -> Vec<HostId> {
+        let service = stack.service(id);
+        let volume_host = service.volumes.iter().find_map(|v| match v {
+            VolumeStorage::Disk(disk) => Some(disk.host),
+            VolumeStorage::Cephfs => None,
+        });
+        self.nomad_clients
+            .iter()
+            .copied()
+            .filter(|h| service.on.as_ref().is_none_or(|on| on.contains(h)))
+            .filter(|h| volume_host.is_none_or(|v| v == *h))
+            .collect()
+    }
+
     /// The services placed on each host (index = `HostId`), one entry per
     /// instance, in placement order.
     pub fn by_host(&self, host_count: usize) -> Vec<Vec<ServiceId>> {
