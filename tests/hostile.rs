@@ -135,3 +135,34 @@ fn unterminated_constructs_at_end_of_file() {
         let _ = common::human(&checked);
     }
 }
+
+#[test]
+fn twenty_thousand_blocks_are_checked() {
+    let mut text = String::from("stack \"s\" { domain = \"example.com\" }\n");
+    for i in 0..20_000 {
+        text.push_str(&format!(
+            "host \"h{i}\" {{ address = \"10.0.{}.{}\" memory = 8GiB cpus = 4 }}\n",
+            i / 250,
+            i % 250 + 1
+        ));
+    }
+    let checked = common::check_text(&text);
+    assert!(
+        checked.diagnostics.is_empty(),
+        "{:?}",
+        common::positions(&checked)
+    );
+    assert_eq!(checked.stack.unwrap().hosts.len(), 20_000);
+}
+
+#[test]
+fn many_syntax_errors_are_each_reported_once() {
+    let text = "service \"a\" { memory = }\n".repeat(5_000);
+    let checked = common::check_text(&text);
+    let syntax = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == "E0001")
+        .count();
+    assert_eq!(syntax, 5_000);
+}
