@@ -57,9 +57,15 @@ fn check_health_of_dependencies(stack: &Stack, graph: &DependencyGraph, diags: &
             ServiceId(edge.source().index()),
             ServiceId(edge.target().index()),
         );
-        if from != to && !dependents[to.0].contains(&from) {
+        if from != to {
             dependents[to.0].push(from);
         }
+    }
+    // Several edges may join the same pair; dedup once, not per edge (a provider
+    // can have thousands of dependents).
+    for list in &mut dependents {
+        list.sort_unstable();
+        list.dedup();
     }
     for id in stack.service_ids() {
         let service = stack.service(id);
