@@ -224,22 +224,9 @@ const ENV: [(&str, &str); 7] = [
     ("UNICODE", "é 😀 ☃ \u{2028}"),
 ];
 
-/// A spec string literal for `value`.
+/// A spec string literal for `value` (the language's own escaping).
 fn eos_string(value: &str) -> String {
-    let mut out = String::from("\"");
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    format!("\"{}\"", eosc::syntax::escape(value))
 }
 
 fn round_trip_spec() -> String {

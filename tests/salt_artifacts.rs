@@ -234,22 +234,9 @@ const HOSTILE: [&str; 14] = [
     "",
 ];
 
-/// `"…"` with the escapes of the .eos language.
+/// A spec string literal for `value` (the language's own escaping).
 fn eos_string(value: &str) -> String {
-    let mut out = String::from("\"");
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:X}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    format!("\"{}\"", eosc::syntax::escape(value))
 }
 
 /// A stack whose docker service carries the hostile strings in every free-text field.
