@@ -43,6 +43,16 @@ function(stack)
     auth: setOf(['none', 'authentik']),
   };
 
+  // Closed records, like the schema: an unknown field is an error (E0102).
+  local fields = {
+    host: setOf(['name', 'address', 'memory', 'cpus', 'cpu_mhz', 'reserved', 'numa', 'disks']),
+    service: setOf(['name', 'runtime', 'provides', 'on', 'package', 'image', 'command', 'args', 'count', 'memory', 'memory_max', 'cpu', 'numa', 'after', 'env', 'ports', 'health', 'secrets', 'volumes']),
+    port: setOf(['name', 'number', 'protocol', 'static']),
+    volume: setOf(['name', 'disk', 'backend', 'size', 'path', 'io', 'backup']),
+    route: setOf(['name', 'protocol', 'host', 'path', 'listen', 'to', 'auth']),
+  };
+  local closed(o, kind) = std.length([f for f in std.objectFields(o) if !std.objectHas(fields[kind], f)]) == 0;
+
   local s = stack.stack;
   assert std.isString(s.domain) && std.length(s.domain) > 0 : 'stack.domain: a DNS name is required';
   assert isInt(s.memory_budget) && s.memory_budget > 0 && s.memory_budget <= 100 : 'stack.memory_budget: 1..100';
@@ -53,6 +63,7 @@ function(stack)
   local hosts = {
     [h.name]: h {
       assert isName(h.name) : 'host name %s' % h.name,
+      assert closed(h, 'host') : 'host %s: unknown field' % h.name,
       assert std.isString(h.address) : 'host %s: address' % h.name,
       assert isPos(h.memory) && isInt(h.memory) : 'host %s: memory' % h.name,
       assert isInt(h.cpus) && h.cpus >= 1 : 'host %s: cpus' % h.name,
@@ -74,6 +85,9 @@ function(stack)
     local where = 'service %s' % x.name;
     local portNames = setOf([p.name for p in x.ports]);
     assert isName(x.name) : '%s: name' % where;
+    assert closed(x, 'service') : '%s: unknown field' % where;
+    assert std.length([p for p in x.ports if !closed(p, 'port')]) == 0 : '%s: unknown field in a port' % where;
+    assert std.length([v for v in x.volumes if !closed(v, 'volume')]) == 0 : '%s: unknown field in a volume' % where;
     assert oneOf(x.runtime, enum.runtime) : '%s: runtime' % where;
     assert std.length([c for c in x.provides if !oneOf(c, capabilities)]) == 0 : '%s: provides' % where;
     assert x.runtime == 'baremetal' || std.isString(std.get(x, 'image')) : '%s: image is required' % where;
@@ -105,6 +119,7 @@ function(stack)
   local checkRoute(r) =
     local target = std.split(r.to, '.');
     assert isName(r.name) : 'route name %s' % r.name;
+    assert closed(r, 'route') : 'route %s: unknown field' % r.name;
     assert oneOf(r.protocol, enum.route) : 'route %s: protocol' % r.name;
     assert r.protocol != 'http' || std.isString(std.get(r, 'host')) : 'route %s: host is required' % r.name;
     assert r.protocol == 'http' || (isInt(std.get(r, 'listen')) && r.listen >= 1 && r.listen <= 65535) : 'route %s: listen' % r.name;

@@ -14,11 +14,12 @@
 #
 # Usage: scripts/bench.sh [--sizes "100 1000 10000 100000"] [--runs R]
 #                         [--timeout SECONDS] [--peer-timeout SECONDS]
-#                         [--no-peers] [--no-install] [--seed S]
+#                         [--peer-memory GIB] [--no-peers] [--no-install] [--seed S]
 # Environment: BENCH_DIR (scratch folder, default /tmp/eosc-bench).
 #
-# Every single run is bounded by `timeout`; a peer that times out at one size is
-# not run at the larger ones. Tools: /usr/bin/time (Debian `time`) is required;
+# Every single run is bounded by `timeout`, and a peer's address space by
+# --peer-memory (default 8 GiB: Nickel needs ~10 GB at N=10,000); a peer that
+# times out or fails at one size is not run at the larger ones. Tools: /usr/bin/time (Debian `time`) is required;
 # hyperfine, jsonnet (Debian), jrsonnet and nickel (cargo) are used when present.
 # Without --no-install, the Debian packages `time`, `hyperfine` and `jsonnet` are
 # installed when missing (apt-get, as root); jrsonnet and nickel-lang-cli are
@@ -32,7 +33,8 @@ ROOT=$PWD
 SIZES="100 1000 10000 100000"
 RUNS=5
 TIMEOUT=300
-PEER_TIMEOUT=120
+PEER_TIMEOUT=300
+PEER_MEMORY=8
 PEERS=1
 INSTALL=1
 SEED=1
@@ -42,10 +44,11 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift 2 ;;
     --timeout) TIMEOUT=$2; shift 2 ;;
     --peer-timeout) PEER_TIMEOUT=$2; shift 2 ;;
+    --peer-memory) PEER_MEMORY=$2; shift 2 ;;
     --no-peers) PEERS=0; shift ;;
     --no-install) INSTALL=0; shift ;;
     --seed) SEED=$2; shift 2 ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -87,14 +90,16 @@ measure() {
   local name=$1 prepare=$2; shift 2
   local out="$WORK/time.$name" runs=$RUNS i status
   : >"$out"
-  WALL=fail CPU=fail RSS=0
+  WALL=fail CPU=fail RSS=0 WHY=""
   for ((i = 0; i < runs; i++)); do
     sh -c "$prepare"
     status=0
     /usr/bin/time -o "$out.one" -f '%e %U %S %M' timeout -k 5 "$LIMIT" "$@" >"$WORK/stdout.$name" 2>"$WORK/stderr.$name" || status=$?
     if [ "$status" = 124 ] || [ "$status" = 137 ]; then WALL=timeout CPU=timeout; return; fi
     if [ "$status" != 0 ]; then
-      log "$name failed (exit $status): $(tail -3 "$WORK/stderr.$name")"
+      WHY="exit $status"
+      grep -qiE 'memory allocation|out of memory|cannot allocate|bad_alloc' "$WORK/stderr.$name" && WHY="out of memory"
+      log "$name failed ($WHY): $(tail -3 "$WORK/stderr.$name")"
       return
     fi
     tail -1 "$out.one" >>"$out"
@@ -207,21 +212,32 @@ if [ "$PEERS" = 1 ]; then
       esac
       [ -n "$bin" ] || continue
       if [ -n "${DEAD[$peer]:-}" ]; then
-        printf '| %s | %s | %s | skipped (timed out at a smaller N) | - | - |\n' "$n" "$(ms "${BUILD[$n]}")" "$peer" >>"$PEER_TABLE"
+        printf '| %s | %s | %s | skipped (timed out or failed at a smaller N) | - | - |\n' "$n" "$(ms "${BUILD[$n]}")" "$peer" >>"$PEER_TABLE"
         continue
       fi
+      capped=(sh -c 'ulimit -v "$1"; shift; exec "$@"' capped "$((PEER_MEMORY * 1024 * 1024))")
       case $peer in
         jrsonnet|jsonnet)
           measure "$peer-$n" "rm -rf '$jout' && mkdir -p '$jout/nomad'" \
-            "$bin" -m "$jout/nomad" --tla-code-file "stack=$json" "$ROOT/bench/nomad-jobs.jsonnet" ;;
+            "${capped[@]}" "$bin" -m "$jout/nomad" --tla-code-file "stack=$json" "$ROOT/bench/nomad-jobs.jsonnet" ;;
         nickel)
           measure "$peer-$n" "rm -rf '$jout' && mkdir -p '$jout'" \
-            "$bin" export --format json -o "$jout/jobs.json" "$WORK/main-$n.ncl" ;;
+            "${capped[@]}" "$bin" export --format json -o "$jout/jobs.json" "$WORK/main-$n.ncl" ;;
       esac
-      [ "$WALL" = timeout ] && DEAD[$peer]=1
-      printf '| %s | %s | %s | %s (%s) | %s | %s |\n' "$n" "$(ms "${BUILD[$n]}")" "$peer" \
-        "$(ms "$WALL")" "$(ms "$CPU")" "$(awk -v k="$RSS" 'BEGIN {printf "%.1f MB", k * 1024 / 1e6}')" \
-        "$(ratio "$(num "${BUILD[$n]}")" "$(num "$WALL")")" >>"$PEER_TABLE"
+      case $WALL in
+        timeout)
+          DEAD[$peer]=1
+          printf '| %s | %s | %s | timeout (>%ss) | - | <%s |\n' "$n" "$(ms "${BUILD[$n]}")" "$peer" "$PEER_TIMEOUT" \
+            "$(ratio "$(num "${BUILD[$n]}")" "$PEER_TIMEOUT")" >>"$PEER_TABLE" ;;
+        fail)
+          DEAD[$peer]=1
+          [ "$WHY" = "out of memory" ] && WHY="out of memory (>${PEER_MEMORY} GiB)"
+          printf '| %s | %s | %s | failed: %s | - | - |\n' "$n" "$(ms "${BUILD[$n]}")" "$peer" "$WHY" >>"$PEER_TABLE" ;;
+        *)
+          printf '| %s | %s | %s | %s (%s) | %s | %s |\n' "$n" "$(ms "${BUILD[$n]}")" "$peer" \
+            "$(ms "$WALL")" "$(ms "$CPU")" "$(awk -v k="$RSS" 'BEGIN {printf "%.1f MB", k * 1024 / 1e6}')" \
+            "$(ratio "$(num "${BUILD[$n]}")" "$(num "$WALL")")" >>"$PEER_TABLE" ;;
+      esac
       rm -rf "$jout"
     done
   done
