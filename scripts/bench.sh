@@ -14,13 +14,16 @@
 #
 # Usage: scripts/bench.sh [--sizes "100 1000 10000 100000"] [--runs R]
 #                         [--timeout SECONDS] [--peer-timeout SECONDS]
-#                         [--peer-memory GIB] [--no-peers] [--no-install] [--seed S]
+#                         [--memory GIB] [--peer-memory GIB] [--no-peers]
+#                         [--no-install] [--seed S]
 # Environment: BENCH_DIR (scratch folder, default /tmp/eosc-bench).
 #
-# Every single run is bounded by `timeout`, and a peer's address space by
-# --peer-memory (default 8 GiB: Nickel needs ~10 GB at N=10,000); a peer that
-# times out or fails at one size is not run at the larger ones. Tools: /usr/bin/time (Debian `time`) is required;
-# hyperfine, jsonnet (Debian), jrsonnet and nickel (cargo) are used when present.
+# Every single run is bounded by `timeout` and its address space by --memory
+# (eosc, default 16 GiB) or --peer-memory (peers, default 8 GiB: Nickel needs
+# ~10 GB at N=10,000), so that the machine stays usable; a run over either is
+# reported as such, and a peer that fails at one size is not run at larger ones.
+# Tools: /usr/bin/time (Debian `time`) is required; hyperfine, jsonnet
+# (Debian), jrsonnet and nickel (cargo) are used when present.
 # Without --no-install, the Debian packages `time`, `hyperfine` and `jsonnet` are
 # installed when missing (apt-get, as root); jrsonnet and nickel-lang-cli are
 # slow to compile and are only installed by hand:
@@ -35,6 +38,7 @@ RUNS=5
 TIMEOUT=300
 PEER_TIMEOUT=300
 PEER_MEMORY=8
+MEMORY=16
 PEERS=1
 INSTALL=1
 SEED=1
@@ -45,6 +49,7 @@ while [ $# -gt 0 ]; do
     --timeout) TIMEOUT=$2; shift 2 ;;
     --peer-timeout) PEER_TIMEOUT=$2; shift 2 ;;
     --peer-memory) PEER_MEMORY=$2; shift 2 ;;
+    --memory) MEMORY=$2; shift 2 ;;
     --no-peers) PEERS=0; shift ;;
     --no-install) INSTALL=0; shift ;;
     --seed) SEED=$2; shift 2 ;;
@@ -79,6 +84,8 @@ log "building eosc (release)"
 cargo build --release --quiet --bin eosc --bin eosc-bench
 EOSC=$ROOT/target/release/eosc
 GEN=$ROOT/target/release/eosc-bench
+# From here on, nothing may take more than --memory of address space.
+ulimit -v $((MEMORY * 1024 * 1024))
 
 # --- measuring ----------------------------------------------------------------------
 # measure NAME PREPARE COMMAND: runs COMMAND $RUNS times (PREPARE before each,
@@ -95,10 +102,13 @@ measure() {
     sh -c "$prepare"
     status=0
     /usr/bin/time -o "$out.one" -f '%e %U %S %M' timeout -k 5 "$LIMIT" "$@" >"$WORK/stdout.$name" 2>"$WORK/stderr.$name" || status=$?
-    if [ "$status" = 124 ] || [ "$status" = 137 ]; then WALL=timeout CPU=timeout; return; fi
+    if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+      WALL=timeout CPU=timeout RSS=$(tail -1 "$out.one" | awk '{print $4 + 0}')
+      return
+    fi
     if [ "$status" != 0 ]; then
       WHY="exit $status"
-      grep -qiE 'memory allocation|out of memory|cannot allocate|bad_alloc' "$WORK/stderr.$name" && WHY="out of memory"
+      grep -qiE 'memory allocation|out of memory|cannot allocate|bad_alloc' "$WORK/stderr.$name" && WHY="out of memory" WALL=oom CPU=oom
       log "$name failed ($WHY): $(tail -3 "$WORK/stderr.$name")"
       return
     fi
@@ -119,10 +129,12 @@ measure() {
   RSS=$(awk 'BEGIN {m = 0} {if ($4 > m) m = $4} END {print m}' "$out")
 }
 
-ms() { case "$1" in timeout) echo ">${LIMIT}s" ;; fail) echo fail ;; *) awk -v t="$1" 'BEGIN {if (t < 10) printf "%.1f", t * 1000; else printf "%.0f", t * 1000}' ;; esac; }
+ms() { case "$1" in timeout) echo ">${LIMIT}s" ;; oom) echo "out of memory" ;; fail) echo fail ;; *) awk -v t="$1" 'BEGIN {if (t < 10) printf "%.1f", t * 1000; else printf "%.0f", t * 1000}' ;; esac; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-"}'; }
 exponent() { awk -v t1="$1" -v t2="$2" -v n1="$3" -v n2="$4" 'BEGIN {if (t1 + 0 > 0 && t2 + 0 > 0) printf "%.2f", log(t2 / t1) / log(n2 / n1); else print "-"}'; }
-num() { case "$1" in timeout|fail) echo 0 ;; *) echo "$1" ;; esac; }
+# mb KIB STATUS: a peak RSS; "≥" when the run was stopped before its end.
+mb() { awk -v k="$1" -v s="$2" 'BEGIN {printf "%s%.1f MB", (s == "timeout" || s == "oom") ? "≥" : "", k * 1024 / 1e6}'; }
+num() { case "$1" in timeout|fail|oom) echo 0 ;; *) echo "$1" ;; esac; }
 
 # --- eosc ---------------------------------------------------------------------------
 NPROC=$(nproc)
@@ -152,15 +164,21 @@ for n in $SIZES; do
   fi
 
   out=$WORK/out-$n
-  measure "build-$n" "rm -rf '$out'" "$EOSC" build "$spec" -o "$out"
+  # `sync` after the untimed clean-up: the deletion's journal and discards must
+  # not be billed to the timed run (the disk here is mounted with `discard`).
+  measure "build-$n" "rm -rf '$out' && sync" "$EOSC" build "$spec" -o "$out"
   BUILD[$n]=$WALL; BUILD_CPU[$n]=$CPU; RSSB[$n]=$RSS
-  files=$(find "$out" -type f 2>/dev/null | wc -l)
+  # (hyperfine's last run may have been the one cut by the timeout: make sure
+  # the output is there for the floor.)
+  case ${BUILD[$n]} in timeout|oom|fail) ;; *) [ -d "$out" ] || "$EOSC" build "$spec" -o "$out" 2>/dev/null || true ;; esac
+  files=-
+  [ -d "$out" ] && files=$(find "$out" -type f | wc -l)
 
   # The floor: the same output bytes and files, with nothing else done.
   if [ -d "$out" ]; then
     tar -C "$out" -cf "$WORK/out-$n.tar" .
     floor_dir=$WORK/floor-$n
-    measure "floor-$n" "rm -rf '$floor_dir' && mkdir -p '$floor_dir'" sh -c 'cat "$1" >/dev/null && tar -xf "$2" -C "$3"' floor "$spec" "$WORK/out-$n.tar" "$floor_dir"
+    measure "floor-$n" "rm -rf '$floor_dir' && mkdir -p '$floor_dir' && sync" sh -c 'cat "$1" >/dev/null && tar -xf "$2" -C "$3"' floor "$spec" "$WORK/out-$n.tar" "$floor_dir"
     FLOOR[$n]=$WALL; floor_cpu=$CPU
     rm -rf "$floor_dir" "$WORK/out-$n.tar"
   else
@@ -176,8 +194,7 @@ for n in $SIZES; do
     "$n" "$(awk -v b="$bytes" 'BEGIN {printf "%.2f MB", b / 1e6}')" \
     "$(ms "${CHECK[$n]}")" "$(ms "$check_cpu")" "$(ms "${BUILD[$n]}")" "$(ms "${BUILD_CPU[$n]}")" \
     "$(ms "${FLOOR[$n]}")" "$(ms "$floor_cpu")" "$(ratio "$(num "${BUILD[$n]}")" "$(num "${FLOOR[$n]}")")" "$files" \
-    "$(awk -v k="${RSSC[$n]}" 'BEGIN {printf "%.1f MB", k * 1024 / 1e6}')" \
-    "$(awk -v k="${RSSB[$n]}" 'BEGIN {printf "%.1f MB", k * 1024 / 1e6}')" \
+    "$(mb "${RSSC[$n]}" "${CHECK[$n]}")" "$(mb "${RSSB[$n]}" "${BUILD[$n]}")" \
     "$(ratio "$((RSSB[$n] * 1024))" "$bytes")" "$exp_check" "$exp_build" >>"$TABLE"
   rm -rf "$out"
   PREV=$n
@@ -200,6 +217,14 @@ if [ "$PEERS" = 1 ]; then
     echo "| N | eosc build ms | peer | peer ms (cpu) | peer RSS | eosc/peer |"
     echo "|---:|---:|---|---:|---:|---:|"
   } >>"$PEER_TABLE"
+  # eosc's build cell and the ratio, whatever became of eosc's run.
+  eosc_cell() { local LIMIT=$TIMEOUT; ms "${BUILD[$1]}"; }
+  eosc_ratio() {
+    case ${BUILD[$1]} in
+      timeout) awk -v a="$TIMEOUT" -v b="$2" 'BEGIN {printf ">%.1f", a / b}' ;;
+      *) ratio "$(num "${BUILD[$1]}")" "$2" ;;
+    esac
+  }
   LIMIT=$PEER_TIMEOUT
   for n in $SIZES; do
     json=$WORK/stack-$n.json
@@ -212,7 +237,7 @@ if [ "$PEERS" = 1 ]; then
       esac
       [ -n "$bin" ] || continue
       if [ -n "${DEAD[$peer]:-}" ]; then
-        printf '| %s | %s | %s | skipped (timed out or failed at a smaller N) | - | - |\n' "$n" "$(ms "${BUILD[$n]}")" "$peer" >>"$PEER_TABLE"
+        printf '| %s | %s | %s | skipped (timed out or failed at a smaller N) | - | - |\n' "$n" "$(eosc_cell "$n")" "$peer" >>"$PEER_TABLE"
         continue
       fi
       capped=(sh -c 'ulimit -v "$1"; shift; exec "$@"' capped "$((PEER_MEMORY * 1024 * 1024))")
@@ -225,18 +250,21 @@ if [ "$PEERS" = 1 ]; then
             "${capped[@]}" "$bin" export --format json -o "$jout/jobs.json" "$WORK/main-$n.ncl" ;;
       esac
       case $WALL in
+        oom) WALL=fail ;;
+      esac
+      case $WALL in
         timeout)
           DEAD[$peer]=1
-          printf '| %s | %s | %s | timeout (>%ss) | - | <%s |\n' "$n" "$(ms "${BUILD[$n]}")" "$peer" "$PEER_TIMEOUT" \
+          printf '| %s | %s | %s | timeout (>%ss) | - | <%s |\n' "$n" "$(eosc_cell "$n")" "$peer" "$PEER_TIMEOUT" \
             "$(ratio "$(num "${BUILD[$n]}")" "$PEER_TIMEOUT")" >>"$PEER_TABLE" ;;
         fail)
           DEAD[$peer]=1
           [ "$WHY" = "out of memory" ] && WHY="out of memory (>${PEER_MEMORY} GiB)"
-          printf '| %s | %s | %s | failed: %s | - | - |\n' "$n" "$(ms "${BUILD[$n]}")" "$peer" "$WHY" >>"$PEER_TABLE" ;;
+          printf '| %s | %s | %s | failed: %s | - | - |\n' "$n" "$(eosc_cell "$n")" "$peer" "$WHY" >>"$PEER_TABLE" ;;
         *)
-          printf '| %s | %s | %s | %s (%s) | %s | %s |\n' "$n" "$(ms "${BUILD[$n]}")" "$peer" \
+          printf '| %s | %s | %s | %s (%s) | %s | %s |\n' "$n" "$(eosc_cell "$n")" "$peer" \
             "$(ms "$WALL")" "$(ms "$CPU")" "$(awk -v k="$RSS" 'BEGIN {printf "%.1f MB", k * 1024 / 1e6}')" \
-            "$(ratio "$(num "${BUILD[$n]}")" "$(num "$WALL")")" >>"$PEER_TABLE" ;;
+            "$(eosc_ratio "$n" "$WALL")" >>"$PEER_TABLE" ;;
       esac
       rm -rf "$jout"
     done
@@ -272,7 +300,7 @@ TARGETS=$WORK/targets.md
     PREV=$n
   done
   if [ -s "$PEER_TABLE" ]; then
-    slower=$(awk -F'|' 'NR > 6 && $7 ~ /[0-9]/ && $7 + 0 >= 1 {printf "%s N=%s (%sx); ", $4, $2, $7 + 0}' "$PEER_TABLE" | sed 's/  */ /g')
+    slower=$(awk -F'|' 'NR > 6 && $7 ~ /[0-9]/ && ($7 ~ />/ || $7 + 0 >= 1) {gsub(/ /, "", $7); printf "%s N=%s (%sx); ", $4, $2, $7}' "$PEER_TABLE" | sed 's/  */ /g')
     if [ -z "$slower" ]; then echo "- [met]  faster than every peer at every N measured"; else echo "- [MISS] not faster than: $slower"; fi
   fi
   echo
