@@ -48,10 +48,13 @@ pub(super) struct Layout {
 }
 
 /// Services Salt installs itself: baremetal and docker, in declaration order.
+/// Whether Salt installs the service itself (baremetal or docker).
+pub(super) fn is_salted(stack: &Stack, id: ServiceId) -> bool {
+    stack.service(id).decl.runtime.value != Runtime::Nomad
+}
+
 pub(super) fn salted_services(stack: &Stack) -> impl Iterator<Item = ServiceId> + '_ {
-    stack
-        .service_ids()
-        .filter(|&id| stack.service(id).decl.runtime.value != Runtime::Nomad)
+    stack.service_ids().filter(|&id| is_salted(stack, id))
 }
 
 pub(super) fn nomad_services(stack: &Stack) -> impl Iterator<Item = ServiceId> + '_ {

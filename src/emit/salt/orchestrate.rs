@@ -8,7 +8,9 @@
 //! 2. `terraform apply` on the ops host, targeted to the stage's nomad jobs
 //!    (`nomad_job.<name>`) and the Vault policies of its services with secrets
 //!    (`vault_policy.<name>`; `-` becomes `_` in resource names);
-//! 3. `salt.state` of each baremetal/docker service on its hosts;
+//! 3. `salt.state` of each baremetal/docker service on its hosts, each
+//!    requiring one barrier `stage-k.ready` (`test.nop`) that requires steps 1–2
+//!    — so the file grows with services + hosts, not services × hosts;
 //! 4. the waits of `health.rs`;
 //! 5. a gate `stage-k.done` (`test.nop`) requiring all of the above, which
 //!    every step of stage k+1 requires.
@@ -26,7 +28,7 @@
 use serde_json::{json, Value};
 
 use super::health::{self, Step};
-use super::layout::{self, salted_services, Layout};
+use super::layout::{self, Layout};
 use super::paths::{self, TERRAFORM_DIR};
 use super::shell;
 use super::sls::Sls;
@@ -235,10 +237,17 @@ fn stage_steps(
         ready.push(step.requisite());
         steps.push(step);
     }
+    // One barrier instead of every service requiring every preparation step:
+    // with a volume step per host, the latter grows with hosts × services.
+    if ready.len() > 1 {
+        let barrier = format!("{prefix}.ready");
+        sls.state(barrier.clone(), "test.nop", vec![("require", json!(ready))]);
+        ready = vec![Step::new("test", barrier).requisite()];
+    }
     for &id in &services {
         let name = stack.service(id).name();
         let mut wait_after = ready.clone();
-        if salted_services(stack).any(|s| s == id) {
+        if layout::is_salted(stack, id) {
             let hosts = topology::hosts_of(stack, id);
             let step = apply(
                 sls,
