@@ -119,6 +119,11 @@ fn collect_service_ports(
     for id in stack.service_ids() {
         let service = stack.service(id);
         let nomad = service.decl.runtime.value == Runtime::Nomad;
+        // Dynamic Nomad ports bind nothing known in advance: only jobs with a
+        // static port need their candidate clients (a walk over every client).
+        if nomad && !service.decl.ports.iter().any(|p| p.is_static.value) {
+            continue;
+        }
         let hosts: Vec<HostId> = if nomad {
             placement.candidates_for(stack, id)
         } else {
