@@ -15,6 +15,16 @@ fn eosc(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `eosc build SPEC -o OUT`: the output, for its exit code and streams.
+fn build(spec: &str, out: &Path) -> Output {
+    eosc(&["build", spec, "-o", out.to_str().unwrap()])
+}
+
+/// The exit code of `eosc build SPEC -o OUT`.
+fn build_status(spec: &str, out: &Path) -> Option<i32> {
+    build(spec, out).status.code()
+}
+
 fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -62,7 +72,7 @@ fn builds_are_byte_identical() {
     let temp = tempfile::tempdir().unwrap();
     let (a, b) = (temp.path().join("a"), temp.path().join("b"));
     for dir in [&a, &b] {
-        let output = eosc(&["build", "specs/eos.eos", "-o", dir.to_str().unwrap()]);
+        let output = build("specs/eos.eos", dir);
         assert_eq!(
             output.status.code(),
             Some(0),
@@ -79,19 +89,9 @@ fn builds_are_byte_identical() {
 fn a_build_replaces_its_previous_output_and_nothing_else() {
     let temp = tempfile::tempdir().unwrap();
     let out = temp.path().join("out");
-    assert_eq!(
-        eosc(&["build", "specs/eos.eos", "-o", out.to_str().unwrap()])
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(build_status("specs/eos.eos", &out), Some(0));
     std::fs::write(out.join("stale.txt"), "from an old build").unwrap();
-    assert_eq!(
-        eosc(&["build", "specs/minimal.eos", "-o", out.to_str().unwrap()])
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(build_status("specs/minimal.eos", &out), Some(0));
     assert!(
         !out.join("stale.txt").exists(),
         "the previous output is replaced as a whole"
@@ -108,12 +108,7 @@ fn a_build_replaces_its_previous_output_and_nothing_else() {
 fn a_failing_build_leaves_the_previous_output_untouched() {
     let temp = tempfile::tempdir().unwrap();
     let out = temp.path().join("out");
-    assert_eq!(
-        eosc(&["build", "specs/minimal.eos", "-o", out.to_str().unwrap()])
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(build_status("specs/minimal.eos", &out), Some(0));
     let before = read_tree(&out);
     let output = eosc(&[
         "build",
@@ -146,7 +141,7 @@ fn a_folder_that_is_not_an_eosc_output_is_never_replaced() {
     let out = temp.path().join("precious");
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("notes.txt"), "mine").unwrap();
-    let output = eosc(&["build", "specs/minimal.eos", "-o", out.to_str().unwrap()]);
+    let output = build("specs/minimal.eos", &out);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("refusing to replace"));
     assert_eq!(
@@ -157,12 +152,7 @@ fn a_folder_that_is_not_an_eosc_output_is_never_replaced() {
     // A plain file in the way is refused too.
     let file = temp.path().join("file");
     std::fs::write(&file, "x").unwrap();
-    assert_eq!(
-        eosc(&["build", "specs/minimal.eos", "-o", file.to_str().unwrap()])
-            .status
-            .code(),
-        Some(2)
-    );
+    assert_eq!(build_status("specs/minimal.eos", &file), Some(2));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
 }
 

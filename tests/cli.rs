@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::io::Write;
 use std::process::{Command, Output};
 
 fn eosc(args: &[&str]) -> Output {
@@ -230,19 +229,10 @@ fn fmt_of_a_file_with_syntax_errors_changes_nothing_and_exits_1() {
 
 #[test]
 fn fmt_reads_stdin_with_a_dash() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_eosc"))
-        .args(["fmt", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"stack \"s\" { domain = \"example.com\" }")
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = common::run_with_stdin(
+        Command::new(env!("CARGO_BIN_EXE_eosc")).args(["fmt", "-"]),
+        b"stack \"s\" { domain = \"example.com\" }",
+    );
     assert_eq!(
         stdout(&output),
         "stack \"s\" {\n  domain = \"example.com\"\n}\n"

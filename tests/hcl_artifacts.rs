@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
 use hcl::eval::{Context, Evaluate};
@@ -98,17 +98,13 @@ fn terraform() -> Option<PathBuf> {
 
 /// `terraform fmt -` of a text: exit status and formatted output.
 fn terraform_fmt(terraform: &Path, config: &Path, text: &str) -> (bool, String, String) {
-    let mut child = Command::new(terraform)
-        .args(["fmt", "-no-color", "-"])
-        .env("TF_CLI_CONFIG_FILE", config)
-        .env("CHECKPOINT_DISABLE", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("terraform runs");
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), text.as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = common::run_with_stdin(
+        Command::new(terraform)
+            .args(["fmt", "-no-color", "-"])
+            .env("TF_CLI_CONFIG_FILE", config)
+            .env("CHECKPOINT_DISABLE", "1"),
+        text.as_bytes(),
+    );
     (
         output.status.success(),
         String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -359,20 +359,10 @@ fn snapshot_working_tree(root: &Path, dest: &Path) -> String {
 
 /// What `eosc fmt -` prints for a text.
 fn eosc_fmt_stdin(text: &str) -> String {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_eosc"))
-        .args(["fmt", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = common::run_with_stdin(
+        Command::new(env!("CARGO_BIN_EXE_eosc")).args(["fmt", "-"]),
+        text.as_bytes(),
+    );
     assert_success(&output, "eosc fmt -");
     String::from_utf8(output.stdout).unwrap()
 }

@@ -5,9 +5,8 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use eosc::diag::Code;
 use serde_json::Value;
@@ -60,22 +59,10 @@ fn eosc(args: &[&str]) -> (Option<i32>, String) {
 fn validate(log: &str) -> Option<Result<(), String>> {
     let python = common::validator("python", "python with jsonschema")?;
     let schema = schema()?;
-    let mut child = Command::new(&python)
-        .arg("-c")
-        .arg(VALIDATE)
-        .arg(&schema)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(log.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = common::run_with_stdin(
+        Command::new(&python).arg("-c").arg(VALIDATE).arg(&schema),
+        log.as_bytes(),
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     if stderr.contains("No module named 'jsonschema'") {
         if std::env::var("EOSC_SKIP_VALIDATORS").as_deref() == Ok("1") {

@@ -69,16 +69,8 @@ fn graphviz_accepts_the_dot_output_of_every_example() {
             checked.stack.as_ref().unwrap(),
             checked.analysis.as_ref().unwrap(),
         );
-        let mut child = Command::new(&dot)
-            .arg("-Tsvg")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        std::io::Write::write_all(&mut child.stdin.take().unwrap(), view.to_dot().as_bytes())
-            .unwrap();
-        let output = child.wait_with_output().unwrap();
+        let output =
+            common::run_with_stdin(Command::new(&dot).arg("-Tsvg"), view.to_dot().as_bytes());
         assert!(
             output.status.success(),
             "{}: dot rejected the graph: {}",

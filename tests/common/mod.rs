@@ -139,3 +139,18 @@ pub fn build(path: &Path) -> eosc::emit::Artifacts {
         .expect("no errors")
         .unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// Runs `command` with `input` on its standard input; stdout and stderr are
+/// captured.
+pub fn run_with_stdin(command: &mut std::process::Command, input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
