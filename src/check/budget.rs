@@ -73,6 +73,21 @@ fn row_name(stack: &Stack, row: &Usage) -> String {
     name
 }
 
+/// Labels the largest contributors (at most [`MAX_LABELS`]) where their amount
+/// is written; the help table lists them all.
+fn with_contributors(
+    mut diag: Diagnostic,
+    stack: &Stack,
+    rows: &[Usage],
+    span: impl Fn(&crate::ast::ServiceDecl) -> crate::span::Span,
+    text: impl Fn(&Usage) -> String,
+) -> Diagnostic {
+    for row in rows.iter().take(MAX_LABELS) {
+        diag = diag.with_label(span(&stack.service(row.service).decl), text(row));
+    }
+    diag
+}
+
 /// A table for the help text: rows, then the total against the limit.
 fn table(rows: &[(String, String)], total: &str, limit_line: &str) -> String {
     let width = rows
@@ -121,18 +136,20 @@ fn check_host_memory(stack: &Stack, host: HostId, services: &[ServiceId], diags:
         bytes(decl.memory.value),
         bytes(budget)
     ));
-    for row in rows.iter().take(MAX_LABELS) {
-        let service = stack.service(row.service);
-        diag = diag.with_label(
-            service.decl.memory.span,
+    diag = with_contributors(
+        diag,
+        stack,
+        &rows,
+        |s| s.memory.span,
+        |row| {
             format!(
                 "{} reserves {} on `{}`",
                 row_name(stack, row),
                 bytes(row.amount),
                 decl.name.value
-            ),
-        );
-    }
+            )
+        },
+    );
     diags.push(diag.with_help(format!(
         "what `{}` holds:{}\nmove services to other hosts, lower their `memory`, add RAM, or raise `memory_budget`",
         decl.name.value,
@@ -163,18 +180,20 @@ fn check_host_cpu(stack: &Stack, host: HostId, services: &[ServiceId], diags: &m
         ),
     )
     .with_primary_label(format!("{} CPUs", decl.cpus.value));
-    for row in rows.iter().take(MAX_LABELS) {
-        let service = stack.service(row.service);
-        diag = diag.with_label(
-            service.decl.cpu.span,
+    diag = with_contributors(
+        diag,
+        stack,
+        &rows,
+        |s| s.cpu.span,
+        |row| {
             format!(
                 "{} reserves {} cores on `{}`",
                 row_name(stack, row),
                 cores(row.amount),
                 decl.name.value
-            ),
-        );
-    }
+            )
+        },
+    );
     let limit = format!(
         "of {} CPUs: {} over",
         decl.cpus.value,
@@ -230,16 +249,13 @@ fn check_numa(stack: &Stack, host: HostId, services: &[ServiceId], diags: &mut D
                 bytes(node.memory.value),
                 bytes(budget)
             ));
-            for row in memory_rows.iter().take(MAX_LABELS) {
-                diag = diag.with_label(
-                    stack
-                        .service(row.service)
-                        .decl
-                        .numa
-                        .map_or(stack.service(row.service).decl.head, |n| n.span),
-                    format!("{} pins {} here", row_name(stack, row), bytes(row.amount)),
-                );
-            }
+            diag = with_contributors(
+                diag,
+                stack,
+                &memory_rows,
+                |s| s.numa.map_or(s.head, |n| n.span),
+                |row| format!("{} pins {} here", row_name(stack, row), bytes(row.amount)),
+            );
             diags.push(diag.with_help(format!(
                 "pinned to node {}:{}\npin some services to another node, or unpin them",
                 node.id.value,
