@@ -122,17 +122,21 @@ pub fn check_source_with_files(
     if diagnostics.has_errors() {
         return Checked::failed(source, diagnostics);
     }
-    let (document, parse_diags) = crate::syntax::parse(&source.text);
+    let (document, parse_diags) =
+        crate::timings::phase("parse", || crate::syntax::parse(&source.text));
     let complete = !parse_diags.has_errors();
     let refused = parse_diags.iter().any(|d| d.code == Code::E0002);
     diagnostics.extend(parse_diags);
     let mut stack = None;
     if !refused {
-        let spec = crate::schema::lower(&document, complete, &mut diagnostics);
+        let spec = crate::timings::phase("lower", || {
+            crate::schema::lower(&document, complete, &mut diagnostics)
+        });
         // Blocks lost to a syntax error would make every reference to them look
         // unknown: resolve only a complete file.
         if complete {
-            stack = crate::model::resolve(spec, &mut diagnostics);
+            stack =
+                crate::timings::phase("resolve", || crate::model::resolve(spec, &mut diagnostics));
         }
     }
     let stack = if diagnostics.has_errors() {
@@ -143,7 +147,9 @@ pub fn check_source_with_files(
     let mut found = SourceFiles::default();
     let analysis = stack.as_ref().map(|stack| {
         found = files(stack);
-        crate::check::run(stack, &found, &mut diagnostics)
+        crate::timings::phase("checks", || {
+            crate::check::run(stack, &found, &mut diagnostics)
+        })
     });
     diagnostics.sort();
     Checked {
@@ -248,7 +254,7 @@ fn escapes_lexically(source: &str) -> bool {
 
 /// Reads and checks a file.
 pub fn check_file(path: &Path) -> Result<Checked, ReadError> {
-    let (source, diags) = read_source(path)?;
+    let (source, diags) = crate::timings::phase("read", || read_source(path))?;
     Ok(check_source(source, diags))
 }
 
@@ -273,7 +279,7 @@ pub fn emit_artifacts(
         templates,
         source_name: &name,
     };
-    Some(crate::emit::emit(&input))
+    Some(crate::timings::phase("emit", || crate::emit::emit(&input)))
 }
 
 /// Reads a `--templates` folder: each known template file found there replaces

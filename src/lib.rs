@@ -16,6 +16,7 @@ pub mod output_dir;
 pub mod schema;
 pub mod span;
 pub mod syntax;
+pub mod timings;
 pub mod units;
 pub mod views;
 

@@ -79,15 +79,46 @@ pub fn write(dir: &Path, artifacts: &Artifacts) -> Result<(), WriteError> {
 fn stage(staging: &Path, artifacts: &Artifacts) -> Result<(), WriteError> {
     let _ = fs::remove_dir_all(staging);
     fs::create_dir(staging).map_err(io_error(staging))?;
-    for (relative, contents) in &artifacts.files {
-        let path = staging.join(relative);
-        if let Some(folder) = path.parent() {
-            fs::create_dir_all(folder).map_err(io_error(folder))?;
-        }
-        fs::write(&path, contents).map_err(io_error(&path))?;
-    }
+    create_folders(staging, artifacts)?;
+    let files: Vec<(&String, &String)> = artifacts.files.iter().collect();
+    let writers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let share = files.len().div_ceil(writers).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(share)
+            .map(|chunk| scope.spawn(move || write_files(staging, chunk)))
+            .collect();
+        handles.into_iter().try_for_each(|handle| {
+            handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    })?;
     let marker = staging.join(MARKER);
     fs::write(&marker, MARKER_TEXT).map_err(io_error(&marker))
+}
+
+/// Every folder the artifacts go in, each created once.
+fn create_folders(staging: &Path, artifacts: &Artifacts) -> Result<(), WriteError> {
+    let folders: std::collections::BTreeSet<&str> = artifacts
+        .files
+        .keys()
+        .filter_map(|relative| relative.rsplit_once('/').map(|(folder, _)| folder))
+        .collect();
+    for folder in folders {
+        let path = staging.join(folder);
+        fs::create_dir_all(&path).map_err(io_error(&path))?;
+    }
+    Ok(())
+}
+
+/// Writes files whose folders exist (the build's writers share the files out).
+fn write_files(staging: &Path, files: &[(&String, &String)]) -> Result<(), WriteError> {
+    for (relative, contents) in files {
+        let path = staging.join(relative);
+        fs::write(&path, contents).map_err(io_error(&path))?;
+    }
+    Ok(())
 }
 
 fn swap_into_place(

@@ -263,3 +263,49 @@ fn hostile_values_in_proxy_fields_are_diagnostics() {
         .iter()
         .any(|d| d.code.as_str() == "E0107"));
 }
+
+/// The `resolvers` of Caddy's Consul SRV lookups: the local agent when every
+/// Caddy host runs Consul, else every Consul host.
+#[test]
+fn caddy_asks_the_local_consul_agent_only_where_there_is_one() {
+    let example = common::root().join("specs/eos.eos");
+    let resolvers = |spec: &str| -> Vec<String> {
+        // Checked in memory, with its `file` sources found next to the example.
+        let source = eosc::driver::SourceFile::new("eos.eos", spec);
+        let checked = eosc::driver::check_source_with_files(
+            source,
+            eosc::diag::Diagnostics::new(),
+            |stack| eosc::driver::probe_files(&example, stack),
+        );
+        assert!(
+            !checked.diagnostics.has_errors(),
+            "{}",
+            common::human(&checked)
+        );
+        let artifacts = eosc::driver::emit_artifacts(&checked, &eosc::emit::Templates::builtin())
+            .unwrap()
+            .unwrap();
+        let caddyfile = &artifacts.files["caddy/Caddyfile"];
+        let mut lines: Vec<String> = caddyfile
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("resolvers "))
+            .map(str::to_string)
+            .collect();
+        assert!(!lines.is_empty(), "no SRV upstream in:\n{caddyfile}");
+        lines.dedup();
+        lines
+    };
+    let spec = std::fs::read_to_string(&example).unwrap();
+    assert_eq!(resolvers(&spec), ["127.0.0.1:8600"]);
+    // Consul no longer on hv5, where Caddy also runs.
+    let without_hv5 = spec.replacen(
+        "provides = [consul]\n  on       = [hv1, hv2, hv3, hv4, hv5]",
+        "provides = [consul]\n  on       = [hv1, hv2, hv3, hv4]",
+        1,
+    );
+    assert_ne!(without_hv5, spec);
+    assert_eq!(
+        resolvers(&without_hv5),
+        ["10.0.0.11:8600 10.0.0.12:8600 10.0.0.13:8600 10.0.0.14:8600"]
+    );
+}

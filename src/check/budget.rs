@@ -48,11 +48,13 @@ fn usage(stack: &Stack, services: &[ServiceId], amount: impl Fn(ServiceId) -> u6
             }),
         }
     }
-    rows.sort_by_key(|r| {
-        (
-            std::cmp::Reverse(r.amount),
-            stack.service(r.service).name().to_string(),
-        )
+    rows.sort_by(|a, b| {
+        b.amount.cmp(&a.amount).then_with(|| {
+            stack
+                .service(a.service)
+                .name()
+                .cmp(stack.service(b.service).name())
+        })
     });
     rows
 }
@@ -111,11 +113,12 @@ fn check_host_memory(stack: &Stack, host: HostId, services: &[ServiceId], diags:
     let decl = stack.host(host);
     let budget_share = stack.settings.memory_budget.value;
     let budget = budget_share.of(decl.memory.value);
-    let rows = usage(stack, services, |id| stack.service(id).decl.memory.value);
-    let total: u64 = decl.reserved.value + rows.iter().map(|r| r.amount).sum::<u64>();
+    let memory = |id: ServiceId| stack.service(id).decl.memory.value;
+    let total: u64 = decl.reserved.value + services.iter().map(|&id| memory(id)).sum::<u64>();
     if total <= budget {
         return;
     }
+    let rows = usage(stack, services, memory);
     let mut lines = vec![("reserved (OS)".to_string(), bytes(decl.reserved.value))];
     lines.extend(rows.iter().map(|r| (row_name(stack, r), bytes(r.amount))));
     let limit = format!(
@@ -160,11 +163,12 @@ fn check_host_memory(stack: &Stack, host: HostId, services: &[ServiceId], diags:
 fn check_host_cpu(stack: &Stack, host: HostId, services: &[ServiceId], diags: &mut Diagnostics) {
     let decl = stack.host(host);
     let capacity = decl.cpus.value * 1000;
-    let rows = usage(stack, services, |id| stack.service(id).decl.cpu.value);
-    let total: u64 = rows.iter().map(|r| r.amount).sum();
+    let cpu = |id: ServiceId| stack.service(id).decl.cpu.value;
+    let total: u64 = services.iter().map(|&id| cpu(id)).sum();
     if total <= capacity {
         return;
     }
+    let rows = usage(stack, services, cpu);
     let lines: Vec<(String, String)> = rows
         .iter()
         .map(|r| (row_name(stack, r), cores(r.amount)))
@@ -224,10 +228,11 @@ fn check_numa(stack: &Stack, host: HostId, services: &[ServiceId], diags: &mut D
         if pinned.is_empty() {
             continue;
         }
-        let memory_rows = usage(stack, &pinned, |id| stack.service(id).decl.memory.value);
-        let memory: u64 = memory_rows.iter().map(|r| r.amount).sum();
+        let amount = |id: ServiceId| stack.service(id).decl.memory.value;
+        let memory: u64 = pinned.iter().map(|&id| amount(id)).sum();
         let budget = budget_share.of(node.memory.value);
         if memory > budget {
+            let memory_rows = usage(stack, &pinned, amount);
             let lines: Vec<(String, String)> = memory_rows
                 .iter()
                 .map(|r| (row_name(stack, r), bytes(r.amount)))
@@ -262,10 +267,11 @@ fn check_numa(stack: &Stack, host: HostId, services: &[ServiceId], diags: &mut D
                 table(&lines, &bytes(memory), &limit)
             )));
         }
-        let cpu_rows = usage(stack, &pinned, |id| stack.service(id).decl.cpu.value);
-        let cpu: u64 = cpu_rows.iter().map(|r| r.amount).sum();
+        let amount = |id: ServiceId| stack.service(id).decl.cpu.value;
+        let cpu: u64 = pinned.iter().map(|&id| amount(id)).sum();
         let capacity = node.cpus.value.len() * 1000;
         if cpu > capacity {
+            let cpu_rows = usage(stack, &pinned, amount);
             let lines: Vec<(String, String)> = cpu_rows
                 .iter()
                 .map(|r| (row_name(stack, r), cores(r.amount)))

@@ -37,20 +37,23 @@ pub(super) fn run(args: &BuildArgs, deny_warnings: bool) -> Status {
         }
         None => return Status::SpecErrors,
     };
-    match output_dir::write(&args.output, &artifacts) {
-        Ok(()) => {
-            if args.format == super::DiagnosticFormat::Human {
-                output::stderr(&format!(
-                    "wrote {} files to {}\n",
-                    artifacts.files.len(),
-                    args.output.display()
-                ));
+    let status =
+        match crate::timings::phase("write", || output_dir::write(&args.output, &artifacts)) {
+            Ok(()) => {
+                if args.format == super::DiagnosticFormat::Human {
+                    output::stderr(&format!(
+                        "wrote {} files to {}\n",
+                        artifacts.files.len(),
+                        args.output.display()
+                    ));
+                }
+                Status::Success
             }
-            Status::Success
-        }
-        Err(error) => {
-            output::stderr(&format!("error: {error}\n"));
-            Status::UsageOrIo
-        }
-    }
+            Err(error) => {
+                output::stderr(&format!("error: {error}\n"));
+                Status::UsageOrIo
+            }
+        };
+    output::release((checked, artifacts));
+    status
 }

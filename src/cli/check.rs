@@ -13,5 +13,7 @@ pub(super) fn run(args: &CheckArgs, deny_warnings: bool) -> Status {
             Err(error) => read_errors.push(error),
         }
     }
-    output::report(&checked, &read_errors, args.format, deny_warnings)
+    let status = output::report(&checked, &read_errors, args.format, deny_warnings);
+    output::release(checked);
+    status
 }

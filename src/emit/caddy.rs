@@ -164,20 +164,31 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
     Ok(())
 }
 
-/// Consul's DNS on every host of the consul provider.
+/// Where Caddy asks Consul's DNS for SRV records. A Caddy on bare metal on hosts
+/// that all run Consul asks the agent on its own host, as Consul recommends (it
+/// lives and dies with the host, and the Caddyfile stays the same size however
+/// many hosts there are); otherwise, Consul's DNS on every host of the consul
+/// provider.
 fn consul_resolvers(input: &Input<'_>) -> Vec<String> {
     let stack = input.stack;
-    input
-        .analysis
-        .graph
-        .provider(Capability::Consul)
-        .map(|consul| {
-            topology::hosts_of(stack, consul)
-                .into_iter()
-                .map(|h| host_port(&stack.host(h).address.value, CONSUL_DNS_PORT))
-                .collect()
-        })
-        .unwrap_or_default()
+    let graph = &input.analysis.graph;
+    let Some(consul) = graph.provider(Capability::Consul) else {
+        return Vec::new();
+    };
+    let consul_hosts = topology::hosts_of(stack, consul);
+    let local_agent = graph.provider(Capability::Caddy).is_some_and(|caddy| {
+        let hosts = topology::hosts_of(stack, caddy);
+        stack.service(caddy).decl.runtime.value == Runtime::Baremetal
+            && !hosts.is_empty()
+            && hosts.iter().all(|h| consul_hosts.contains(h))
+    });
+    if local_agent {
+        return vec![host_port("127.0.0.1", CONSUL_DNS_PORT)];
+    }
+    consul_hosts
+        .into_iter()
+        .map(|h| host_port(&stack.host(h).address.value, CONSUL_DNS_PORT))
+        .collect()
 }
 
 /// How Caddy reaches a port: the hosts of a baremetal/docker service, or the

@@ -63,16 +63,49 @@ impl std::fmt::Display for EmitError {
     }
 }
 
+/// One emitter, writing into the artifacts of its chain.
+type Emitter = fn(&Input<'_>, &mut Artifacts) -> Result<(), EmitError>;
+
 /// Every artifact of the stack.
+///
+/// Two chains of emitters that do not read each other's output run side by
+/// side: the proxies then Salt (which ships the proxy configs it finds among
+/// the artifacts), and Nomad, Terraform and plan.json. Each emitter has its
+/// place in the order caddy, nginx, nomad, terraform, salt, plan.json: when
+/// several fail, the error is that of the first, as if they had run one after
+/// the other.
 pub fn emit(input: &Input<'_>) -> Result<Artifacts, EmitError> {
+    const SALT_CHAIN: &[(usize, Emitter)] = &[(0, caddy::emit), (1, nginx::emit), (4, salt::emit)];
+    const NOMAD_CHAIN: &[(usize, Emitter)] =
+        &[(2, nomad::emit), (3, terraform::emit), (5, plan_json::emit)];
+    let (salt_side, nomad_side) = std::thread::scope(|scope| {
+        let nomad_side = scope.spawn(|| run_chain(input, NOMAD_CHAIN));
+        let salt_side = run_chain(input, SALT_CHAIN);
+        let nomad_side = nomad_side
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (salt_side, nomad_side)
+    });
+    match (salt_side, nomad_side) {
+        (Ok(mut out), Ok(other)) => {
+            out.files.extend(other.files);
+            Ok(out)
+        }
+        (Err((a, error)), Err((b, other))) => Err(if a < b { error } else { other }),
+        (Err((_, error)), Ok(_)) | (Ok(_), Err((_, error))) => Err(error),
+    }
+}
+
+/// Runs a chain of emitters into one set of artifacts; stops at the first error,
+/// with the emitter's place in the order.
+fn run_chain(
+    input: &Input<'_>,
+    chain: &[(usize, Emitter)],
+) -> Result<Artifacts, (usize, EmitError)> {
     let mut out = Artifacts::default();
-    // The proxies first: Salt ships their configs to the proxy hosts.
-    caddy::emit(input, &mut out)?;
-    nginx::emit(input, &mut out)?;
-    nomad::emit(input, &mut out)?;
-    terraform::emit(input, &mut out)?;
-    salt::emit(input, &mut out)?;
-    plan_json::emit(input, &mut out)?;
+    for &(order, emitter) in chain {
+        emitter(input, &mut out).map_err(|error| (order, error))?;
+    }
     Ok(out)
 }
 

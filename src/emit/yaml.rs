@@ -10,8 +10,23 @@ use serde_json::Value;
 /// A double-quoted YAML scalar holding exactly `value`.
 pub fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
+    quote_into(&mut out, value);
+    out
+}
+
+/// Appends [`quote`]`(value)` to `out`.
+pub fn quote_into(out: &mut String, value: &str) {
     out.push('"');
-    for c in value.chars() {
+    let mut rest = value;
+    while !rest.is_empty() {
+        // Copy the longest run that needs no escape in one go.
+        let plain = rest
+            .bytes()
+            .position(|b| !(0x20..0x7f).contains(&b) || b == b'"' || b == b'\\')
+            .unwrap_or(rest.len());
+        out.push_str(&rest[..plain]);
+        rest = &rest[plain..];
+        let Some(c) = rest.chars().next() else { break };
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
@@ -23,9 +38,9 @@ pub fn quote(value: &str) -> String {
             }
             c => out.push(c),
         }
+        rest = &rest[c.len_utf8()..];
     }
     out.push('"');
-    out
 }
 
 /// Characters outside YAML's printable set, and the line/paragraph separators
@@ -48,6 +63,25 @@ pub fn to_string(value: &Value) -> String {
     out
 }
 
+/// Appends `key: value` as an entry of a block mapping indented `level` times:
+/// the same text `to_string` writes for that entry of a larger mapping.
+pub fn write_entry(out: &mut String, level: usize, key: &str, value: &Value) {
+    indent(out, level);
+    quote_into(out, key);
+    out.push(':');
+    write_value(out, value, level + 1, Context::MapValue);
+}
+
+/// Appends `- key: value`, a sequence item holding a one-entry mapping, indented
+/// `level` times (Salt's argument lists are made of them).
+pub fn write_single_entry_item(out: &mut String, level: usize, key: &str, value: &Value) {
+    indent(out, level);
+    out.push_str("- ");
+    quote_into(out, key);
+    out.push(':');
+    write_value(out, value, level + 2, Context::MapValue);
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Context {
     Top,
@@ -57,16 +91,28 @@ enum Context {
     ListItem,
 }
 
-fn scalar(value: &Value) -> Option<String> {
-    Some(match value {
-        Value::Null => "null".to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => quote(s),
-        Value::Array(a) if a.is_empty() => "[]".to_string(),
-        Value::Object(o) if o.is_empty() => "{}".to_string(),
-        _ => return None,
-    })
+/// Writes `value` if it is written on one line; false for a non-empty collection.
+fn write_scalar(out: &mut String, value: &Value) -> bool {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => quote_into(out, s),
+        Value::Array(a) if a.is_empty() => out.push_str("[]"),
+        Value::Object(o) if o.is_empty() => out.push_str("{}"),
+        _ => return false,
+    }
+    true
+}
+
+fn is_scalar(value: &Value) -> bool {
+    match value {
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => true,
+    }
 }
 
 fn indent(out: &mut String, level: usize) {
@@ -76,11 +122,11 @@ fn indent(out: &mut String, level: usize) {
 }
 
 fn write_value(out: &mut String, value: &Value, level: usize, context: Context) {
-    if let Some(text) = scalar(value) {
+    if is_scalar(value) {
         if context == Context::MapValue {
             out.push(' ');
         }
-        out.push_str(&text);
+        write_scalar(out, value);
         out.push('\n');
         return;
     }
@@ -93,7 +139,7 @@ fn write_value(out: &mut String, value: &Value, level: usize, context: Context) 
                 if !(i == 0 && context == Context::ListItem) {
                     indent(out, level);
                 }
-                out.push_str(&quote(key));
+                quote_into(out, key);
                 out.push(':');
                 write_value(out, item, level + 1, Context::MapValue);
             }
@@ -114,7 +160,7 @@ fn write_value(out: &mut String, value: &Value, level: usize, context: Context) 
                         write_value(out, item, level + 1, Context::Top);
                     }
                     _ => {
-                        out.push_str(&scalar(item).unwrap_or_default());
+                        write_scalar(out, item);
                         out.push('\n');
                     }
                 }
@@ -153,5 +199,18 @@ mod tests {
         assert_eq!(quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
         assert_eq!(quote("\u{7f}\u{85}\u{feff}"), "\"\\u007F\\u0085\\uFEFF\"");
         assert_eq!(quote("😀 é"), "\"😀 é\"");
+        assert_eq!(quote("a\u{2028}b\té\"x"), "\"a\\u2028b\\té\\\"x\"");
+    }
+
+    #[test]
+    fn entries_are_written_as_in_a_larger_mapping() {
+        let value = json!({"k": [{"name": "v"}, {"list": [1, "two"]}]});
+        let mut out = String::new();
+        write_entry(&mut out, 0, "k", &value["k"]);
+        assert_eq!(out, to_string(&value));
+        let mut item = String::new();
+        write_single_entry_item(&mut item, 1, "list", &json!([1, "two"]));
+        let whole = to_string(&json!({"x": [{"list": [1, "two"]}]}));
+        assert_eq!(format!("\"x\":\n{item}"), whole);
     }
 }

@@ -146,90 +146,124 @@ impl<'d> Lowerer<'d> {
     fn string(&mut self, pair: Pair<'_, Rule>) -> String {
         let span = self.span(&pair);
         let body = pair.into_inner().next().map_or("", |p| p.as_str());
-        match unescape(body) {
-            Ok(text) if text.contains('\0') => {
-                self.diags.push(
-                    Diagnostic::new(
-                        Code::E0107,
-                        span,
-                        "a string may not contain the NUL character",
-                    )
-                    .with_primary_label("contains \\u{0}")
-                    .with_help("no configuration format eosc writes can carry NUL; remove it"),
-                );
-                text.replace('\0', "")
-            }
-            Ok(text) => text,
-            Err(escape) => {
-                self.diags.push(
-                    Diagnostic::new(
-                        Code::E0107,
-                        span,
-                        format!("`{escape}` is not a Unicode scalar value"),
-                    )
-                    .with_primary_label("invalid \\u escape")
-                    .with_help("\\u{…} takes a code point from 0 to 10FFFF, surrogates (D800–DFFF) excluded"),
-                );
-                String::new()
-            }
-        }
+        string_literal(body, span, self.diags)
     }
 
     fn number(&mut self, pair: Pair<'_, Rule>) -> Number {
-        let mut digits = String::new();
-        let mut suffix = String::new();
-        let mut unit = None;
+        let mut digits = "";
+        let mut suffix = None;
         for part in pair.into_inner() {
             match part.as_rule() {
-                Rule::decimal => digits = part.as_str().to_string(),
-                Rule::unit => {
-                    suffix = part.as_str().to_string();
-                    unit = Unit::parse(&suffix);
-                    if unit.is_none() {
-                        self.unknown_unit(&suffix, self.span(&part));
-                    }
-                }
+                Rule::decimal => digits = part.as_str(),
+                Rule::unit => suffix = Some((part.as_str(), self.span(&part))),
                 _ => {}
             }
         }
-        Number {
-            digits,
-            unit,
-            suffix,
-        }
-    }
-
-    fn unknown_unit(&mut self, suffix: &str, span: Span) {
-        let suggestion = did_you_mean(suffix, Unit::SUFFIXES.iter().copied()).or_else(|| {
-            Unit::SUFFIXES
-                .iter()
-                .copied()
-                .find(|s| s.eq_ignore_ascii_case(suffix))
-        });
-        let help = match suggestion {
-            Some(unit) => format!("did you mean `{unit}`?"),
-            None => {
-                "units: B KB MB GB TB PB KiB MiB GiB TiB PiB, %, ms s m h d, MHz GHz".to_string()
-            }
-        };
-        self.diags.push(
-            Diagnostic::new(Code::E0107, span, format!("unknown unit `{suffix}`"))
-                .with_primary_label("not a unit")
-                .with_help(help),
-        );
+        number_literal(digits, suffix, self.diags)
     }
 
     fn range(&mut self, pair: Pair<'_, Rule>, span: Span) -> ValueKind {
-        let mut bounds = pair.into_inner().map(|p| p.as_str().parse::<u64>());
-        match (bounds.next(), bounds.next()) {
-            (Some(Ok(start)), Some(Ok(end))) => ValueKind::Range(start, end),
-            _ => {
-                self.diags.push(
-                    Diagnostic::new(Code::E0107, span, "range bound is too large")
-                        .with_primary_label("out of range"),
-                );
-                ValueKind::Range(0, 0)
+        let mut bounds = pair.into_inner().map(|p| p.as_str());
+        let start = bounds.next().unwrap_or("");
+        let end = bounds.next().unwrap_or("");
+        range_literal(start, end, span, self.diags)
+    }
+}
+
+// The literal rules below are shared with the fast path (`fast.rs`), so that both
+// report the same diagnostics for the same text.
+
+/// A string's value from its body as written (escapes resolved), reporting NUL
+/// and `\u{…}` escapes that are not Unicode scalar values.
+pub(super) fn string_literal(body: &str, span: Span, diags: &mut Diagnostics) -> String {
+    if !body.contains(['\\', '\0']) {
+        return body.to_string();
+    }
+    match unescape(body) {
+        Ok(text) if text.contains('\0') => {
+            diags.push(
+                Diagnostic::new(
+                    Code::E0107,
+                    span,
+                    "a string may not contain the NUL character",
+                )
+                .with_primary_label("contains \\u{0}")
+                .with_help("no configuration format eosc writes can carry NUL; remove it"),
+            );
+            text.replace('\0', "")
+        }
+        Ok(text) => text,
+        Err(escape) => {
+            diags.push(
+                Diagnostic::new(
+                    Code::E0107,
+                    span,
+                    format!("`{escape}` is not a Unicode scalar value"),
+                )
+                .with_primary_label("invalid \\u escape")
+                .with_help(
+                    "\\u{…} takes a code point from 0 to 10FFFF, surrogates (D800–DFFF) excluded",
+                ),
+            );
+            String::new()
+        }
+    }
+}
+
+/// A number from its digits and its unit suffix (with the suffix's span).
+pub(super) fn number_literal(
+    digits: &str,
+    suffix: Option<(&str, Span)>,
+    diags: &mut Diagnostics,
+) -> Number {
+    let (suffix, unit) = match suffix {
+        Some((suffix, span)) => {
+            let unit = Unit::parse(suffix);
+            if unit.is_none() {
+                diags.push(unknown_unit(suffix, span));
             }
+            (suffix.to_string(), unit)
+        }
+        None => (String::new(), None),
+    };
+    Number {
+        digits: digits.to_string(),
+        unit,
+        suffix,
+    }
+}
+
+fn unknown_unit(suffix: &str, span: Span) -> Diagnostic {
+    let suggestion = did_you_mean(suffix, Unit::SUFFIXES.iter().copied()).or_else(|| {
+        Unit::SUFFIXES
+            .iter()
+            .copied()
+            .find(|s| s.eq_ignore_ascii_case(suffix))
+    });
+    let help = match suggestion {
+        Some(unit) => format!("did you mean `{unit}`?"),
+        None => "units: B KB MB GB TB PB KiB MiB GiB TiB PiB, %, ms s m h d, MHz GHz".to_string(),
+    };
+    Diagnostic::new(Code::E0107, span, format!("unknown unit `{suffix}`"))
+        .with_primary_label("not a unit")
+        .with_help(help)
+}
+
+/// A range `start..end` from its two bounds as written.
+pub(super) fn range_literal(
+    start: &str,
+    end: &str,
+    span: Span,
+    diags: &mut Diagnostics,
+) -> ValueKind {
+    match (start.parse::<u64>(), end.parse::<u64>()) {
+        (Ok(start), Ok(end)) => ValueKind::Range(start, end),
+        _ => {
+            diags.push(
+                Diagnostic::new(Code::E0107, span, "range bound is too large")
+                    .with_primary_label("out of range"),
+            );
+            ValueKind::Range(0, 0)
         }
     }
 }

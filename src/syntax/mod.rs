@@ -1,6 +1,7 @@
 //! Text → syntax tree. Parsing never fails: it returns the tree of everything it
 //! could read plus the diagnostics of what it could not.
 
+mod fast;
 mod literal;
 mod lower;
 mod parser;
@@ -21,20 +22,37 @@ pub const MAX_FILE_SIZE: usize = 64 * 1024 * 1024;
 /// Parses a whole file. Every syntax error is reported; blocks that parse are kept
 /// even when others do not, so later phases can still check them.
 pub fn parse(text: &str) -> (Document, Diagnostics) {
+    let (document, diags, _) = parse_via(text, true);
+    (document, diags)
+}
+
+/// [`parse`], with the fast path (`fast.rs`) allowed or not, telling whether it
+/// built the tree. Only for the tests and the fuzz target that hold the fast path
+/// to the grammar.
+#[doc(hidden)]
+pub fn parse_via(text: &str, fast_path: bool) -> (Document, Diagnostics, bool) {
     let mut diags = Diagnostics::new();
     if text.len() > MAX_FILE_SIZE {
         diags.push(file_too_large(text.len()));
-        return (Document::default(), diags);
+        return (Document::default(), diags, false);
+    }
+    if fast_path {
+        if let Some(parsed) = fast::parse(text) {
+            let mut diags = parsed.diags;
+            diags.sort();
+            let document = Document {
+                blocks: parsed.blocks,
+                comments: parsed.comments,
+            };
+            return (document, diags, true);
+        }
     }
     let scan = scan::scan(text);
     if let Some(too_deep) = scan.too_deep {
         diags.push(too_deep);
-        return (Document::default(), diags);
+        return (Document::default(), diags, false);
     }
-    let blocks = match parser::parse_blocks(text) {
-        Ok(pairs) => Lowerer::new(0, &mut diags).file(pairs),
-        Err(_) => parse_with_recovery(text, &scan, &mut diags),
-    };
+    let blocks = parse_with_pest(text, &scan, &mut diags);
     for error in scan.errors {
         diags.push(error);
     }
@@ -43,7 +61,16 @@ pub fn parse(text: &str) -> (Document, Diagnostics) {
         blocks,
         comments: scan.comments,
     };
-    (document, diags)
+    (document, diags, false)
+}
+
+/// The pest path, for a file the fast path gave up on: pest parses it, and when
+/// it has a syntax error, reports it and parses again block by block.
+fn parse_with_pest(text: &str, scan: &scan::Scan, diags: &mut Diagnostics) -> Vec<Block> {
+    match parser::parse_blocks(text) {
+        Ok(pairs) => Lowerer::new(0, diags).file(pairs),
+        Err(_) => parse_with_recovery(text, scan, diags),
+    }
 }
 
 pub fn file_too_large(len: usize) -> Diagnostic {

@@ -1,6 +1,8 @@
 //! A Salt state file under construction: state IDs in insertion order, each
 //! with one state function and its arguments, rendered as `#!yaml` (no Jinja
-//! pass), the generated-by comment, then YAML from `yaml::to_string`.
+//! pass), the generated-by comment, then block YAML written by `yaml` (the text
+//! `yaml::to_string` gives for the mapping of state IDs, written without
+//! building that mapping).
 //!
 //! The YAML layer makes every string inert for the YAML loader, but Salt looks
 //! at argument values once more: a string starting with `__slot__:` is a
@@ -8,9 +10,9 @@
 //! any such string that this emitter did not create itself through
 //! [`Sls::slot`], so no spec value can become a call.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::super::{yaml, Artifacts, EmitError, Input};
 
@@ -19,9 +21,17 @@ const SLOT_PREFIX: &str = "__slot__:";
 /// One `.sls` file.
 pub(super) struct Sls {
     name: String,
-    states: Map<String, Value>,
+    states: Vec<State>,
+    ids: HashSet<String>,
     slots: BTreeSet<String>,
     duplicate: Option<String>,
+}
+
+/// `ID: { FUNCTION: [ {ARG: VALUE}, … ] }`
+struct State {
+    id: String,
+    function: String,
+    args: Vec<(String, Value)>,
 }
 
 impl Sls {
@@ -29,7 +39,8 @@ impl Sls {
     pub(super) fn new(sls: impl Into<String>) -> Self {
         Self {
             name: sls.into(),
-            states: Map::new(),
+            states: Vec::new(),
+            ids: HashSet::new(),
             slots: BTreeSet::new(),
             duplicate: None,
         }
@@ -43,14 +54,18 @@ impl Sls {
         args: Vec<(&str, Value)>,
     ) {
         let id = id.into();
-        let args: Vec<Value> = args
-            .into_iter()
-            .map(|(key, value)| json!({ key: value }))
-            .collect();
-        if self.states.contains_key(&id) {
+        if !self.ids.insert(id.clone()) {
             self.duplicate.get_or_insert(id.clone());
         }
-        self.states.insert(id, json!({ function: args }));
+        let args = args
+            .into_iter()
+            .map(|(key, value)| (key.to_string(), value))
+            .collect();
+        self.states.push(State {
+            id,
+            function: function.to_string(),
+            args,
+        });
     }
 
     /// A slot value `__slot__:salt:CALL`, allowed through the render check.
@@ -74,8 +89,7 @@ impl Sls {
         if let Some(id) = &self.duplicate {
             return Err(error(format!("state ID `{id}` is generated twice")));
         }
-        let document = Value::Object(self.states.clone());
-        if let Some(found) = foreign_slot(&document, &self.slots) {
+        if let Some(found) = self.foreign_slot() {
             return Err(error(format!(
                 "the value `{}` starts with `{SLOT_PREFIX}`, which Salt would run as a function call; \
                  such values cannot be passed through Salt",
@@ -84,8 +98,44 @@ impl Sls {
         }
         let mut text = String::from("#!yaml\n");
         text.push_str(&crate::emit::header("#", input.source_name));
-        text.push_str(&yaml::to_string(&document));
+        if self.states.is_empty() {
+            text.push_str("{}\n");
+        }
+        for state in &self.states {
+            yaml::quote_into(&mut text, &state.id);
+            text.push_str(":\n");
+            if state.args.is_empty() {
+                yaml::write_entry(&mut text, 1, &state.function, &json!([]));
+                continue;
+            }
+            text.push_str("  ");
+            yaml::quote_into(&mut text, &state.function);
+            text.push_str(":\n");
+            for (key, value) in &state.args {
+                yaml::write_single_entry_item(&mut text, 2, key, value);
+            }
+        }
         Ok(text)
+    }
+
+    /// The first string of the file (ID, function, key or value) that starts
+    /// with `__slot__:` and was not made by [`Sls::slot`].
+    fn foreign_slot(&self) -> Option<&str> {
+        let is_foreign = |s: &str| s.starts_with(SLOT_PREFIX) && !self.slots.contains(s);
+        self.states.iter().find_map(|state| {
+            [state.id.as_str(), state.function.as_str()]
+                .into_iter()
+                .find(|s| is_foreign(s))
+                .or_else(|| {
+                    state.args.iter().find_map(|(key, value)| {
+                        if is_foreign(key) {
+                            Some(key.as_str())
+                        } else {
+                            foreign_slot(value, &self.slots)
+                        }
+                    })
+                })
+        })
     }
 
     /// Renders the file into `out`.

@@ -1,0 +1,420 @@
+//! The fast path: a hand-written recursive-descent parser of exactly the language
+//! of `grammar/eos.pest`, for files that parse.
+//!
+//! The pest grammar defines the syntax and is the source of every syntax error
+//! and of the recovery after one. Most files have no syntax error, and for them
+//! this parser builds the same tree directly from the bytes, several times faster
+//! than pest and without pest's token queue (which took two thirds of the peak
+//! memory of `eosc check`). On the first thing it does not accept it gives up
+//! (`None`), and `syntax::parse` runs pest on the file, which reports the error.
+//!
+//! So it may be stricter than the grammar but never looser: whenever it returns a
+//! tree, that tree, with its spans and its literal diagnostics (unknown units, bad
+//! `\u{…}`), is the one the pest path builds. `tests/parser_agreement.rs` and the
+//! `parse_agree` fuzz target hold it to that. Each function below names the rule
+//! it follows; keep them in step with the grammar.
+
+use super::lower::{number_literal, range_literal, string_literal};
+use super::scan::MAX_DEPTH;
+use super::tree::{
+    Attribute, Block, BlockLabel, Comment, Entry, Ident, Item, LabelValue, Value, ValueKind,
+};
+use crate::diag::Diagnostics;
+use crate::span::Span;
+
+/// What the fast path read: the blocks, the comments, and the literal diagnostics.
+pub(crate) struct Parsed {
+    pub(crate) blocks: Vec<Block>,
+    pub(crate) comments: Vec<Comment>,
+    pub(crate) diags: Diagnostics,
+}
+
+/// Parses a whole file, or gives up on the first thing the grammar would not
+/// accept (or that this parser does not handle).
+///
+/// It also does the lexical pre-pass's work (`scan.rs`) for a file that parses:
+/// it collects the comments, and gives up on what the scanner would report (a
+/// control character in a string, nesting deeper than [`MAX_DEPTH`]), so that a
+/// file it takes needs no scan.
+pub(crate) fn parse(text: &str) -> Option<Parsed> {
+    let mut parser = Parser {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        depth: 0,
+        comments: Vec::new(),
+        diags: Diagnostics::new(),
+    };
+    let blocks = parser.file()?;
+    Some(Parsed {
+        blocks,
+        comments: parser.comments,
+        diags: parser.diags,
+    })
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    /// Open blocks, lists and objects: bounded like the scanner's limit, so the
+    /// recursion is too, whatever the input.
+    depth: usize,
+    comments: Vec<Comment>,
+    diags: Diagnostics,
+}
+
+/// `ident_char` of the grammar.
+fn is_ident_char(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-'
+}
+
+fn is_ident_start(byte: u8) -> bool {
+    byte.is_ascii_alphabetic() || byte == b'_'
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn peek_at(&self, ahead: usize) -> Option<u8> {
+        self.bytes.get(self.pos + ahead).copied()
+    }
+
+    fn eat(&mut self, byte: u8) -> Option<()> {
+        (self.peek() == Some(byte)).then(|| self.pos += 1)
+    }
+
+    fn span_from(&self, start: usize) -> Span {
+        Span::new(start, self.pos)
+    }
+
+    fn enter(&mut self) -> Option<()> {
+        self.depth += 1;
+        (self.depth <= MAX_DEPTH).then_some(())
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    /// pest's implicit `WHITESPACE` and `COMMENT` between tokens. An unterminated
+    /// block comment is not a comment: the grammar fails there.
+    fn skip(&mut self) -> Option<()> {
+        loop {
+            match self.peek() {
+                Some(b' ' | b'\t' | b'\r' | b'\n') => self.pos += 1,
+                Some(b'#') => self.line_comment(),
+                Some(b'/') if self.peek_at(1) == Some(b'/') => self.line_comment(),
+                Some(b'/') if self.peek_at(1) == Some(b'*') => {
+                    let start = self.pos;
+                    let close = self.text[start + 2..].find("*/")?;
+                    self.pos = start + 2 + close + 2;
+                    self.push_comment(start);
+                }
+                _ => return Some(()),
+            }
+        }
+    }
+
+    /// `line_comment`: up to the newline, which is left for `WHITESPACE`.
+    fn line_comment(&mut self) {
+        let start = self.pos;
+        self.pos = self.text[start..]
+            .find('\n')
+            .map_or(self.bytes.len(), |i| start + i);
+        self.push_comment(start);
+    }
+
+    /// Keeps the comment that ends at `pos` for the formatter, as the scanner
+    /// does (without a trailing `\r`).
+    fn push_comment(&mut self, start: usize) {
+        let text = self.text[start..self.pos].trim_end_matches('\r');
+        self.comments.push(Comment {
+            text: text.to_string(),
+            span: Span::new(start, start + text.len()),
+        });
+    }
+
+    /// `file = { SOI ~ block* ~ EOI }`
+    fn file(&mut self) -> Option<Vec<Block>> {
+        let mut blocks = Vec::new();
+        self.skip()?;
+        while self.pos < self.bytes.len() {
+            blocks.push(self.block()?);
+            self.skip()?;
+        }
+        Some(blocks)
+    }
+
+    /// `block = { ident ~ label? ~ block_open ~ (attribute | block)* ~ block_close }`
+    fn block(&mut self) -> Option<Block> {
+        let start = self.pos;
+        let kind = self.ident()?;
+        self.skip()?;
+        let label = match self.peek() {
+            Some(b'"' | b'0'..=b'9') => Some(self.label()?),
+            _ => None,
+        };
+        self.skip()?;
+        let open_at = self.pos;
+        self.eat(b'{')?;
+        let open = self.span_from(open_at);
+        self.enter()?;
+        let mut items = Vec::new();
+        loop {
+            self.skip()?;
+            if self.eat(b'}').is_some() {
+                break;
+            }
+            items.push(self.item()?);
+        }
+        self.leave();
+        Some(Block {
+            kind,
+            label,
+            items,
+            open,
+            span: self.span_from(start),
+        })
+    }
+
+    /// `label = _{ string | integer }`, at a `"` or a digit.
+    fn label(&mut self) -> Option<BlockLabel> {
+        let start = self.pos;
+        let value = if self.peek() == Some(b'"') {
+            LabelValue::String(self.string()?)
+        } else {
+            self.digits();
+            LabelValue::Integer(self.text[start..self.pos].to_string())
+        };
+        let span = self.span_from(start);
+        Some(BlockLabel { value, span })
+    }
+
+    /// `attribute | block`: both start with a name; an `=` after it makes an
+    /// attribute (`attribute = { ident ~ assign ~ value }`), anything else a block.
+    fn item(&mut self) -> Option<Item> {
+        let start = self.pos;
+        let name = self.ident()?;
+        self.skip()?;
+        if self.eat(b'=').is_none() {
+            self.pos = start;
+            return self.block().map(Item::Block);
+        }
+        self.skip()?;
+        let value = self.value()?;
+        Some(Item::Attribute(Attribute {
+            name,
+            value,
+            span: self.span_from(start),
+        }))
+    }
+
+    /// `ident = @{ (ASCII_ALPHA | "_") ~ ident_char* }`
+    fn ident(&mut self) -> Option<Ident> {
+        let start = self.pos;
+        if !self.peek().is_some_and(is_ident_start) {
+            return None;
+        }
+        self.pos += 1;
+        while self.peek().is_some_and(is_ident_char) {
+            self.pos += 1;
+        }
+        Some(Ident {
+            name: self.text[start..self.pos].to_string(),
+            span: self.span_from(start),
+        })
+    }
+
+    /// Moves past ASCII digits.
+    fn digits(&mut self) {
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.pos += 1;
+        }
+    }
+
+    /// `value = _{ string | boolean | range | number | list | object | reference }`,
+    /// tried in that order as pest does.
+    fn value(&mut self) -> Option<Value> {
+        let start = self.pos;
+        let kind = match self.peek()? {
+            b'"' => ValueKind::String(self.string()?),
+            b'0'..=b'9' => self.range_or_number(start),
+            b'[' => self.list()?,
+            b'{' => self.object()?,
+            _ => match self.boolean() {
+                Some(value) => ValueKind::Bool(value),
+                None => ValueKind::Reference(self.reference()?),
+            },
+        };
+        Some(Value {
+            kind,
+            span: self.span_from(start),
+        })
+    }
+
+    /// `boolean = @{ ("true" | "false") ~ !ident_char }`
+    fn boolean(&mut self) -> Option<bool> {
+        let rest = &self.bytes[self.pos..];
+        let (value, len) = if rest.starts_with(b"true") {
+            (true, 4)
+        } else if rest.starts_with(b"false") {
+            (false, 5)
+        } else {
+            return None;
+        };
+        if rest.get(len).copied().is_some_and(is_ident_char) {
+            return None;
+        }
+        self.pos += len;
+        Some(value)
+    }
+
+    /// `range = ${ integer ~ ".." ~ integer }`, else
+    /// `number = ${ decimal ~ unit? }` with
+    /// `decimal = @{ ASCII_DIGIT+ ~ ("." ~ ASCII_DIGIT+)? }` and
+    /// `unit = @{ (ASCII_ALPHA | "%")+ }`.
+    fn range_or_number(&mut self, start: usize) -> ValueKind {
+        let text = self.text;
+        self.digits();
+        let whole_end = self.pos;
+        let after = &self.bytes[whole_end..];
+        if after.starts_with(b"..") && after.get(2).is_some_and(u8::is_ascii_digit) {
+            self.pos += 2;
+            self.digits();
+            let (low, high) = (&text[start..whole_end], &text[whole_end + 2..self.pos]);
+            return range_literal(low, high, self.span_from(start), &mut self.diags);
+        }
+        if after.first() == Some(&b'.') && after.get(1).is_some_and(u8::is_ascii_digit) {
+            self.pos += 1;
+            self.digits();
+        }
+        let digits_end = self.pos;
+        while self
+            .peek()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'%')
+        {
+            self.pos += 1;
+        }
+        let suffix = (self.pos > digits_end)
+            .then(|| (&text[digits_end..self.pos], self.span_from(digits_end)));
+        ValueKind::Number(number_literal(
+            &text[start..digits_end],
+            suffix,
+            &mut self.diags,
+        ))
+    }
+
+    /// `reference = ${ ident ~ ("." ~ ident)* }`
+    fn reference(&mut self) -> Option<Vec<Ident>> {
+        let mut path = vec![self.ident()?];
+        while self.peek() == Some(b'.') && self.peek_at(1).is_some_and(is_ident_start) {
+            self.pos += 1;
+            path.push(self.ident()?);
+        }
+        Some(path)
+    }
+
+    /// `list = { list_open ~ (value ~ (comma ~ value)* ~ comma?)? ~ list_close }`
+    fn list(&mut self) -> Option<ValueKind> {
+        self.eat(b'[')?;
+        self.enter()?;
+        let mut items = Vec::new();
+        self.skip()?;
+        while self.eat(b']').is_none() {
+            items.push(self.value()?);
+            self.skip()?;
+            if self.eat(b',').is_some() {
+                self.skip()?;
+            } else {
+                self.eat(b']')?;
+                break;
+            }
+        }
+        self.leave();
+        Some(ValueKind::List(items))
+    }
+
+    /// `object = { block_open ~ entry* ~ block_close }`
+    fn object(&mut self) -> Option<ValueKind> {
+        self.eat(b'{')?;
+        self.enter()?;
+        let mut entries = Vec::new();
+        loop {
+            self.skip()?;
+            if self.eat(b'}').is_some() {
+                break;
+            }
+            entries.push(self.entry()?);
+        }
+        self.leave();
+        Some(ValueKind::Object(entries))
+    }
+
+    /// `entry = { (ident | string) ~ assign ~ value }`
+    fn entry(&mut self) -> Option<Entry> {
+        let start = self.pos;
+        let quoted_key = self.peek() == Some(b'"');
+        let key = if quoted_key {
+            self.string()?
+        } else {
+            self.ident()?.name
+        };
+        let key_span = self.span_from(start);
+        self.skip()?;
+        self.eat(b'=')?;
+        self.skip()?;
+        Some(Entry {
+            key,
+            key_span,
+            quoted_key,
+            value: self.value()?,
+        })
+    }
+
+    /// `string = ${ "\"" ~ string_body ~ "\"" }`: a body of characters other than
+    /// `"`, `\` and newline, and the escapes `\" \\ \n \t \r \u{1-6 hex digits}`.
+    /// A raw control character other than tab is the scanner's error: give up.
+    fn string(&mut self) -> Option<String> {
+        let start = self.pos;
+        self.eat(b'"')?;
+        let body_start = self.pos;
+        loop {
+            let offset = self.bytes[self.pos..]
+                .iter()
+                .position(|&b| matches!(b, b'"' | b'\\' | 0..=0x1f | 0x7f) && b != b'\t')?;
+            self.pos += offset;
+            match self.bytes[self.pos] {
+                b'"' => break,
+                b'\\' => self.escape()?,
+                _ => return None, // a newline or a control character
+            }
+        }
+        let body = &self.text[body_start..self.pos];
+        self.pos += 1;
+        Some(string_literal(body, self.span_from(start), &mut self.diags))
+    }
+
+    /// `escape = @{ "\\" ~ ("\"" | "\\" | "n" | "t" | "r" | unicode) }` with
+    /// `unicode = _{ "u{" ~ ASCII_HEX_DIGIT{1, 6} ~ "}" }`.
+    fn escape(&mut self) -> Option<()> {
+        match self.peek_at(1)? {
+            b'"' | b'\\' | b'n' | b't' | b'r' => self.pos += 2,
+            b'u' if self.peek_at(2) == Some(b'{') => {
+                let digits = self.bytes[self.pos + 3..]
+                    .iter()
+                    .take(7)
+                    .take_while(|b| b.is_ascii_hexdigit())
+                    .count();
+                if !(1..=6).contains(&digits) || self.peek_at(3 + digits) != Some(b'}') {
+                    return None;
+                }
+                self.pos += 3 + digits + 1;
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+}

@@ -1,0 +1,231 @@
+//! The fast parser (`src/syntax/fast.rs`) against the pest grammar: whenever the
+//! fast path builds a tree, it is the tree (spans, literal diagnostics) the pest
+//! path builds; and on every file of the repository that has no syntax error the
+//! fast path is the one taken, so `eosc check` is fast where it matters.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use eosc::diag::Code;
+use eosc::syntax::parse_via;
+use proptest::prelude::*;
+
+/// Both paths on `text`; panics with the input when they disagree. Returns
+/// whether the fast path built the tree.
+fn assert_agree(text: &str) -> bool {
+    let (fast_doc, fast_diags, used_fast) = parse_via(text, true);
+    let (pest_doc, pest_diags, _) = parse_via(text, false);
+    assert_eq!(fast_doc, pest_doc, "trees differ for {text:?}");
+    assert_eq!(
+        fast_diags.into_vec(),
+        pest_diags.into_vec(),
+        "diagnostics differ for {text:?}"
+    );
+    used_fast
+}
+
+fn eos_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            eos_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "eos") {
+            out.push(path);
+        }
+    }
+}
+
+fn repository_files() -> Vec<(PathBuf, String)> {
+    let mut paths = Vec::new();
+    for dir in ["specs", "tests", "docs"] {
+        eos_files(&common::root().join(dir), &mut paths);
+    }
+    paths.sort();
+    assert!(paths.len() > 60, "found only {} .eos files", paths.len());
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let text = String::from_utf8(std::fs::read(&path).unwrap()).ok()?;
+            Some((path, text))
+        })
+        .collect()
+}
+
+#[test]
+fn every_repository_file_agrees_and_takes_the_fast_path_unless_it_has_a_syntax_error() {
+    let mut fast = 0;
+    for (path, text) in repository_files() {
+        let used_fast = assert_agree(&text);
+        let (_, diags, _) = parse_via(&text, false);
+        let syntax_error = diags
+            .iter()
+            .any(|d| matches!(d.code, Code::E0001 | Code::E0002));
+        assert_eq!(
+            used_fast,
+            !syntax_error,
+            "{}: fast path taken = {used_fast}, syntax error = {syntax_error}",
+            path.display()
+        );
+        fast += usize::from(used_fast);
+    }
+    assert!(fast > 20, "the fast path read only {fast} files");
+}
+
+/// Prefixes and one-character deletions of the repository files under 2 KiB (at
+/// every 13th character, so that the test stays quick in debug builds):
+/// near-valid input is where two parsers of one grammar drift.
+#[test]
+fn truncations_and_deletions_agree() {
+    let mut cases = 0;
+    for (_, text) in repository_files() {
+        if text.len() > 2048 {
+            continue;
+        }
+        let boundaries: Vec<usize> = (0..=text.len())
+            .filter(|&i| text.is_char_boundary(i))
+            .collect();
+        for window in boundaries.windows(2).step_by(13) {
+            let (at, next) = (window[0], window[1]);
+            assert_agree(&text[..at]);
+            assert_agree(&format!("{}{}", &text[..at], &text[next..]));
+            cases += 2;
+        }
+    }
+    assert!(cases > 1_000, "only {cases} cases");
+}
+
+#[test]
+fn literal_corner_cases_agree() {
+    let values = [
+        "1..2",
+        "1..",
+        "1...2",
+        "1.5..2",
+        "99999999999999999999999..1",
+        "1.5GiB",
+        "1.GiB",
+        "1.5.5",
+        "80%",
+        "80%x",
+        "10 GiB",
+        "3Gib",
+        "true",
+        "truex",
+        "true-x",
+        "true.x",
+        "false_",
+        "a.b.c",
+        "a.",
+        "a..b",
+        "a.1",
+        "[]",
+        "[,]",
+        "[1,]",
+        "[1,,]",
+        "[1 2]",
+        "{}",
+        "{a = 1 \"b c\" = [x]}",
+        "{a 1}",
+        "\"\\u{41}\\u{1F600}\"",
+        "\"\\u{D800}\"",
+        "\"\\u{0}\"",
+        "\"\\u{}\"",
+        "\"\\u{1234567}\"",
+        "\"\\q\"",
+        "\"tab\there\"",
+        "\"cr\rhere\"",
+        "\"open",
+        "\"é😀\"",
+        "x /* c */",
+        "x /* open",
+        "x # c",
+        "x // c",
+        "/ x",
+        "-1",
+        "_a-b",
+    ];
+    for value in values {
+        for text in [
+            format!("service \"s\" {{\n  v = {value}\n}}\n"),
+            format!("service \"s\" {{ v={value}}}"),
+            format!("a {{ l = [{value}, {value}] }}"),
+            format!("a {{ o = {{ k = {value} }} }}"),
+            format!("a {value} {{}}"),
+        ] {
+            assert_agree(&text);
+        }
+    }
+}
+
+/// Pieces of the language, valid and broken, for token soup.
+const PIECES: &[&str] = &[
+    "host",
+    "service",
+    "numa",
+    "a",
+    "_x",
+    "a-b",
+    "true",
+    "false",
+    "truex",
+    "\"s\"",
+    "\"a\\\"b\"",
+    "\"\\u{41}\"",
+    "\"\\u{D800}\"",
+    "\"\\q\"",
+    "\"",
+    "{",
+    "}",
+    "[",
+    "]",
+    "=",
+    ",",
+    ".",
+    "..",
+    "0",
+    "7",
+    "1.5",
+    "GiB",
+    "%",
+    "ms",
+    "Gb",
+    "0..3",
+    " ",
+    "  ",
+    "\n",
+    "\t",
+    "\r\n",
+    "# c\n",
+    "// c\n",
+    "/* c */",
+    "/*",
+    "*/",
+    "-",
+    "é",
+    "😀",
+    "\u{7}",
+];
+
+fn soup() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(PIECES), 0..40).prop_map(|pieces| pieces.concat())
+}
+
+/// Token soup shaped like a stack: a block whose body is soup.
+fn block_soup() -> impl Strategy<Value = String> {
+    (soup(), soup()).prop_map(|(label, body)| format!("service {label} {{\n{body}\n}}\n"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    #[test]
+    fn token_soup_agrees(text in soup()) {
+        assert_agree(&text);
+    }
+
+    #[test]
+    fn block_soup_agrees(text in block_soup()) {
+        assert_agree(&text);
+    }
+}
