@@ -8,6 +8,7 @@
 
 mod caddy;
 pub mod hcl;
+mod hcl_text;
 mod nginx;
 mod nomad;
 mod plan_json;

@@ -268,10 +268,35 @@ fn object<'a>(items: impl IntoIterator<Item = (&'a str, Expression)>) -> Express
 }
 
 /// Formats an HCL body as the artifacts are written: `header` (comment
-/// lines), then the body as hcl-rs formats it with one-line arrays and `=`
+/// lines), then the body in hcl-rs's layout with one-line arrays and `=`
 /// aligned as `terraform fmt` aligns it. `comments` puts comment lines right
-/// before the first line equal (without indentation) to the given text.
+/// before the header line of the first block equal to the given text.
+///
+/// `hcl_text` writes it in one pass; for a construct it does not cover, the
+/// reference path (hcl-rs's formatter, then the alignment and comment passes)
+/// writes it.
 pub(super) fn render(
+    header: &str,
+    body: &Body,
+    comments: &[(String, Vec<String>)],
+) -> Result<String, String> {
+    match super::hcl_text::format(body, comments) {
+        Some(text) => {
+            let mut out = String::with_capacity(header.len() + 1 + text.len());
+            out.push_str(header);
+            out.push('\n');
+            out.push_str(&text);
+            Ok(out)
+        }
+        None => {
+            debug_assert!(false, "an emitter built HCL that hcl_text does not cover");
+            render_with_hcl_rs(header, body, comments)
+        }
+    }
+}
+
+/// [`render`] by hcl-rs's formatter and two passes over its text.
+pub(super) fn render_with_hcl_rs(
     header: &str,
     body: &Body,
     comments: &[(String, Vec<String>)],
