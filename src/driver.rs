@@ -9,7 +9,7 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::files::{FileStatus, SourceFiles};
 use crate::model::Stack;
 use crate::span::Span;
-use crate::syntax::{Document, MAX_FILE_SIZE};
+use crate::syntax::MAX_FILE_SIZE;
 
 /// A spec file as read from disk.
 #[derive(Debug, Clone)]
@@ -37,7 +37,10 @@ impl SourceFile {
 #[derive(Debug)]
 pub struct Checked {
     pub source: SourceFile,
-    pub document: Document,
+    /// Where the source holds secret values (masked wherever it is shown). The
+    /// syntax tree itself is dropped once lowered: it is the largest structure
+    /// of a check, and nothing after lowering reads it.
+    pub secret_spans: Vec<Span>,
     pub diagnostics: Diagnostics,
     /// The resolved stack, when the front end found no errors.
     pub stack: Option<Stack>,
@@ -62,11 +65,16 @@ impl std::fmt::Display for ReadError {
 
 /// Reads a spec file, refusing to read more than the size limit.
 pub fn read_source(path: &Path) -> Result<(SourceFile, Diagnostics), ReadError> {
-    let mut bytes = Vec::new();
     let file = std::fs::File::open(path).map_err(|error| ReadError {
         path: path.to_path_buf(),
         error,
     })?;
+    // Sized once from the file's length (growing by doubling would copy it).
+    let length = file
+        .metadata()
+        .map_or(0, |m| m.len())
+        .min(MAX_FILE_SIZE as u64 + 1);
+    let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0) + 1);
     file.take(MAX_FILE_SIZE as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(|error| ReadError {
@@ -127,11 +135,13 @@ pub fn check_source_with_files(
     let complete = !parse_diags.has_errors();
     let refused = parse_diags.iter().any(|d| d.code == Code::E0002);
     diagnostics.extend(parse_diags);
+    let secret_spans = crate::diag::redact::secret_spans(&document);
     let mut stack = None;
     if !refused {
         let spec = crate::timings::phase("lower", || {
             crate::schema::lower(&document, complete, &mut diagnostics)
         });
+        drop(document);
         // Blocks lost to a syntax error would make every reference to them look
         // unknown: resolve only a complete file.
         if complete {
@@ -154,7 +164,7 @@ pub fn check_source_with_files(
     diagnostics.sort();
     Checked {
         source,
-        document,
+        secret_spans,
         diagnostics,
         stack,
         analysis,
@@ -165,15 +175,14 @@ pub fn check_source_with_files(
 impl Checked {
     /// The source as diagnostics may show it: secret values masked.
     pub fn shown_text(&self) -> String {
-        let spans = crate::diag::redact::secret_spans(&self.document);
-        crate::diag::redact::mask(&self.source.text, &spans)
+        crate::diag::redact::mask(&self.source.text, &self.secret_spans)
     }
 
     /// A file that got no further than reading or parsing.
     pub fn failed(source: SourceFile, diagnostics: Diagnostics) -> Self {
         Self {
             source,
-            document: Document::default(),
+            secret_spans: Vec::new(),
             diagnostics,
             stack: None,
             analysis: None,
@@ -263,7 +272,29 @@ pub fn check_file(path: &Path) -> Result<Checked, ReadError> {
 pub fn emit_artifacts(
     checked: &Checked,
     templates: &crate::emit::Templates,
-) -> Option<Result<crate::emit::Artifacts, crate::emit::EmitError>> {
+) -> Option<Result<crate::emit::Artifacts<'static>, crate::emit::EmitError>> {
+    with_emit_input(checked, templates, |input| {
+        crate::timings::phase("emit", || crate::emit::emit(input))
+    })
+}
+
+/// [`emit_artifacts`], handing each artifact to `writer` as it is produced;
+/// returns how many there were.
+pub fn emit_artifacts_to(
+    checked: &Checked,
+    templates: &crate::emit::Templates,
+    writer: crate::emit::Writer<'_>,
+) -> Option<Result<usize, crate::emit::EmitError>> {
+    with_emit_input(checked, templates, |input| {
+        crate::timings::phase("emit+write", || crate::emit::emit_to(input, writer))
+    })
+}
+
+fn with_emit_input<T>(
+    checked: &Checked,
+    templates: &crate::emit::Templates,
+    emit: impl FnOnce(&crate::emit::Input<'_>) -> T,
+) -> Option<T> {
     if checked.diagnostics.has_errors() {
         return None;
     }
@@ -279,7 +310,7 @@ pub fn emit_artifacts(
         templates,
         source_name: &name,
     };
-    Some(crate::timings::phase("emit", || crate::emit::emit(&input)))
+    Some(emit(&input))
 }
 
 /// Reads a `--templates` folder: each known template file found there replaces

@@ -3,9 +3,11 @@
 //! output. A folder is only replaced when it is absent, empty, or a previous
 //! build's output (it holds the marker file): never a user's folder.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::emit::Artifacts;
 
@@ -56,6 +58,24 @@ fn replaceable(dir: &Path) -> Result<bool, WriteError> {
 
 /// Writes every artifact under `dir`, replacing a previous build atomically.
 pub fn write(dir: &Path, artifacts: &Artifacts) -> Result<(), WriteError> {
+    write_streaming(dir, |write| {
+        for (relative, contents) in &artifacts.files {
+            write(relative, contents);
+        }
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .map(|_| ())
+}
+
+/// Writes a build produced piece by piece, with the same guarantees as
+/// [`write`]: `produce` gets a writer that puts each file into the staging
+/// folder as soon as it is handed over (from any thread), so the build never
+/// holds all of its output. When `produce` fails, or a file cannot be written,
+/// the staging folder is removed and the target is left as it was.
+pub fn write_streaming<T, E>(
+    dir: &Path,
+    produce: impl FnOnce(crate::emit::Writer<'_>) -> Result<T, E>,
+) -> Result<Result<T, E>, WriteError> {
     if !replaceable(dir)? {
         return Err(WriteError::Foreign(dir.to_path_buf()));
     }
@@ -68,57 +88,78 @@ pub fn write(dir: &Path, artifacts: &Artifacts) -> Result<(), WriteError> {
         .file_name()
         .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
     let staging = parent.join(format!(".{name}.eosc-new-{}", std::process::id()));
-    let result =
-        stage(&staging, artifacts).and_then(|()| swap_into_place(&staging, dir, &parent, &name));
-    if result.is_err() {
+    let _ = fs::remove_dir_all(&staging);
+    fs::create_dir(&staging).map_err(io_error(&staging))?;
+    let stage = Stage::new(&staging);
+    let produced = produce(&|relative: &str, contents: &str| stage.write(relative, contents));
+    let result = match (produced, stage.into_failure()) {
+        (_, Some(failure)) => Err(failure),
+        (Err(error), None) => Ok(Err(error)),
+        (Ok(value), None) => {
+            let marker = staging.join(MARKER);
+            fs::write(&marker, MARKER_TEXT)
+                .map_err(io_error(&marker))
+                .and_then(|()| swap_into_place(&staging, dir, &parent, &name))
+                .map(|()| Ok(value))
+        }
+    };
+    if !matches!(result, Ok(Ok(_))) {
         let _ = fs::remove_dir_all(&staging);
     }
     result
 }
 
-fn stage(staging: &Path, artifacts: &Artifacts) -> Result<(), WriteError> {
-    let _ = fs::remove_dir_all(staging);
-    fs::create_dir(staging).map_err(io_error(staging))?;
-    create_folders(staging, artifacts)?;
-    let files: Vec<(&String, &String)> = artifacts.files.iter().collect();
-    let writers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    let share = files.len().div_ceil(writers).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(share)
-            .map(|chunk| scope.spawn(move || write_files(staging, chunk)))
-            .collect();
-        handles.into_iter().try_for_each(|handle| {
-            handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        })
-    })?;
-    let marker = staging.join(MARKER);
-    fs::write(&marker, MARKER_TEXT).map_err(io_error(&marker))
+/// The staging folder as files arrive: the folders made so far, and the first
+/// failure (after which nothing more is written).
+struct Stage<'a> {
+    root: &'a Path,
+    folders: Mutex<HashSet<String>>,
+    failure: Mutex<Option<WriteError>>,
 }
 
-/// Every folder the artifacts go in, each created once.
-fn create_folders(staging: &Path, artifacts: &Artifacts) -> Result<(), WriteError> {
-    let folders: std::collections::BTreeSet<&str> = artifacts
-        .files
-        .keys()
-        .filter_map(|relative| relative.rsplit_once('/').map(|(folder, _)| folder))
-        .collect();
-    for folder in folders {
-        let path = staging.join(folder);
-        fs::create_dir_all(&path).map_err(io_error(&path))?;
+impl<'a> Stage<'a> {
+    fn new(root: &'a Path) -> Self {
+        Self {
+            root,
+            folders: Mutex::new(HashSet::new()),
+            failure: Mutex::new(None),
+        }
     }
-    Ok(())
+
+    fn write(&self, relative: &str, contents: &str) {
+        if lock(&self.failure).is_some() {
+            return;
+        }
+        if let Err(error) = self.try_write(relative, contents) {
+            lock(&self.failure).get_or_insert(error);
+        }
+    }
+
+    fn try_write(&self, relative: &str, contents: &str) -> Result<(), WriteError> {
+        if let Some((folder, _)) = relative.rsplit_once('/') {
+            let mut folders = lock(&self.folders);
+            if !folders.contains(folder) {
+                let path = self.root.join(folder);
+                fs::create_dir_all(&path).map_err(io_error(&path))?;
+                folders.insert(folder.to_string());
+            }
+        }
+        let path = self.root.join(relative);
+        fs::write(&path, contents).map_err(io_error(&path))
+    }
+
+    fn into_failure(self) -> Option<WriteError> {
+        self.failure
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
-/// Writes files whose folders exist (the build's writers share the files out).
-fn write_files(staging: &Path, files: &[(&String, &String)]) -> Result<(), WriteError> {
-    for (relative, contents) in files {
-        let path = staging.join(relative);
-        fs::write(&path, contents).map_err(io_error(&path))?;
-    }
-    Ok(())
+/// A lock that a panicking writer cannot make unusable (the data is plain).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn swap_into_place(

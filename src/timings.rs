@@ -1,6 +1,7 @@
-//! `EOSC_TIMINGS=1`: the wall time of each phase on stderr, for finding where a
-//! slow build spends its time (and for `scripts/bench.sh`). Off by default; the
-//! output is for people, its format is not stable.
+//! `EOSC_TIMINGS=1`: the wall time of each phase on stderr, and on Linux the
+//! process's resident memory after it, for finding where a slow build spends
+//! its time and memory. Off by default; the output is for people, its format is
+//! not stable.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -17,9 +18,16 @@ pub fn phase<T>(name: &str, work: impl FnOnce() -> T) -> T {
     }
     let start = Instant::now();
     let result = work();
-    eprintln!(
-        "eosc timing: {name:<10} {:>9.1} ms",
-        start.elapsed().as_secs_f64() * 1000.0
-    );
+    let elapsed = start.elapsed().as_secs_f64() * 1000.0;
+    let memory =
+        resident_mib().map_or_else(String::new, |rss| format!("  {rss:>7.1} MiB resident"));
+    eprintln!("eosc timing: {name:<10} {elapsed:>9.1} ms{memory}");
     result
+}
+
+/// The resident set size, from `/proc/self/statm` (pages of 4 KiB assumed).
+fn resident_mib() -> Option<f64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: f64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096.0 / (1024.0 * 1024.0))
 }

@@ -85,6 +85,34 @@ fn builds_are_byte_identical() {
     assert_eq!(first, second);
 }
 
+/// `eosc build` writes each artifact as it is produced: the folder holds
+/// exactly what the in-memory emitters produce, plus the marker.
+#[test]
+fn the_written_build_is_what_the_emitters_produce() {
+    for spec in [
+        "specs/eos.eos",
+        "specs/proxies.eos",
+        "specs/ceph-bootstrap.eos",
+    ] {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("out");
+        assert_eq!(build_status(spec, &dir), Some(0), "{spec}");
+        let mut expected: Vec<(String, Vec<u8>)> = common::build(&common::root().join(spec))
+            .files
+            .into_iter()
+            .map(|(path, contents)| (path, contents.into_bytes()))
+            .collect();
+        expected.push((
+            eosc::output_dir::MARKER.to_string(),
+            std::fs::read(dir.join(eosc::output_dir::MARKER)).unwrap(),
+        ));
+        expected.sort();
+        let mut written = read_tree(&dir);
+        written.sort();
+        assert_eq!(written, expected, "{spec}");
+    }
+}
+
 #[test]
 fn a_build_replaces_its_previous_output_and_nothing_else() {
     let temp = tempfile::tempdir().unwrap();

@@ -283,7 +283,7 @@ service "app" {{
     )
 }
 
-fn build_text(dir: &Path, text: &str) -> eosc::emit::Artifacts {
+fn build_text(dir: &Path, text: &str) -> eosc::emit::Artifacts<'static> {
     let path = dir.join("rt.eos");
     std::fs::write(&path, text).unwrap();
     common::build(&path)

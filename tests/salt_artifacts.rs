@@ -286,7 +286,7 @@ service "hostile" {{
     )
 }
 
-fn build_text(text: &str) -> Result<eosc::emit::Artifacts, String> {
+fn build_text(text: &str) -> Result<eosc::emit::Artifacts<'static>, String> {
     let temp = tempfile::tempdir().unwrap();
     let path = temp.path().join("hostile.eos");
     std::fs::write(&path, text).unwrap();

@@ -125,7 +125,7 @@ fn collect_service_ports(
             continue;
         }
         let hosts: Vec<HostId> = if nomad {
-            placement.candidates_for(stack, id)
+            placement.candidates_for(stack, id).into_owned()
         } else {
             service.on.clone().unwrap_or_default()
         };

@@ -29,31 +29,33 @@ pub(super) fn run(args: &BuildArgs, deny_warnings: bool) -> Status {
     if status != Status::Success {
         return status; // nothing is written for a spec with errors
     }
-    let artifacts = match driver::emit_artifacts(&checked, &templates) {
-        Some(Ok(artifacts)) => artifacts,
-        Some(Err(error)) => {
-            output::stderr(&format!("error: {error}\n"));
-            return Status::UsageOrIo;
+    let built =
+        output_dir::write_streaming(&args.output, |writer| {
+            match driver::emit_artifacts_to(&checked, &templates, writer) {
+                Some(Ok(files)) => Ok(files),
+                Some(Err(error)) => Err(error.to_string()),
+                None => Err("the spec has errors: nothing is built".to_string()),
+            }
+        });
+    let status = match built {
+        Ok(Ok(files)) => {
+            if args.format == super::DiagnosticFormat::Human {
+                output::stderr(&format!(
+                    "wrote {files} files to {}\n",
+                    args.output.display()
+                ));
+            }
+            Status::Success
         }
-        None => return Status::SpecErrors,
+        Ok(Err(message)) => {
+            output::stderr(&format!("error: {message}\n"));
+            Status::UsageOrIo
+        }
+        Err(error) => {
+            output::stderr(&format!("error: {error}\n"));
+            Status::UsageOrIo
+        }
     };
-    let status =
-        match crate::timings::phase("write", || output_dir::write(&args.output, &artifacts)) {
-            Ok(()) => {
-                if args.format == super::DiagnosticFormat::Human {
-                    output::stderr(&format!(
-                        "wrote {} files to {}\n",
-                        artifacts.files.len(),
-                        args.output.display()
-                    ));
-                }
-                Status::Success
-            }
-            Err(error) => {
-                output::stderr(&format!("error: {error}\n"));
-                Status::UsageOrIo
-            }
-        };
-    output::release((checked, artifacts));
+    output::release(checked);
     status
 }

@@ -10,8 +10,11 @@ pub const SECRET_WORDS: [&str; 4] = ["PASSWORD", "SECRET", "TOKEN", "KEY"];
 
 /// The secret word a variable name contains, if any (any case).
 pub fn secret_word(name: &str) -> Option<&'static str> {
-    let upper = name.to_ascii_uppercase();
-    SECRET_WORDS.iter().copied().find(|w| upper.contains(w))
+    let name = name.as_bytes();
+    SECRET_WORDS.iter().copied().find(|word| {
+        name.windows(word.len())
+            .any(|window| window.eq_ignore_ascii_case(word.as_bytes()))
+    })
 }
 
 /// Spans of every value that must not be shown: values of secret-looking keys

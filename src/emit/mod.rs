@@ -26,18 +26,68 @@ use crate::check::Analysis;
 use crate::model::files::SourceFiles;
 use crate::model::Stack;
 
-/// Relative path (with `/`) → file contents, in a stable order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Artifacts {
+/// Receives each artifact (relative path, contents) as soon as it is produced:
+/// `eosc build` writes them into the staging folder, so that a build never holds
+/// all of its output in memory. It must remember its own errors.
+pub type Writer<'w> = &'w (dyn Fn(&str, &str) + Sync);
+
+/// What the emitters produce: relative path (with `/`) → file contents, in a
+/// stable order; or, with a [`Writer`], each artifact handed on as it comes and
+/// only those that other emitters read back ([`is_read_back`]) kept here.
+#[derive(Default)]
+pub struct Artifacts<'w> {
     pub files: BTreeMap<String, String>,
+    writer: Option<Writer<'w>>,
+    /// Artifacts handed to the writer and not kept in `files`.
+    handed_on: usize,
 }
 
-impl Artifacts {
+impl std::fmt::Debug for Artifacts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Artifacts")
+            .field("files", &self.files)
+            .field("handed_on", &self.handed_on)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'w> Artifacts<'w> {
+    fn handing_on_to(writer: Writer<'w>) -> Self {
+        Self {
+            files: BTreeMap::new(),
+            writer: Some(writer),
+            handed_on: 0,
+        }
+    }
+
     pub fn add(&mut self, path: impl Into<String>, contents: impl Into<String>) {
         let path = path.into();
-        let previous = self.files.insert(path.clone(), contents.into());
+        let contents = contents.into();
+        if let Some(writer) = self.writer {
+            writer(&path, &contents);
+            if !is_read_back(&path) {
+                self.handed_on += 1;
+                return;
+            }
+        }
+        let previous = self.files.insert(path.clone(), contents);
         debug_assert!(previous.is_none(), "artifact {path} written twice");
     }
+
+    /// How many artifacts there are, handed on or kept.
+    pub fn len(&self) -> usize {
+        self.handed_on + self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Artifacts that a later emitter reads: the proxy configs, which Salt ships
+/// to the proxy hosts.
+fn is_read_back(path: &str) -> bool {
+    path == caddy::PATH || path == nginx::PATH
 }
 
 /// Everything an emitter may read.
@@ -65,7 +115,7 @@ impl std::fmt::Display for EmitError {
 }
 
 /// One emitter, writing into the artifacts of its chain.
-type Emitter = fn(&Input<'_>, &mut Artifacts) -> Result<(), EmitError>;
+type Emitter = for<'w> fn(&Input<'_>, &mut Artifacts<'w>) -> Result<(), EmitError>;
 
 /// Every artifact of the stack.
 ///
@@ -75,13 +125,26 @@ type Emitter = fn(&Input<'_>, &mut Artifacts) -> Result<(), EmitError>;
 /// place in the order caddy, nginx, nomad, terraform, salt, plan.json: when
 /// several fail, the error is that of the first, as if they had run one after
 /// the other.
-pub fn emit(input: &Input<'_>) -> Result<Artifacts, EmitError> {
+pub fn emit(input: &Input<'_>) -> Result<Artifacts<'static>, EmitError> {
+    run_chains(input, Artifacts::default)
+}
+
+/// [`emit`], handing each artifact to `writer` as it is produced instead of
+/// keeping it; returns how many there were.
+pub fn emit_to(input: &Input<'_>, writer: Writer<'_>) -> Result<usize, EmitError> {
+    run_chains(input, || Artifacts::handing_on_to(writer)).map(|out| out.len())
+}
+
+fn run_chains<'w>(
+    input: &Input<'_>,
+    artifacts: impl Fn() -> Artifacts<'w> + Sync,
+) -> Result<Artifacts<'w>, EmitError> {
     const SALT_CHAIN: &[(usize, Emitter)] = &[(0, caddy::emit), (1, nginx::emit), (4, salt::emit)];
     const NOMAD_CHAIN: &[(usize, Emitter)] =
         &[(2, nomad::emit), (3, terraform::emit), (5, plan_json::emit)];
     let (salt_side, nomad_side) = std::thread::scope(|scope| {
-        let nomad_side = scope.spawn(|| run_chain(input, NOMAD_CHAIN));
-        let salt_side = run_chain(input, SALT_CHAIN);
+        let nomad_side = scope.spawn(|| run_chain(input, NOMAD_CHAIN, artifacts()));
+        let salt_side = run_chain(input, SALT_CHAIN, artifacts());
         let nomad_side = nomad_side
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -90,6 +153,7 @@ pub fn emit(input: &Input<'_>) -> Result<Artifacts, EmitError> {
     match (salt_side, nomad_side) {
         (Ok(mut out), Ok(other)) => {
             out.files.extend(other.files);
+            out.handed_on += other.handed_on;
             Ok(out)
         }
         (Err((a, error)), Err((b, other))) => Err(if a < b { error } else { other }),
@@ -99,11 +163,11 @@ pub fn emit(input: &Input<'_>) -> Result<Artifacts, EmitError> {
 
 /// Runs a chain of emitters into one set of artifacts; stops at the first error,
 /// with the emitter's place in the order.
-fn run_chain(
+fn run_chain<'w>(
     input: &Input<'_>,
     chain: &[(usize, Emitter)],
-) -> Result<Artifacts, (usize, EmitError)> {
-    let mut out = Artifacts::default();
+    mut out: Artifacts<'w>,
+) -> Result<Artifacts<'w>, (usize, EmitError)> {
     for &(order, emitter) in chain {
         emitter(input, &mut out).map_err(|error| (order, error))?;
     }

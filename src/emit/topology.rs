@@ -43,7 +43,7 @@ pub fn hosts_of(stack: &Stack, id: ServiceId) -> Vec<HostId> {
 /// The Nomad clients a nomad job may be placed on: the nomad provider's hosts,
 /// narrowed by the job's `on` and the host of a local volume.
 pub fn nomad_candidates(stack: &Stack, analysis: &Analysis, id: ServiceId) -> Vec<HostId> {
-    analysis.placement.candidates_for(stack, id)
+    analysis.placement.candidates_for(stack, id).into_owned()
 }
 
 /// An HTTP API endpoint of a provider: its first http/https port (or the

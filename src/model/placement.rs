@@ -2,6 +2,8 @@
 //! services on each host of `on`; nomad allocations packed first-fit-decreasing by
 //! memory onto the Nomad client with the most free memory budget.
 
+use std::borrow::Cow;
+
 use std::collections::BTreeSet;
 
 use super::graph::DependencyGraph;
@@ -48,6 +50,8 @@ pub struct Placement {
     pub failures: Vec<PlacementFailure>,
     /// The hosts Nomad schedules on.
     pub nomad_clients: Vec<HostId>,
+    /// Per host (index = `HostId`): its place in `nomad_clients`, if a client.
+    client_rank: Vec<Option<usize>>,
 }
 
 impl Placement {
@@ -75,6 +79,10 @@ impl Placement {
             .provider(Capability::Nomad)
             .and_then(|nomad| stack.service(nomad).on.clone())
             .unwrap_or_default();
+        placement.client_rank = vec![None; stack.hosts.len()];
+        for (rank, client) in placement.nomad_clients.iter().enumerate() {
+            placement.client_rank[client.0].get_or_insert(rank);
+        }
         placement.pack_nomad(stack, &mut free);
         placement
     }
@@ -124,19 +132,32 @@ impl Placement {
     }
 
     /// The Nomad clients a nomad job may be placed on, ignoring memory and
-    /// ports: the clients narrowed by the job's `on` and the host of a local volume.
-    pub fn candidates_for(&self, stack: &Stack, id: ServiceId) -> Vec<HostId> {
+    /// ports: the clients narrowed by the job's `on` and the host of a local
+    /// volume, in the order of `nomad_clients`. Borrowed when the job may run on
+    /// every client; otherwise the cost is that of `on`, not of the clients.
+    pub fn candidates_for(&self, stack: &Stack, id: ServiceId) -> Cow<'_, [HostId]> {
         let service = stack.service(id);
         let volume_host = service.volumes.iter().find_map(|v| match v {
             VolumeStorage::Disk(disk) => Some(disk.host),
             VolumeStorage::Cephfs => None,
         });
-        self.nomad_clients
-            .iter()
-            .copied()
-            .filter(|h| service.on.as_ref().is_none_or(|on| on.contains(h)))
-            .filter(|h| volume_host.is_none_or(|v| v == *h))
-            .collect()
+        let narrowed: Vec<HostId> = match (volume_host, &service.on) {
+            (None, None) => return Cow::Borrowed(&self.nomad_clients),
+            (Some(host), on) => on
+                .as_ref()
+                .is_none_or(|on| on.contains(&host))
+                .then_some(host)
+                .into_iter()
+                .collect(),
+            (None, Some(on)) => on.clone(),
+        };
+        let mut ranked: Vec<(usize, HostId)> = narrowed
+            .into_iter()
+            .filter_map(|host| Some((self.client_rank.get(host.0).copied().flatten()?, host)))
+            .collect();
+        ranked.sort_unstable();
+        ranked.dedup();
+        Cow::Owned(ranked.into_iter().map(|(_, host)| host).collect())
     }
 
     /// The services placed on each host (index = `HostId`), one entry per

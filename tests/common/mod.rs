@@ -132,7 +132,7 @@ pub fn validator(name: &str, package: &str) -> Option<PathBuf> {
 }
 
 /// Checks and builds a spec in memory; panics on diagnostics errors.
-pub fn build(path: &Path) -> eosc::emit::Artifacts {
+pub fn build(path: &Path) -> eosc::emit::Artifacts<'static> {
     let checked = driver::check_file(path).unwrap();
     assert!(!checked.diagnostics.has_errors(), "{}", human(&checked));
     driver::emit_artifacts(&checked, &eosc::emit::Templates::builtin())

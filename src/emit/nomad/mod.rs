@@ -41,6 +41,8 @@
 pub(crate) mod resources;
 pub(crate) mod vault;
 
+use std::borrow::Cow;
+
 use hcl::expr::{Expression, ObjectKey, TemplateExpr};
 use hcl::{Block, Body, Identifier};
 
@@ -72,6 +74,10 @@ const CHECK_RESTART_LIMIT: u64 = 3;
 const NODE_NAME: &str = "${node.unique.name}";
 
 pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitError> {
+    let stack = input.stack;
+    let clients = &input.analysis.placement.nomad_clients;
+    let all_clients_clock =
+        resources::reference_clock(clients.iter().map(|&h| stack.host(h).cpu_mhz.value));
     for id in topology::services_with_runtime(input.stack, Runtime::Nomad) {
         let name = input.stack.service(id).name();
         let path = jobspec_path(name);
@@ -79,7 +85,7 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
             artifact: path.clone(),
             message,
         };
-        let (body, comments) = job(input, id).map_err(fail)?;
+        let (body, comments) = job(input, id, all_clients_clock).map_err(fail)?;
         let text = render(&header("#", input.source_name), &body, &comments).map_err(fail)?;
         out.add(path.clone(), text);
     }
@@ -90,7 +96,13 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
 type Comments = Vec<(String, Vec<String>)>;
 
 /// The job of one nomad service, and the comments that explain it.
-fn job(input: &Input<'_>, id: ServiceId) -> Result<(Body, Comments), String> {
+/// `all_clients_clock` is the reference clock of a job that may run on every
+/// client (computed once for all jobs).
+fn job(
+    input: &Input<'_>,
+    id: ServiceId,
+    all_clients_clock: u64,
+) -> Result<(Body, Comments), String> {
     let stack = input.stack;
     let service = stack.service(id);
     let name = service.name();
@@ -142,7 +154,7 @@ fn job(input: &Input<'_>, id: ServiceId) -> Result<(Body, Comments), String> {
         comments.push((format!("volume \"{label}\" {{"), vec![note]));
         group = group.add_block(block.build());
     }
-    let (task, task_comments) = task(input, id)?;
+    let (task, task_comments) = task(input, id, all_clients_clock)?;
     comments.extend(task_comments);
     group = group.add_block(task);
     let job = Block::builder("job")
@@ -204,7 +216,11 @@ fn network_port(port: &PortDecl) -> Block {
     block.add_attribute(("to", number)).build()
 }
 
-fn task(input: &Input<'_>, id: ServiceId) -> Result<(Block, Comments), String> {
+fn task(
+    input: &Input<'_>,
+    id: ServiceId,
+    all_clients_clock: u64,
+) -> Result<(Block, Comments), String> {
     let stack = input.stack;
     let service = stack.service(id);
     let decl = &service.decl;
@@ -264,7 +280,7 @@ fn task(input: &Input<'_>, id: ServiceId) -> Result<(Block, Comments), String> {
                 .build(),
         );
     }
-    let (resources, numa) = resources(input, id)?;
+    let (resources, numa) = resources(input, id, all_clients_clock)?;
     if numa {
         comments.push((
             "numa {".to_string(),
@@ -321,7 +337,11 @@ fn env(vars: &[EnvVar]) -> Option<hcl::Structure> {
 }
 
 /// The `resources` block, and whether it is NUMA-pinned.
-fn resources(input: &Input<'_>, id: ServiceId) -> Result<(Block, bool), String> {
+fn resources(
+    input: &Input<'_>,
+    id: ServiceId,
+    all_clients_clock: u64,
+) -> Result<(Block, bool), String> {
     let stack = input.stack;
     let decl = &stack.service(id).decl;
     let memory = resources::memory_mb(decl.memory.value);
@@ -340,9 +360,12 @@ fn resources(input: &Input<'_>, id: ServiceId) -> Result<(Block, bool), String> 
             Expression::from(resources::whole_cores(decl.cpu.value)),
         ));
     } else {
-        let candidates = topology::nomad_candidates(stack, input.analysis, id);
-        let clock =
-            resources::reference_clock(candidates.iter().map(|&h| stack.host(h).cpu_mhz.value));
+        let clock = match input.analysis.placement.candidates_for(stack, id) {
+            Cow::Borrowed(_) => all_clients_clock,
+            Cow::Owned(candidates) => {
+                resources::reference_clock(candidates.iter().map(|&h| stack.host(h).cpu_mhz.value))
+            }
+        };
         block = block.add_attribute((
             "cpu",
             Expression::from(resources::cpu_mhz(decl.cpu.value, clock)),

@@ -42,6 +42,11 @@ pub(super) struct Layout {
     pub(super) cephfs: Option<Cephfs>,
     /// Hosts with `eos.volumes.<host>`, with the first stage that needs it.
     pub(super) nomad_volume_hosts: Vec<(HostId, usize)>,
+    /// Per host (index = `HostId`): the local-disk volumes of nomad jobs there,
+    /// (service, volume index).
+    pub(super) nomad_local_volumes: Vec<Vec<(ServiceId, usize)>>,
+    /// Per host: the services Salt installs there, in declaration order.
+    salted_on: Vec<Vec<ServiceId>>,
     /// Hosts with `eos.backup.<host>` and the (service, volume) backed up there.
     pub(super) backups: Vec<(HostId, Vec<(ServiceId, usize)>)>,
     pub(super) proxies: Vec<Proxy>,
@@ -80,8 +85,11 @@ impl Layout {
             .ok_or_else(|| error("the stack has no host"))?;
         let cephfs = cephfs(input, &stages);
         let backups = backups(stack, cephfs.as_ref());
+        let nomad_local_volumes = super::volumes::nomad_local_volumes(stack);
         Ok(Self {
-            nomad_volume_hosts: nomad_volume_hosts(stack, &stages),
+            nomad_volume_hosts: nomad_volume_hosts(&nomad_local_volumes, &stages),
+            nomad_local_volumes,
+            salted_on: salted_on(stack),
             proxies: proxies(input, out),
             stages,
             ops_host,
@@ -102,19 +110,18 @@ impl Layout {
             .cephfs
             .as_ref()
             .is_some_and(|c| c.hosts.contains(&host));
+        let salted_here = &self.salted_on[host.0];
         let provider = self
             .cephfs
             .as_ref()
-            .and_then(|_| cephfs_provider_here(stack, host));
+            .and_then(|_| cephfs_provider(stack, salted_here));
         if mount_here && provider.is_none() {
             states.push(paths::CEPHFS_SLS.to_string());
         }
-        for id in salted_services(stack) {
-            if topology::hosts_of(stack, id).contains(&host) {
-                states.push(paths::service_sls(stack.service(id).name()));
-                if mount_here && provider == Some(id) {
-                    states.push(paths::CEPHFS_SLS.to_string());
-                }
+        for &id in salted_here {
+            states.push(paths::service_sls(stack.service(id).name()));
+            if mount_here && provider == Some(id) {
+                states.push(paths::CEPHFS_SLS.to_string());
             }
         }
         let name = &stack.host(host).name.value;
@@ -133,17 +140,30 @@ impl Layout {
     }
 }
 
-/// The cephfs provider, when Salt installs it on `host`.
-fn cephfs_provider_here(stack: &Stack, host: HostId) -> Option<ServiceId> {
-    salted_services(stack).find(|&id| {
+/// The cephfs provider among the services Salt installs on a host.
+fn cephfs_provider(stack: &Stack, salted_here: &[ServiceId]) -> Option<ServiceId> {
+    salted_here.iter().copied().find(|&id| {
         stack
             .service(id)
             .decl
             .provides
             .iter()
             .any(|c| c.value == Capability::Cephfs)
-            && topology::hosts_of(stack, id).contains(&host)
     })
+}
+
+/// Per host, the services Salt installs there (one pass over the services).
+fn salted_on(stack: &Stack) -> Vec<Vec<ServiceId>> {
+    let mut on = vec![Vec::new(); stack.hosts.len()];
+    for id in salted_services(stack) {
+        let mut hosts = topology::hosts_of(stack, id);
+        hosts.sort_unstable();
+        hosts.dedup();
+        for host in hosts {
+            on[host.0].push(id);
+        }
+    }
+    on
 }
 
 /// The salt master: a baremetal service named `salt-master` or `salt`, else
@@ -184,15 +204,19 @@ fn cephfs(input: &Input<'_>, stages: &[usize]) -> Option<Cephfs> {
     })
 }
 
-fn nomad_volume_hosts(stack: &Stack, stages: &[usize]) -> Vec<(HostId, usize)> {
-    stack
-        .host_ids()
-        .filter_map(|host| {
-            super::volumes::nomad_local_volumes(stack, host)
+fn nomad_volume_hosts(
+    local_volumes: &[Vec<(ServiceId, usize)>],
+    stages: &[usize],
+) -> Vec<(HostId, usize)> {
+    local_volumes
+        .iter()
+        .enumerate()
+        .filter_map(|(host, volumes)| {
+            volumes
                 .iter()
                 .map(|(id, _)| stages[id.0])
                 .min()
-                .map(|stage| (host, stage))
+                .map(|stage| (HostId(host), stage))
         })
         .collect()
 }

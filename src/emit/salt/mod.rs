@@ -54,7 +54,8 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
         volumes::cephfs_mount_sls(stack).write(input, out)?;
     }
     for (host, _) in &layout.nomad_volume_hosts {
-        volumes::nomad_volumes_sls(input, *host).write(input, out)?;
+        volumes::nomad_volumes_sls(input, *host, &layout.nomad_local_volumes[host.0])
+            .write(input, out)?;
     }
     backup::emit(input, &layout, out)?;
     proxy::emit(input, &layout, out)?;

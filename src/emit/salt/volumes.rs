@@ -123,26 +123,24 @@ pub(super) fn docker_binds(stack: &Stack, id: ServiceId) -> Value {
     Value::Object(binds)
 }
 
-/// The local-disk volumes of nomad jobs on a host: (service, volume index).
-pub(super) fn nomad_local_volumes(stack: &Stack, host: HostId) -> Vec<(ServiceId, usize)> {
-    super::layout::nomad_services(stack)
-        .flat_map(|id| {
-            let service = stack.service(id);
-            service
-                .volumes
-                .iter()
-                .enumerate()
-                .filter_map(move |(index, storage)| match storage {
-                    VolumeStorage::Disk(disk)
-                        if disk.host == host
-                            && service.decl.volumes[index].io.value != IoClass::Osd =>
-                    {
-                        Some((id, index))
-                    }
-                    _ => None,
-                })
-        })
-        .collect()
+/// The local-disk volumes of nomad jobs per host (index = `HostId`):
+/// (service, volume index), in declaration order.
+pub(super) fn nomad_local_volumes(stack: &Stack) -> Vec<Vec<(ServiceId, usize)>> {
+    let mut per_host = vec![Vec::new(); stack.hosts.len()];
+    for id in super::layout::nomad_services(stack) {
+        let service = stack.service(id);
+        for (index, storage) in service.volumes.iter().enumerate() {
+            match storage {
+                VolumeStorage::Disk(disk)
+                    if service.decl.volumes[index].io.value != IoClass::Osd =>
+                {
+                    per_host[disk.host.0].push((id, index));
+                }
+                _ => {}
+            }
+        }
+    }
+    per_host
 }
 
 /// `eos.volumes.<host>`: the folders of nomad jobs' local volumes there, and
@@ -150,14 +148,18 @@ pub(super) fn nomad_local_volumes(stack: &Stack, host: HostId) -> Vec<(ServiceId
 /// declaring them as host volumes `<service>-<volume>` (the names the
 /// jobspecs use); the Nomad agent restarts when it changes (allocations keep
 /// running).
-pub(super) fn nomad_volumes_sls(input: &Input<'_>, host: HostId) -> Sls {
+pub(super) fn nomad_volumes_sls(
+    input: &Input<'_>,
+    host: HostId,
+    local_volumes: &[(ServiceId, usize)],
+) -> Sls {
     let stack = input.stack;
     let name = &stack.host(host).name.value;
     let mut sls = Sls::new(paths::volumes_sls(name));
     let mut folders = Vec::new();
     let mut config = crate::emit::header("#", input.source_name);
     config.push_str("client {\n");
-    for (id, index) in nomad_local_volumes(stack, host) {
+    for &(id, index) in local_volumes {
         let service = stack.service(id).name();
         let prefix = format!("eos_volumes.{service}");
         folders.push(req(
