@@ -2,8 +2,6 @@
 //! blocks by name, remembers what the schema asked for, and on `finish` reports
 //! everything the block holds that the schema does not know (E0101, E0102).
 
-use std::collections::BTreeMap;
-
 use super::value::FromValue;
 use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics};
 use crate::span::{Span, Spanned};
@@ -12,18 +10,25 @@ use crate::syntax::{Attribute, Block};
 pub(crate) struct BlockReader<'a, 'd> {
     block: &'a Block,
     pub(crate) diags: &'d mut Diagnostics,
-    /// First occurrence of each attribute; repeats were reported as E0106.
-    attributes: BTreeMap<&'a str, &'a Attribute>,
+    /// First occurrence of each attribute, sorted by name (a block has a
+    /// handful: a sorted vector beats a map); repeats were reported as E0106.
+    attributes: Vec<(&'a str, &'a Attribute)>,
     known_attributes: Vec<&'static str>,
     known_blocks: Vec<&'static str>,
 }
 
 impl<'a, 'd> BlockReader<'a, 'd> {
     pub(crate) fn new(block: &'a Block, diags: &'d mut Diagnostics) -> Self {
-        let mut attributes: BTreeMap<&str, &Attribute> = BTreeMap::new();
-        for attribute in block.attributes() {
-            let name = attribute.name.name.as_str();
-            if let Some(first) = attributes.get(name) {
+        let mut attributes: Vec<(&str, &Attribute)> = block
+            .attributes()
+            .map(|attribute| (attribute.name.name.as_str(), attribute))
+            .collect();
+        // Stable: the first of equal names stays first.
+        attributes.sort_by(|a, b| a.0.cmp(b.0));
+        attributes.dedup_by(|again, first| {
+            let repeated = again.0 == first.0;
+            if repeated {
+                let (name, attribute) = (again.0, again.1);
                 diags.push(
                     Diagnostic::new(
                         Code::E0106,
@@ -31,13 +36,12 @@ impl<'a, 'd> BlockReader<'a, 'd> {
                         format!("`{name}` is set twice"),
                     )
                     .with_primary_label("set again here")
-                    .with_label(first.name.span, "first set here")
+                    .with_label(first.1.name.span, "first set here")
                     .with_help("remove one of them"),
                 );
-            } else {
-                attributes.insert(name, attribute);
             }
-        }
+            repeated
+        });
         Self {
             block,
             diags,
@@ -45,6 +49,13 @@ impl<'a, 'd> BlockReader<'a, 'd> {
             known_attributes: Vec::new(),
             known_blocks: Vec::new(),
         }
+    }
+
+    fn get(&self, name: &str) -> Option<&'a Attribute> {
+        self.attributes
+            .binary_search_by(|(key, _)| (*key).cmp(name))
+            .ok()
+            .map(|at| self.attributes[at].1)
     }
 
     pub(crate) fn head(&self) -> Span {
@@ -58,7 +69,7 @@ impl<'a, 'd> BlockReader<'a, 'd> {
     /// The attribute itself, without conversion (for rules between attributes).
     pub(crate) fn raw(&mut self, name: &'static str) -> Option<&'a Attribute> {
         self.known_attributes.push(name);
-        self.attributes.get(name).copied()
+        self.get(name)
     }
 
     /// An optional attribute, converted; `None` if absent or invalid.
@@ -84,7 +95,7 @@ impl<'a, 'd> BlockReader<'a, 'd> {
         name: &'static str,
         rule: impl Fn(&T) -> Result<(), String>,
     ) -> Spanned<T> {
-        if self.attributes.contains_key(name) {
+        if self.get(name).is_some() {
             let head = self.head();
             return self
                 .optional_valid(name, rule)
@@ -106,7 +117,7 @@ impl<'a, 'd> BlockReader<'a, 'd> {
     /// A required attribute: E0104 when absent. Returns a placeholder when absent
     /// or invalid (the error is reported, later phases do not run).
     pub(crate) fn required<T: FromValue + Default>(&mut self, name: &'static str) -> Spanned<T> {
-        if self.attributes.contains_key(name) {
+        if self.get(name).is_some() {
             return self.or_default(name, T::default());
         }
         self.known_attributes.push(name);
@@ -127,7 +138,7 @@ impl<'a, 'd> BlockReader<'a, 'd> {
     }
 
     pub(crate) fn is_set(&self, name: &str) -> bool {
-        self.attributes.contains_key(name)
+        self.get(name).is_some()
     }
 
     /// All nested blocks of a kind.
@@ -164,6 +175,15 @@ impl<'a, 'd> BlockReader<'a, 'd> {
     /// Reports what the schema did not ask for.
     pub(crate) fn finish(self) {
         let kind = self.kind();
+        let all_known = self.block.items.iter().all(|item| match item {
+            crate::syntax::Item::Attribute(a) => {
+                self.known_attributes.contains(&a.name.name.as_str())
+            }
+            crate::syntax::Item::Block(b) => self.known_blocks.contains(&b.kind.name.as_str()),
+        });
+        if all_known {
+            return;
+        }
         let candidates: Vec<&str> = self
             .known_attributes
             .iter()

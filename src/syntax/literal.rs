@@ -70,7 +70,17 @@ impl Decimal {
         if whole.len() + fraction.len() > MAX_DIGITS {
             return None;
         }
-        let mantissa = format!("{whole}{fraction}").parse::<u128>().ok()?;
+        let mut mantissa: u128 = 0;
+        for byte in whole.bytes().chain(fraction.bytes()) {
+            if !byte.is_ascii_digit() {
+                return None;
+            }
+            // At most 36 digits: fits in a u128 without overflow.
+            mantissa = mantissa * 10 + u128::from(byte - b'0');
+        }
+        if whole.is_empty() {
+            return None;
+        }
         Some(Decimal {
             mantissa,
             scale: fraction.len() as u32,
