@@ -81,7 +81,7 @@ export PATH="$PATH:$HOME/.cargo/bin"
 HYPERFINE=$(command -v hyperfine || true)
 
 log "building eosc (release)"
-cargo build --release --quiet --bin eosc --bin eosc-bench
+cargo build --release --quiet --features bench-tools --bin eosc --bin eosc-bench
 EOSC=$ROOT/target/release/eosc
 GEN=$ROOT/target/release/eosc-bench
 # From here on, nothing may take more than --memory of address space.

@@ -229,3 +229,30 @@ proptest! {
         assert_agree(&text);
     }
 }
+
+/// Files over 1 MiB are parsed in two halves on two threads, cut at a line that
+/// starts a top-level block near the middle; when the cut falls inside a block
+/// comment, the file is read in one piece. Either way: pest's tree.
+#[test]
+fn large_files_parsed_in_halves_agree() {
+    let example = std::fs::read_to_string(common::root().join("specs/eos.eos")).unwrap();
+    let mut text = String::new();
+    while text.len() < (1 << 20) + 4096 {
+        text.push_str(&example);
+    }
+    assert!(assert_agree(&text), "the fast path should read it");
+
+    // A block comment across the middle: every line near the middle, including
+    // those that start a top-level block, is inside it.
+    let middle = text.len() / 2;
+    let start = text[..middle].rfind("\nservice ").unwrap() + 1;
+    let end = middle + text[middle..].find("\nservice ").unwrap() + 1;
+    let end = end + text[end + 1..].find("\nservice ").unwrap() + 1;
+    let commented = format!(
+        "{}/*\n{}*/\n{}",
+        &text[..start],
+        &text[start..end],
+        &text[end..]
+    );
+    assert!(assert_agree(&commented), "the fast path should read it");
+}

@@ -24,17 +24,7 @@ const TOP_LEVEL_KINDS: &[&str] = &["stack", "host", "service", "route"];
 /// `complete` is false when blocks were lost to syntax errors: then a missing
 /// `stack` block is not reported (it may be one of the lost blocks).
 pub fn lower(document: &Document, complete: bool, diags: &mut Diagnostics) -> Spec {
-    let mut spec = Spec::default();
-    let mut stacks = Vec::new();
-    for block in &document.blocks {
-        match block.kind.name.as_str() {
-            "stack" => stacks.push(stack::lower(block, diags)),
-            "host" => spec.hosts.push(host::lower(block, diags)),
-            "service" => spec.services.push(service::lower(block, diags)),
-            "route" => spec.routes.push(route::lower(block, diags)),
-            other => diags.push(unknown_top_level_kind(block, other)),
-        }
-    }
+    let (mut spec, stacks) = lower_blocks(&document.blocks, diags);
     if complete || !stacks.is_empty() {
         check_single_stack(&stacks, diags);
     }
@@ -43,6 +33,51 @@ pub fn lower(document: &Document, complete: bool, diags: &mut Diagnostics) -> Sp
     unique_names(spec.services.iter().map(|s| &s.name), "service", diags);
     unique_names(spec.routes.iter().map(|r| &r.name), "route", diags);
     spec
+}
+
+/// Blocks from which lowering is split over two threads: each block is read on
+/// its own, so the halves are independent and are joined in order.
+const PARALLEL_FROM: usize = 512;
+
+/// The declarations of the blocks in order, and the `stack` blocks found.
+fn lower_blocks(blocks: &[Block], diags: &mut Diagnostics) -> (Spec, Vec<crate::ast::StackDecl>) {
+    if blocks.len() < PARALLEL_FROM {
+        return lower_run(blocks, diags);
+    }
+    let (first, second) = blocks.split_at(blocks.len() / 2);
+    let ((mut spec, mut stacks), (rest, rest_stacks), rest_diags) = std::thread::scope(|scope| {
+        let later = scope.spawn(|| {
+            let mut rest_diags = Diagnostics::new();
+            let lowered = lower_run(second, &mut rest_diags);
+            (lowered, rest_diags)
+        });
+        let earlier = lower_run(first, diags);
+        let (lowered, rest_diags) = later
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (earlier, lowered, rest_diags)
+    });
+    diags.extend(rest_diags);
+    spec.hosts.extend(rest.hosts);
+    spec.services.extend(rest.services);
+    spec.routes.extend(rest.routes);
+    stacks.extend(rest_stacks);
+    (spec, stacks)
+}
+
+fn lower_run(blocks: &[Block], diags: &mut Diagnostics) -> (Spec, Vec<crate::ast::StackDecl>) {
+    let mut spec = Spec::default();
+    let mut stacks = Vec::new();
+    for block in blocks {
+        match block.kind.name.as_str() {
+            "stack" => stacks.push(stack::lower(block, diags)),
+            "host" => spec.hosts.push(host::lower(block, diags)),
+            "service" => spec.services.push(service::lower(block, diags)),
+            "route" => spec.routes.push(route::lower(block, diags)),
+            other => diags.push(unknown_top_level_kind(block, other)),
+        }
+    }
+    (spec, stacks)
 }
 
 fn unknown_top_level_kind(block: &Block, kind: &str) -> Diagnostic {
@@ -198,5 +233,50 @@ pub(crate) fn in_range(n: u64, what: &str, min: u64, max: u64) -> Result<(), Str
         Err(format!("{what} must be at least {min}, not {n}"))
     } else {
         Err(format!("{what} must be between {min} and {max}, not {n}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lowering on two threads gives the declarations and diagnostics (once
+    /// sorted, as the driver sorts them) of lowering in one run.
+    #[test]
+    fn split_lowering_equals_one_run() {
+        let mut text = String::from("stack \"s\" {\n  domain = \"example.com\"\n}\n");
+        for i in 0..PARALLEL_FROM + 37 {
+            // Every seventh block has an unknown attribute, every eleventh a
+            // duplicate name: diagnostics from both halves and across them.
+            let name = if i % 11 == 0 { 0 } else { i };
+            let extra = if i % 7 == 0 { "  colour = 1\n" } else { "" };
+            text.push_str(&format!(
+                "host \"h{name}\" {{\n  address = \"10.0.{}.{}\"\n  memory = 8GiB\n  cpus = 4\n{extra}}}\n",
+                i / 250,
+                i % 250 + 1
+            ));
+        }
+        text.push_str("stack \"again\" {\n  domain = \"example.org\"\n}\n");
+        let (document, parse_diags) = crate::syntax::parse(&text);
+        assert!(parse_diags.is_empty());
+        assert!(document.blocks.len() >= PARALLEL_FROM);
+
+        let mut split_diags = Diagnostics::new();
+        let split = lower(&document, true, &mut split_diags);
+        let mut one_run_diags = Diagnostics::new();
+        let (mut one_run, stacks) = lower_run(&document.blocks, &mut one_run_diags);
+        check_single_stack(&stacks, &mut one_run_diags);
+        one_run.stack = stacks.into_iter().next();
+        unique_names(
+            one_run.hosts.iter().map(|h| &h.name),
+            "host",
+            &mut one_run_diags,
+        );
+
+        split_diags.sort();
+        one_run_diags.sort();
+        assert!(split_diags.len() > 100, "{} diagnostics", split_diags.len());
+        assert_eq!(split_diags.into_vec(), one_run_diags.into_vec());
+        assert_eq!(format!("{split:?}"), format!("{one_run:?}"));
     }
 }

@@ -37,10 +37,63 @@ pub(crate) struct Parsed {
 /// control character in a string, nesting deeper than [`MAX_DEPTH`]), so that a
 /// file it takes needs no scan.
 pub(crate) fn parse(text: &str) -> Option<Parsed> {
+    if text.len() >= PARALLEL_FROM {
+        if let Some(middle) = split_point(text) {
+            let (first, second) = std::thread::scope(|scope| {
+                let second = scope.spawn(|| parse_range(text, middle, text.len()));
+                let first = parse_range(text, 0, middle);
+                let second = second
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (first, second)
+            });
+            if let (Some(mut first), Some(second)) = (first, second) {
+                first.blocks.extend(second.blocks);
+                first.comments.extend(second.comments);
+                first.diags.extend(second.diags);
+                return Some(first);
+            }
+            // The cut fell inside something (a block comment, a nested block
+            // that looks like a top-level one): read the file in one piece.
+        }
+    }
+    parse_range(text, 0, text.len())
+}
+
+/// Files from which the two halves are parsed on two threads.
+const PARALLEL_FROM: usize = 1 << 20;
+
+/// A line near the middle that starts a top-level block (`service "…`): the
+/// file is a run of blocks before it and a run of blocks from it, when it is
+/// really a top-level block; `parse` checks that both halves parse.
+fn split_point(text: &str) -> Option<usize> {
+    let mut from = text.len() / 2;
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let mut rest = &text[from..];
+    while let Some(newline) = rest.find('\n') {
+        let line = &rest[newline + 1..];
+        let at = text.len() - line.len();
+        let head = ["service ", "host ", "route ", "stack "]
+            .iter()
+            .any(|kind| line.starts_with(kind));
+        if head {
+            return Some(at);
+        }
+        rest = line;
+    }
+    None
+}
+
+/// The blocks of `text[start..end]`, which must be whole blocks; spans are
+/// offsets in `text`.
+fn parse_range(text: &str, start: usize, end: usize) -> Option<Parsed> {
+    let text = &text[..end];
     let mut parser = Parser {
         text,
         bytes: text.as_bytes(),
-        pos: 0,
+        pos: start,
         depth: 0,
         comments: Vec::new(),
         diags: Diagnostics::new(),
