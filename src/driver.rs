@@ -139,9 +139,8 @@ pub fn check_source_with_files(
     let mut stack = None;
     if !refused {
         let spec = crate::timings::phase("lower", || {
-            crate::schema::lower(&document, complete, &mut diagnostics)
+            crate::schema::lower_owned(document, complete, &mut diagnostics)
         });
-        drop(document);
         // Blocks lost to a syntax error would make every reference to them look
         // unknown: resolve only a complete file.
         if complete {

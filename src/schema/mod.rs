@@ -24,7 +24,14 @@ const TOP_LEVEL_KINDS: &[&str] = &["stack", "host", "service", "route"];
 /// `complete` is false when blocks were lost to syntax errors: then a missing
 /// `stack` block is not reported (it may be one of the lost blocks).
 pub fn lower(document: &Document, complete: bool, diags: &mut Diagnostics) -> Spec {
-    let (mut spec, stacks) = lower_blocks(&document.blocks, diags);
+    lower_owned(document.clone(), complete, diags)
+}
+
+/// [`lower`], consuming the document: each block's syntax tree is freed as soon
+/// as it is read, so the tree and the declarations are never both whole in
+/// memory (the driver's path).
+pub fn lower_owned(document: Document, complete: bool, diags: &mut Diagnostics) -> Spec {
+    let (mut spec, stacks) = lower_blocks(document.blocks, diags);
     if complete || !stacks.is_empty() {
         check_single_stack(&stacks, diags);
     }
@@ -40,18 +47,21 @@ pub fn lower(document: &Document, complete: bool, diags: &mut Diagnostics) -> Sp
 const PARALLEL_FROM: usize = 512;
 
 /// The declarations of the blocks in order, and the `stack` blocks found.
-fn lower_blocks(blocks: &[Block], diags: &mut Diagnostics) -> (Spec, Vec<crate::ast::StackDecl>) {
+fn lower_blocks(
+    mut blocks: Vec<Block>,
+    diags: &mut Diagnostics,
+) -> (Spec, Vec<crate::ast::StackDecl>) {
     if blocks.len() < PARALLEL_FROM {
         return lower_run(blocks, diags);
     }
-    let (first, second) = blocks.split_at(blocks.len() / 2);
+    let second = blocks.split_off(blocks.len() / 2);
     let ((mut spec, mut stacks), (rest, rest_stacks), rest_diags) = std::thread::scope(|scope| {
         let later = scope.spawn(|| {
             let mut rest_diags = Diagnostics::new();
             let lowered = lower_run(second, &mut rest_diags);
             (lowered, rest_diags)
         });
-        let earlier = lower_run(first, diags);
+        let earlier = lower_run(blocks, diags);
         let (lowered, rest_diags) = later
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -65,16 +75,17 @@ fn lower_blocks(blocks: &[Block], diags: &mut Diagnostics) -> (Spec, Vec<crate::
     (spec, stacks)
 }
 
-fn lower_run(blocks: &[Block], diags: &mut Diagnostics) -> (Spec, Vec<crate::ast::StackDecl>) {
+/// Lowers blocks in order, dropping each one's tree once it is read.
+fn lower_run(blocks: Vec<Block>, diags: &mut Diagnostics) -> (Spec, Vec<crate::ast::StackDecl>) {
     let mut spec = Spec::default();
     let mut stacks = Vec::new();
     for block in blocks {
         match block.kind.name.as_str() {
-            "stack" => stacks.push(stack::lower(block, diags)),
-            "host" => spec.hosts.push(host::lower(block, diags)),
-            "service" => spec.services.push(service::lower(block, diags)),
-            "route" => spec.routes.push(route::lower(block, diags)),
-            other => diags.push(unknown_top_level_kind(block, other)),
+            "stack" => stacks.push(stack::lower(&block, diags)),
+            "host" => spec.hosts.push(host::lower(&block, diags)),
+            "service" => spec.services.push(service::lower(&block, diags)),
+            "route" => spec.routes.push(route::lower(&block, diags)),
+            other => diags.push(unknown_top_level_kind(&block, other)),
         }
     }
     (spec, stacks)
@@ -264,7 +275,7 @@ mod tests {
         let mut split_diags = Diagnostics::new();
         let split = lower(&document, true, &mut split_diags);
         let mut one_run_diags = Diagnostics::new();
-        let (mut one_run, stacks) = lower_run(&document.blocks, &mut one_run_diags);
+        let (mut one_run, stacks) = lower_run(document.blocks.clone(), &mut one_run_diags);
         check_single_stack(&stacks, &mut one_run_diags);
         one_run.stack = stacks.into_iter().next();
         unique_names(
