@@ -337,3 +337,43 @@ fn caddy_asks_the_local_consul_agent_only_where_there_is_one() {
         ["10.0.0.11:8600 10.0.0.12:8600 10.0.0.13:8600 10.0.0.14:8600"]
     );
 }
+
+/// An emitter that fails after others have written files into the staging
+/// folder (a user template that cannot render, while the Nomad chain writes its
+/// jobspecs): the previous output stays as it was and no staging folder is left.
+#[test]
+fn a_build_failing_while_writing_leaves_the_previous_output_and_no_staging() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("out");
+    assert_eq!(build_status("specs/eos.eos", &out), Some(0));
+    let before = read_tree(&out);
+    let templates = temp.path().join("templates");
+    std::fs::create_dir(&templates).unwrap();
+    std::fs::write(
+        templates.join("nginx.conf.j2"),
+        "{{ no_such_function() }}\n",
+    )
+    .unwrap();
+    let output = eosc(&[
+        "build",
+        "specs/eos.eos",
+        "-o",
+        out.to_str().unwrap(),
+        "--templates",
+        templates.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("nginx"));
+    assert_eq!(read_tree(&out), before);
+    let mut left: Vec<_> = std::fs::read_dir(temp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["out", "templates"], "no staging folder is left");
+}
