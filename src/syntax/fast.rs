@@ -87,8 +87,9 @@ fn split_point(text: &str) -> Option<usize> {
 }
 
 /// The blocks of `text[start..end]`, which must be whole blocks; spans are
-/// offsets in `text`.
-fn parse_range(text: &str, start: usize, end: usize) -> Option<Parsed> {
+/// offsets in `text`. (Also the error recovery's first try for each run of
+/// blocks.)
+pub(crate) fn parse_range(text: &str, start: usize, end: usize) -> Option<Parsed> {
     let text = &text[..end];
     let mut parser = Parser {
         text,

@@ -52,7 +52,7 @@ pub fn parse_via(text: &str, fast_path: bool) -> (Document, Diagnostics, bool) {
         diags.push(too_deep);
         return (Document::default(), diags, false);
     }
-    let blocks = parse_with_pest(text, &scan, &mut diags);
+    let blocks = parse_with_pest(text, &scan, &mut diags, fast_path);
     for error in scan.errors {
         diags.push(error);
     }
@@ -65,11 +65,17 @@ pub fn parse_via(text: &str, fast_path: bool) -> (Document, Diagnostics, bool) {
 }
 
 /// The pest path, for a file the fast path gave up on: pest parses it, and when
-/// it has a syntax error, reports it and parses again block by block.
-fn parse_with_pest(text: &str, scan: &scan::Scan, diags: &mut Diagnostics) -> Vec<Block> {
+/// it has a syntax error, reports it and parses again block by block (with the
+/// fast path first for each run of blocks, when allowed).
+fn parse_with_pest(
+    text: &str,
+    scan: &scan::Scan,
+    diags: &mut Diagnostics,
+    fast_path: bool,
+) -> Vec<Block> {
     match parser::parse_blocks(text) {
         Ok(pairs) => Lowerer::new(0, diags).file(pairs),
-        Err(_) => parse_with_recovery(text, scan, diags),
+        Err(_) => parse_with_recovery(text, scan, diags, fast_path),
     }
 }
 
@@ -88,8 +94,15 @@ pub fn file_too_large(len: usize) -> Diagnostic {
 }
 
 /// Parses the file as independent runs of top-level blocks, cut at the lines
-/// that start one, so that an error in one block does not hide the rest.
-fn parse_with_recovery(text: &str, scan: &scan::Scan, diags: &mut Diagnostics) -> Vec<Block> {
+/// that start one, so that an error in one block does not hide the rest. A run
+/// the fast path takes is read by it (the same tree, as for a whole file): in a
+/// large spec with one typo, pest then parses one run, not all of them.
+fn parse_with_recovery(
+    text: &str,
+    scan: &scan::Scan,
+    diags: &mut Diagnostics,
+    fast_path: bool,
+) -> Vec<Block> {
     let mut cuts: Vec<usize> = scan.resume_points.clone();
     if cuts.first() != Some(&0) {
         cuts.insert(0, 0);
@@ -98,6 +111,15 @@ fn parse_with_recovery(text: &str, scan: &scan::Scan, diags: &mut Diagnostics) -
     let mut blocks = Vec::new();
     for window in cuts.windows(2) {
         let (start, end) = (window[0], window[1]);
+        if let Some(parsed) = fast_path
+            .then(|| fast::parse_range(text, start, end))
+            .flatten()
+        {
+            // Its comments are the scanner's, already collected.
+            blocks.extend(parsed.blocks);
+            diags.extend(parsed.diags);
+            continue;
+        }
         let segment = &text[start..end];
         match parser::parse_blocks(segment) {
             Ok(pairs) => blocks.extend(Lowerer::new(start, diags).file(pairs)),
