@@ -139,7 +139,7 @@ pub fn check_source_with_files(
     let mut stack = None;
     if !refused {
         let spec = crate::timings::phase("lower", || {
-            crate::schema::lower_owned(document, complete, &mut diagnostics)
+            crate::schema::lower(document, complete, &mut diagnostics)
         });
         // Blocks lost to a syntax error would make every reference to them look
         // unknown: resolve only a complete file.

@@ -25,6 +25,25 @@ fn build_status(spec: &str, out: &Path) -> Option<i32> {
     build(spec, out).status.code()
 }
 
+/// `eosc build SPEC -o OUT --templates TEMPLATES`.
+fn build_with_templates(spec: &str, out: &Path, templates: &Path) -> Output {
+    eosc(&[
+        "build",
+        spec,
+        "-o",
+        out.to_str().unwrap(),
+        "--templates",
+        templates.to_str().unwrap(),
+    ])
+}
+
+/// Asserts the exit code, showing stderr when it is another; returns stderr.
+fn assert_exit(output: &Output, code: i32) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(code), "{stderr}");
+    stderr
+}
+
 fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -73,12 +92,7 @@ fn builds_are_byte_identical() {
     let (a, b) = (temp.path().join("a"), temp.path().join("b"));
     for dir in [&a, &b] {
         let output = build("specs/eos.eos", dir);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_exit(&output, 0);
     }
     let (first, second) = (read_tree(&a), read_tree(&b));
     assert!(first.len() > 5);
@@ -193,12 +207,7 @@ fn an_empty_folder_is_used() {
         "-o",
         temp.path().to_str().unwrap(),
     ]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit(&output, 0);
     assert!(temp.path().join("plan.json").exists());
 }
 
@@ -213,48 +222,19 @@ fn templates_can_be_overridden_but_cannot_inject() {
     )
     .unwrap();
     let out = temp.path().join("out");
-    let output = eosc(&[
-        "build",
-        "specs/minimal.eos",
-        "-o",
-        out.to_str().unwrap(),
-        "--templates",
-        templates.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = build_with_templates("specs/minimal.eos", &out, &templates);
+    assert_exit(&output, 0);
     let caddyfile = std::fs::read_to_string(out.join("caddy/Caddyfile")).unwrap();
     assert!(caddyfile.starts_with("# custom\n"));
     // A template that prints a value with syntax in it fails the build.
     std::fs::write(templates.join("Caddyfile.j2"), "{{ source ~ \" {\" }}\n").unwrap();
-    let output = eosc(&[
-        "build",
-        "specs/minimal.eos",
-        "-o",
-        out.to_str().unwrap(),
-        "--templates",
-        templates.to_str().unwrap(),
-    ]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("refusing to write"));
+    let output = build_with_templates("specs/minimal.eos", &out, &templates);
+    assert!(assert_exit(&output, 2).contains("refusing to write"));
     // Unknown template files are refused rather than ignored.
     std::fs::write(templates.join("Caddyfle.j2"), "").unwrap();
-    assert_eq!(
-        eosc(&[
-            "build",
-            "specs/minimal.eos",
-            "-o",
-            out.to_str().unwrap(),
-            "--templates",
-            templates.to_str().unwrap()
-        ])
-        .status
-        .code(),
-        Some(2)
+    assert_exit(
+        &build_with_templates("specs/minimal.eos", &out, &templates),
+        2,
     );
 }
 
@@ -354,21 +334,8 @@ fn a_build_failing_while_writing_leaves_the_previous_output_and_no_staging() {
         "{{ no_such_function() }}\n",
     )
     .unwrap();
-    let output = eosc(&[
-        "build",
-        "specs/eos.eos",
-        "-o",
-        out.to_str().unwrap(),
-        "--templates",
-        templates.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(String::from_utf8_lossy(&output.stderr).contains("nginx"));
+    let output = build_with_templates("specs/eos.eos", &out, &templates);
+    assert!(assert_exit(&output, 2).contains("nginx"));
     assert_eq!(read_tree(&out), before);
     let mut left: Vec<_> = std::fs::read_dir(temp.path())
         .unwrap()

@@ -220,16 +220,11 @@ const ENV: [(&str, &str); 7] = [
     ("UNICODE", "é 😀 ☃ \u{2028}"),
 ];
 
-/// A spec string literal for `value` (the language's own escaping).
-fn eos_string(value: &str) -> String {
-    format!("\"{}\"", eosc::syntax::escape(value))
-}
-
 fn round_trip_spec() -> String {
-    let args: Vec<String> = ARGS.iter().map(|a| eos_string(a)).collect();
+    let args: Vec<String> = ARGS.iter().map(|a| common::eos_string(a)).collect();
     let env: Vec<String> = ENV
         .iter()
-        .map(|(k, v)| format!("    {k} = {}", eos_string(v)))
+        .map(|(k, v)| format!("    {k} = {}", common::eos_string(v)))
         .collect();
     format!(
         r#"stack "rt" {{
@@ -276,8 +271,8 @@ service "app" {{
   }}
 }}
 "#,
-        image = eos_string(IMAGE),
-        command = eos_string(COMMAND),
+        image = common::eos_string(IMAGE),
+        command = common::eos_string(COMMAND),
         args = args.join(", "),
         env = env.join("\n"),
     )

@@ -234,19 +234,14 @@ const HOSTILE: [&str; 14] = [
     "",
 ];
 
-/// A spec string literal for `value` (the language's own escaping).
-fn eos_string(value: &str) -> String {
-    format!("\"{}\"", eosc::syntax::escape(value))
-}
-
 /// A stack whose docker service carries the hostile strings in every free-text field.
 fn hostile_spec(image: &str, health: &str) -> String {
     let env: Vec<String> = HOSTILE
         .iter()
         .enumerate()
-        .map(|(i, v)| format!("    V{i} = {}", eos_string(v)))
+        .map(|(i, v)| format!("    V{i} = {}", common::eos_string(v)))
         .collect();
-    let args: Vec<String> = HOSTILE.iter().map(|v| eos_string(v)).collect();
+    let args: Vec<String> = HOSTILE.iter().map(|v| common::eos_string(v)).collect();
     format!(
         r#"stack "hostile" {{
   domain = "example.org"
@@ -278,9 +273,9 @@ service "hostile" {{
   }}
 }}
 "#,
-        image = eos_string(image),
-        health = eos_string(health),
-        command = eos_string("{{ 7*7 }} ; echo 'x' : y"),
+        image = common::eos_string(image),
+        health = common::eos_string(health),
+        command = common::eos_string("{{ 7*7 }} ; echo 'x' : y"),
         args = args.join(", "),
         env = env.join("\n"),
     )

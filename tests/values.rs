@@ -11,7 +11,7 @@ fn spec(text: &str) -> Spec {
     let (document, diags) = eosc::syntax::parse(text);
     assert!(diags.is_empty(), "{:?}", diags.into_vec());
     let mut diags = Diagnostics::new();
-    let spec = eosc::schema::lower(&document, true, &mut diags);
+    let spec = eosc::schema::lower(document, true, &mut diags);
     assert!(diags.is_empty(), "{:?}", diags.into_vec());
     spec
 }

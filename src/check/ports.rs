@@ -3,6 +3,7 @@
 //! 80/443 on the proxies' hosts, and static Nomad ports on every client the
 //! job may be placed on — Nomad cannot see ports taken outside Nomad.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::ast::{Capability, PortProtocol, RouteProtocol, Runtime};
@@ -120,14 +121,14 @@ fn collect_service_ports(
         let service = stack.service(id);
         let nomad = service.decl.runtime.value == Runtime::Nomad;
         // Dynamic Nomad ports bind nothing known in advance: only jobs with a
-        // static port need their candidate clients (a walk over every client).
+        // static port need their candidate clients.
         if nomad && !service.decl.ports.iter().any(|p| p.is_static.value) {
             continue;
         }
-        let hosts: Vec<HostId> = if nomad {
-            placement.candidates_for(stack, id).into_owned()
+        let hosts: Cow<'_, [HostId]> = if nomad {
+            placement.candidates_for(stack, id)
         } else {
-            service.on.clone().unwrap_or_default()
+            Cow::Borrowed(service.on.as_deref().unwrap_or_default())
         };
         for port in &service.decl.ports {
             if nomad && !port.is_static.value {
@@ -142,7 +143,7 @@ fn collect_service_ports(
             } else {
                 format!("`{}.{}`", service.name(), port.name.value)
             };
-            for &host in &hosts {
+            for &host in hosts.iter() {
                 out.entry((transport(port.protocol.value), port.number.value, host))
                     .or_default()
                     .push(Binding {

@@ -23,14 +23,10 @@ const TOP_LEVEL_KINDS: &[&str] = &["stack", "host", "service", "route"];
 /// Reads every top-level block; reports everything that does not fit the schema.
 /// `complete` is false when blocks were lost to syntax errors: then a missing
 /// `stack` block is not reported (it may be one of the lost blocks).
-pub fn lower(document: &Document, complete: bool, diags: &mut Diagnostics) -> Spec {
-    lower_owned(document.clone(), complete, diags)
-}
-
-/// [`lower`], consuming the document: each block's syntax tree is freed as soon
-/// as it is read, so the tree and the declarations are never both whole in
-/// memory (the driver's path).
-pub fn lower_owned(document: Document, complete: bool, diags: &mut Diagnostics) -> Spec {
+///
+/// It consumes the document: each block's syntax tree is freed as soon as it is
+/// read, so the tree and the declarations are never both whole in memory.
+pub fn lower(document: Document, complete: bool, diags: &mut Diagnostics) -> Spec {
     let (mut spec, stacks) = lower_blocks(document.blocks, diags);
     if complete || !stacks.is_empty() {
         check_single_stack(&stacks, diags);
@@ -273,7 +269,7 @@ mod tests {
         assert!(document.blocks.len() >= PARALLEL_FROM);
 
         let mut split_diags = Diagnostics::new();
-        let split = lower(&document, true, &mut split_diags);
+        let split = lower(document.clone(), true, &mut split_diags);
         let mut one_run_diags = Diagnostics::new();
         let (mut one_run, stacks) = lower_run(document.blocks.clone(), &mut one_run_diags);
         check_single_stack(&stacks, &mut one_run_diags);

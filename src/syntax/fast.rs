@@ -212,19 +212,8 @@ impl Parser<'_> {
             _ => None,
         };
         self.skip()?;
-        let open_at = self.pos;
-        self.eat(b'{')?;
-        let open = self.span_from(open_at);
-        self.enter()?;
-        let mut items = Vec::new();
-        loop {
-            self.skip()?;
-            if self.eat(b'}').is_some() {
-                break;
-            }
-            items.push(self.item()?);
-        }
-        self.leave();
+        let open = Span::new(self.pos, self.pos + 1);
+        let items = self.braced(Self::item)?;
         Some(Block {
             kind,
             label,
@@ -393,18 +382,23 @@ impl Parser<'_> {
 
     /// `object = { block_open ~ entry* ~ block_close }`
     fn object(&mut self) -> Option<ValueKind> {
+        self.braced(Self::entry).map(ValueKind::Object)
+    }
+
+    /// `{ item* }` (a block body or an object), one nesting level deeper.
+    fn braced<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
         self.eat(b'{')?;
         self.enter()?;
-        let mut entries = Vec::new();
+        let mut items = Vec::new();
         loop {
             self.skip()?;
             if self.eat(b'}').is_some() {
                 break;
             }
-            entries.push(self.entry()?);
+            items.push(item(self)?);
         }
         self.leave();
-        Some(ValueKind::Object(entries))
+        Some(items)
     }
 
     /// `entry = { (ident | string) ~ assign ~ value }`

@@ -154,3 +154,8 @@ pub fn run_with_stdin(command: &mut std::process::Command, input: &[u8]) -> std:
     child.stdin.take().unwrap().write_all(input).unwrap();
     child.wait_with_output().unwrap()
 }
+
+/// A spec string literal for `value` (the language's own escaping).
+pub fn eos_string(value: &str) -> String {
+    format!("\"{}\"", eosc::syntax::escape(value))
+}
