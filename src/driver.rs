@@ -4,11 +4,14 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::ast::Spec;
 use crate::check::Analysis;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::files::{FileStatus, SourceFiles};
 use crate::model::Stack;
+use crate::schema::Lowering;
 use crate::span::Span;
+use crate::syntax::Block;
 use crate::syntax::MAX_FILE_SIZE;
 
 /// A spec file as read from disk.
@@ -130,24 +133,17 @@ pub fn check_source_with_files(
     if diagnostics.has_errors() {
         return Checked::failed(source, diagnostics);
     }
-    let (document, parse_diags) =
-        crate::timings::phase("parse", || crate::syntax::parse(&source.text));
-    let complete = !parse_diags.has_errors();
-    let refused = parse_diags.iter().any(|d| d.code == Code::E0002);
-    diagnostics.extend(parse_diags);
-    let secret_spans = crate::diag::redact::secret_spans(&document);
+    let declarations = read_declarations(&source.text, &mut diagnostics);
     let mut stack = None;
-    if !refused {
-        let spec = crate::timings::phase("lower", || {
-            crate::schema::lower(document, complete, &mut diagnostics)
-        });
+    if let Some(spec) = declarations.spec {
         // Blocks lost to a syntax error would make every reference to them look
         // unknown: resolve only a complete file.
-        if complete {
+        if declarations.complete {
             stack =
                 crate::timings::phase("resolve", || crate::model::resolve(spec, &mut diagnostics));
         }
     }
+    let secret_spans = declarations.secret_spans;
     let stack = if diagnostics.has_errors() {
         None
     } else {
@@ -168,6 +164,110 @@ pub fn check_source_with_files(
         stack,
         analysis,
         files: found,
+    }
+}
+
+/// What the front end made of the text, before names are resolved.
+struct Declarations {
+    /// `None` when the file was refused whole (E0002).
+    spec: Option<Spec>,
+    /// No block was lost to a syntax error.
+    complete: bool,
+    secret_spans: Vec<Span>,
+}
+
+/// Parses and lowers the text. A file the fast parser takes is lowered block by
+/// block as it is read, so that its syntax tree never exists whole (the tree was
+/// the largest structure of a check, and the page faults of building it a third
+/// of its time); any other file goes through `syntax::parse`, which reports its
+/// syntax errors and recovers from them.
+fn read_declarations(text: &str, diagnostics: &mut Diagnostics) -> Declarations {
+    crate::timings::phase("parse+lower", || declarations_streamed(text, diagnostics))
+        .unwrap_or_else(|| declarations_from_tree(text, diagnostics))
+}
+
+/// The fast parser's blocks, lowered as they are read; `None` when it gives up.
+fn declarations_streamed(text: &str, diagnostics: &mut Diagnostics) -> Option<Declarations> {
+    let (sinks, parse_diags) =
+        crate::syntax::parse_each(text, BlockSink::default, BlockSink::read)?;
+    let complete = !parse_diags.has_errors();
+    diagnostics.extend(parse_diags);
+    let mut sinks = sinks.into_iter();
+    let mut all = sinks.next().unwrap_or_default();
+    for later in sinks {
+        all.append(later);
+    }
+    Some(Declarations {
+        spec: Some(all.lowering.finish(complete, diagnostics)),
+        complete,
+        secret_spans: all.secret_spans,
+    })
+}
+
+/// The whole syntax tree first (with every syntax error and the recovery from
+/// it), then lowered.
+fn declarations_from_tree(text: &str, diagnostics: &mut Diagnostics) -> Declarations {
+    let (document, parse_diags) =
+        crate::timings::phase("parse", || crate::syntax::parse_after_fast_path(text));
+    let complete = !parse_diags.has_errors();
+    let refused = parse_diags.iter().any(|d| d.code == Code::E0002);
+    diagnostics.extend(parse_diags);
+    let secret_spans = crate::diag::redact::secret_spans(&document);
+    let spec = (!refused).then(|| {
+        crate::timings::phase("lower", || {
+            crate::schema::lower(document, complete, diagnostics)
+        })
+    });
+    Declarations {
+        spec,
+        complete,
+        secret_spans,
+    }
+}
+
+/// Both ways of the front end, for the test that holds them to one result:
+/// the declarations (as `Debug` text), whether the file was complete, the
+/// secret spans and the diagnostics; `None` when the streamed way gave up.
+#[doc(hidden)]
+pub fn declarations_both_ways(text: &str) -> (Option<String>, String) {
+    let show = |declarations: Declarations, diagnostics: Diagnostics| {
+        format!(
+            "{:#?}\ncomplete: {}\nsecrets: {:?}\n{:#?}",
+            declarations.spec,
+            declarations.complete,
+            declarations.secret_spans,
+            diagnostics.into_vec()
+        )
+    };
+    let mut streamed_diags = Diagnostics::new();
+    let streamed = declarations_streamed(text, &mut streamed_diags)
+        .map(|declarations| show(declarations, streamed_diags));
+    let mut tree_diags = Diagnostics::new();
+    let from_tree = declarations_from_tree(text, &mut tree_diags);
+    (streamed, show(from_tree, tree_diags))
+}
+
+/// What becomes of each top-level block as the parser reads it: its secret
+/// spans are noted, it is lowered, and its tree is dropped.
+#[derive(Default)]
+struct BlockSink {
+    lowering: Lowering,
+    secret_spans: Vec<Span>,
+}
+
+impl BlockSink {
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "the block is handed over: its tree is freed here, once read"
+    )]
+    fn read(&mut self, block: Block) {
+        crate::diag::redact::collect(&block, &mut self.secret_spans);
+        self.lowering.block(&block);
+    }
+
+    fn append(&mut self, later: BlockSink) {
+        self.lowering.append(later.lowering);
+        self.secret_spans.extend(later.secret_spans);
     }
 }
 

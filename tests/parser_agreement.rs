@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
 use eosc::diag::Code;
 use eosc::syntax::parse_via;
 use proptest::prelude::*;
@@ -25,37 +23,10 @@ fn assert_agree(text: &str) -> bool {
     used_fast
 }
 
-fn eos_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            eos_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "eos") {
-            out.push(path);
-        }
-    }
-}
-
-fn repository_files() -> Vec<(PathBuf, String)> {
-    let mut paths = Vec::new();
-    for dir in ["specs", "tests", "docs"] {
-        eos_files(&common::root().join(dir), &mut paths);
-    }
-    paths.sort();
-    assert!(paths.len() > 60, "found only {} .eos files", paths.len());
-    paths
-        .into_iter()
-        .filter_map(|path| {
-            let text = String::from_utf8(std::fs::read(&path).unwrap()).ok()?;
-            Some((path, text))
-        })
-        .collect()
-}
-
 #[test]
 fn every_repository_file_agrees_and_takes_the_fast_path_unless_it_has_a_syntax_error() {
     let mut fast = 0;
-    for (path, text) in repository_files() {
+    for (path, text) in common::repository_eos_files() {
         let used_fast = assert_agree(&text);
         let (_, diags, _) = parse_via(&text, false);
         let syntax_error = diags
@@ -78,7 +49,7 @@ fn every_repository_file_agrees_and_takes_the_fast_path_unless_it_has_a_syntax_e
 #[test]
 fn truncations_and_deletions_agree() {
     let mut cases = 0;
-    for (_, text) in repository_files() {
+    for (_, text) in common::repository_eos_files() {
         if text.len() > 2048 {
             continue;
         }

@@ -34,7 +34,10 @@ impl Reference {
 pub struct Spec {
     pub stack: Option<StackDecl>,
     pub hosts: Vec<HostDecl>,
-    pub services: Vec<ServiceDecl>,
+    /// Boxed: a declaration is large, and is moved from the lowering into the
+    /// model; boxed it is written once, where the vectors hold pointers.
+    #[allow(clippy::vec_box)]
+    pub services: Vec<Box<ServiceDecl>>,
     pub routes: Vec<RouteDecl>,
 }
 

@@ -13,6 +13,7 @@ mod security;
 use crate::diag::Diagnostics;
 use crate::model::files::SourceFiles;
 use crate::model::{DependencyGraph, Placement, Stack};
+use crate::timings::phase;
 
 /// What the checks derived from the stack; `plan`, `graph` and the emitters use it.
 #[derive(Debug, Clone)]
@@ -25,20 +26,47 @@ pub struct Analysis {
 
 /// Runs every check over a resolved stack.
 pub fn run(stack: &Stack, files: &SourceFiles, diags: &mut Diagnostics) -> Analysis {
-    let graph = DependencyGraph::build(stack);
-    deps::check(stack, &graph, diags);
-    let stages = graph.stages();
-    let placement = Placement::compute(stack, &graph);
-    budget::check(stack, &placement, diags);
-    disks::check(stack, &graph, diags);
-    network::check(stack, &graph, diags);
-    ports::check(stack, &graph, &placement, diags);
-    security::check(stack, files, diags);
-    operations::check(stack, &graph, diags);
+    let graph = phase("  graph", || DependencyGraph::build(stack));
+    // The placement and the checks that read it run on a second thread, the
+    // other checks on this one. Each check reports into its own list, and the
+    // lists are joined in one fixed order: the result does not depend on which
+    // thread finishes first.
+    let (placement, [budget, ports], [deps, disks, network, security, operations], stages) =
+        std::thread::scope(|scope| {
+            let placed = scope.spawn(|| {
+                let placement = phase("  placement", || Placement::compute(stack, &graph));
+                let budget = report("  budget", |d| budget::check(stack, &placement, d));
+                let ports = report("  ports", |d| ports::check(stack, &graph, &placement, d));
+                (placement, [budget, ports])
+            });
+            let deps = report("  deps", |d| deps::check(stack, &graph, d));
+            let stages = phase("  stages", || graph.stages());
+            let unplaced = [
+                deps,
+                report("  disks", |d| disks::check(stack, &graph, d)),
+                report("  network", |d| network::check(stack, &graph, d)),
+                report("  security", |d| security::check(stack, files, d)),
+                report("  operations", |d| operations::check(stack, &graph, d)),
+            ];
+            let (placement, placed) = placed
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (placement, placed, unplaced, stages)
+        });
+    for report in [deps, budget, disks, network, ports, security, operations] {
+        diags.extend(report);
+    }
     diags.sort();
     Analysis {
         graph,
         stages,
         placement,
     }
+}
+
+/// What one check reports, timed under `name` (`EOSC_TIMINGS`).
+fn report(name: &str, check: impl FnOnce(&mut Diagnostics)) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    phase(name, || check(&mut diags));
+    diags
 }

@@ -27,7 +27,8 @@ pub fn secret_spans(document: &Document) -> Vec<Span> {
     spans
 }
 
-fn collect(block: &Block, spans: &mut Vec<Span>) {
+/// [`secret_spans`] of one block (and its nested blocks), added to `spans`.
+pub fn collect(block: &Block, spans: &mut Vec<Span>) {
     for item in &block.items {
         match item {
             Item::Block(nested) => collect(nested, spans),

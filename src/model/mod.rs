@@ -72,7 +72,8 @@ impl Stack {
 
 #[derive(Debug, Clone)]
 pub struct Service {
-    pub decl: ServiceDecl,
+    /// Boxed, as in [`crate::ast::Spec`]: moved here, never copied.
+    pub decl: Box<ServiceDecl>,
     /// Hosts of `on`, in the order written; `None` when `on` is absent.
     pub on: Option<Vec<HostId>>,
     /// Services of `after`, with the span of each reference.

@@ -11,26 +11,39 @@ use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics};
 /// not resolve are reported and left out.
 pub fn resolve(spec: Spec, diags: &mut Diagnostics) -> Option<Stack> {
     let names = Names::new(&spec);
-    let services: Vec<Service> = spec
+    let links: Vec<Links> = spec
         .services
         .iter()
         .map(|decl| resolve_service(decl, &names, diags))
         .collect();
-    let routes = spec
+    let targets: Vec<Option<PortId>> = spec
         .routes
         .iter()
-        .filter_map(|decl| {
-            let target = resolve_route_target(&decl.to, &names, diags)?;
-            Some(Route {
-                decl: decl.clone(),
-                target,
-            })
-        })
+        .map(|decl| resolve_route_target(&decl.to, &names, diags))
         .collect();
-    let services = services
+    // The declarations move into the model (never copied: they hold every
+    // string of the spec).
+    drop(names);
+    let services = links
         .into_iter()
         .zip(spec.services)
-        .map(|(service, decl)| Service { decl, ..service })
+        .map(|(links, decl)| Service {
+            decl,
+            on: links.on,
+            after: links.after,
+            volumes: links.volumes,
+            health_port: links.health_port,
+        })
+        .collect();
+    let routes = targets
+        .into_iter()
+        .zip(spec.routes)
+        .filter_map(|(target, decl)| {
+            Some(Route {
+                decl,
+                target: target?,
+            })
+        })
         .collect();
     Some(Stack {
         settings: spec.stack?,
@@ -38,6 +51,14 @@ pub fn resolve(spec: Spec, diags: &mut Diagnostics) -> Option<Stack> {
         services,
         routes,
     })
+}
+
+/// What resolution learns of a service: [`Service`] without its declaration.
+struct Links {
+    on: Option<Vec<HostId>>,
+    after: Vec<(ServiceId, crate::span::Span)>,
+    volumes: Vec<VolumeStorage>,
+    health_port: Option<usize>,
 }
 
 /// Name tables; the first declaration of a duplicated name wins (E0105 is
@@ -172,7 +193,7 @@ fn unknown(
         .with_help(help)
 }
 
-fn resolve_service(decl: &ServiceDecl, names: &Names<'_>, diags: &mut Diagnostics) -> Service {
+fn resolve_service(decl: &ServiceDecl, names: &Names<'_>, diags: &mut Diagnostics) -> Links {
     let on = decl.on.as_ref().map(|refs| {
         refs.iter()
             .filter_map(|r| names.host(r, diags))
@@ -218,8 +239,7 @@ fn resolve_service(decl: &ServiceDecl, names: &Names<'_>, diags: &mut Diagnostic
         }
         found
     });
-    Service {
-        decl: decl.clone(),
+    Links {
         on,
         after,
         volumes: volumes.into_iter().flatten().collect(),

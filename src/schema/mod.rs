@@ -4,13 +4,12 @@
 
 mod host;
 mod reader;
+mod repeats;
 mod route;
 mod service;
 mod stack;
 pub(crate) mod validate;
 mod value;
-
-use std::collections::HashMap;
 
 use crate::ast::{Name, Spec};
 use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics};
@@ -27,64 +26,101 @@ const TOP_LEVEL_KINDS: &[&str] = &["stack", "host", "service", "route"];
 /// It consumes the document: each block's syntax tree is freed as soon as it is
 /// read, so the tree and the declarations are never both whole in memory.
 pub fn lower(document: Document, complete: bool, diags: &mut Diagnostics) -> Spec {
-    let (mut spec, stacks) = lower_blocks(document.blocks, diags);
-    if complete || !stacks.is_empty() {
-        check_single_stack(&stacks, diags);
-    }
-    spec.stack = stacks.into_iter().next();
-    unique_names(spec.hosts.iter().map(|h| &h.name), "host", diags);
-    unique_names(spec.services.iter().map(|s| &s.name), "service", diags);
-    unique_names(spec.routes.iter().map(|r| &r.name), "route", diags);
-    spec
+    lower_blocks(document.blocks).finish(complete, diags)
 }
 
 /// Blocks from which lowering is split over two threads: each block is read on
 /// its own, so the halves are independent and are joined in order.
 const PARALLEL_FROM: usize = 512;
 
-/// The declarations of the blocks in order, and the `stack` blocks found.
-fn lower_blocks(
-    mut blocks: Vec<Block>,
-    diags: &mut Diagnostics,
-) -> (Spec, Vec<crate::ast::StackDecl>) {
+fn lower_blocks(mut blocks: Vec<Block>) -> Lowering {
     if blocks.len() < PARALLEL_FROM {
-        return lower_run(blocks, diags);
+        return Lowering::of(blocks);
     }
     let second = blocks.split_off(blocks.len() / 2);
-    let ((mut spec, mut stacks), (rest, rest_stacks), rest_diags) = std::thread::scope(|scope| {
-        let later = scope.spawn(|| {
-            let mut rest_diags = Diagnostics::new();
-            let lowered = lower_run(second, &mut rest_diags);
-            (lowered, rest_diags)
-        });
-        let earlier = lower_run(blocks, diags);
-        let (lowered, rest_diags) = later
+    let (mut earlier, later) = std::thread::scope(|scope| {
+        let later = scope.spawn(|| Lowering::of(second));
+        let earlier = Lowering::of(blocks);
+        let later = later
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (earlier, lowered, rest_diags)
+        (earlier, later)
     });
-    diags.extend(rest_diags);
-    spec.hosts.extend(rest.hosts);
-    spec.services.extend(rest.services);
-    spec.routes.extend(rest.routes);
-    stacks.extend(rest_stacks);
-    (spec, stacks)
+    earlier.append(later);
+    earlier
 }
 
-/// Lowers blocks in order, dropping each one's tree once it is read.
-fn lower_run(blocks: Vec<Block>, diags: &mut Diagnostics) -> (Spec, Vec<crate::ast::StackDecl>) {
-    let mut spec = Spec::default();
-    let mut stacks = Vec::new();
-    for block in blocks {
+/// Lowering in progress over a run of top-level blocks, fed one block at a time
+/// (by [`lower`], or by the parser as it reads them: `syntax::parse_each`). Runs
+/// are independent: two runs lowered apart and appended in file order give what
+/// one run over all their blocks gives.
+#[derive(Default)]
+pub struct Lowering {
+    spec: Spec,
+    stacks: Vec<crate::ast::StackDecl>,
+    diags: Diagnostics,
+}
+
+impl Lowering {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn of(blocks: Vec<Block>) -> Self {
+        let mut lowering = Self::new();
+        for block in blocks {
+            lowering.block(&block);
+        }
+        lowering
+    }
+
+    /// Reads one top-level block.
+    pub fn block(&mut self, block: &Block) {
+        let diags = &mut self.diags;
         match block.kind.name.as_str() {
-            "stack" => stacks.push(stack::lower(&block, diags)),
-            "host" => spec.hosts.push(host::lower(&block, diags)),
-            "service" => spec.services.push(service::lower(&block, diags)),
-            "route" => spec.routes.push(route::lower(&block, diags)),
-            other => diags.push(unknown_top_level_kind(&block, other)),
+            "stack" => self.stacks.push(stack::lower(block, diags)),
+            "host" => self.spec.hosts.push(host::lower(block, diags)),
+            "service" => self
+                .spec
+                .services
+                .push(Box::new(service::lower(block, diags))),
+            "route" => self.spec.routes.push(route::lower(block, diags)),
+            other => diags.push(unknown_top_level_kind(block, other)),
         }
     }
-    (spec, stacks)
+
+    /// Adds the run of blocks that follows this one in the file.
+    pub fn append(&mut self, later: Lowering) {
+        // Exactly: doubling a vector of 10,000 declarations would touch
+        // megabytes of fresh memory that nothing uses.
+        self.spec.hosts.reserve_exact(later.spec.hosts.len());
+        self.spec.services.reserve_exact(later.spec.services.len());
+        self.spec.hosts.extend(later.spec.hosts);
+        self.spec.services.extend(later.spec.services);
+        self.spec.routes.extend(later.spec.routes);
+        self.stacks.extend(later.stacks);
+        self.diags.extend(later.diags);
+    }
+
+    /// The declarations, once every block is read, with the rules across
+    /// blocks: one `stack` block (only when `complete`, see [`lower`]), unique
+    /// names.
+    pub fn finish(self, complete: bool, diags: &mut Diagnostics) -> Spec {
+        let Lowering {
+            mut spec,
+            stacks,
+            diags: lowered,
+        } = self;
+        diags.extend(lowered);
+        if complete || !stacks.is_empty() {
+            check_single_stack(&stacks, diags);
+        }
+        spec.stack = stacks.into_iter().next();
+        unique_names(spec.hosts.iter().map(|h| &h.name), "host", diags);
+        unique_names(spec.services.iter().map(|s| &s.name), "service", diags);
+        unique_names(spec.routes.iter().map(|r| &r.name), "route", diags);
+        spec
+    }
 }
 
 fn unknown_top_level_kind(block: &Block, kind: &str) -> Diagnostic {
@@ -128,25 +164,21 @@ pub(crate) fn unique_names<'n>(
     what: &str,
     diags: &mut Diagnostics,
 ) {
-    let mut seen: HashMap<&str, Span> = HashMap::new();
-    for name in names {
-        if name.value.is_empty() {
-            continue; // missing name, already reported
-        }
-        if let Some(first) = seen.get(name.value.as_str()) {
-            diags.push(
-                Diagnostic::new(
-                    Code::E0105,
-                    name.span,
-                    format!("{what} `{}` is defined twice", name.value),
-                )
-                .with_primary_label("defined again here")
-                .with_label(*first, "first defined here")
-                .with_help(format!("rename one of them: {what} names are unique")),
-            );
-        } else {
-            seen.insert(&name.value, name.span);
-        }
+    // A missing name is empty, and already reported.
+    let names: Vec<&Name> = names.filter(|name| !name.value.is_empty()).collect();
+    let keys: Vec<&str> = names.iter().map(|name| name.value.as_str()).collect();
+    for (again, first) in repeats::repeats(&keys) {
+        let (name, first) = (names[again], names[first]);
+        diags.push(
+            Diagnostic::new(
+                Code::E0105,
+                name.span,
+                format!("{what} `{}` is defined twice", name.value),
+            )
+            .with_primary_label("defined again here")
+            .with_label(first.span, "first defined here")
+            .with_help(format!("rename one of them: {what} names are unique")),
+        );
     }
 }
 
@@ -271,14 +303,7 @@ mod tests {
         let mut split_diags = Diagnostics::new();
         let split = lower(document.clone(), true, &mut split_diags);
         let mut one_run_diags = Diagnostics::new();
-        let (mut one_run, stacks) = lower_run(document.blocks.clone(), &mut one_run_diags);
-        check_single_stack(&stacks, &mut one_run_diags);
-        one_run.stack = stacks.into_iter().next();
-        unique_names(
-            one_run.hosts.iter().map(|h| &h.name),
-            "host",
-            &mut one_run_diags,
-        );
+        let one_run = Lowering::of(document.blocks).finish(true, &mut one_run_diags);
 
         split_diags.sort();
         one_run_diags.sort();

@@ -280,42 +280,83 @@ fn check_service_rules(s: &ServiceDecl, diags: &mut Diagnostics) {
     unique_names(s.volumes.iter().map(|v| &v.name), "volume", diags);
     unique_names(s.secrets.iter().map(|v| &v.name), "secret", diags);
     unique_names(s.files.iter().map(|f| &f.path), "file", diags);
-    let provides = s
+    let provides: Vec<(&str, Span)> = s
         .provides
         .iter()
-        .map(|c| (c.value.as_str().to_string(), c.span));
-    listed_once(provides, "provides", diags);
-    let on = s.on.iter().flatten().map(|r| (r.to_text(), r.span));
-    listed_once(on, "on", diags);
-    listed_once(
-        s.after.iter().map(|r| (r.to_text(), r.span)),
-        "after",
-        diags,
-    );
+        .map(|c| (c.value.as_str(), c.span))
+        .collect();
+    listed_once(&provides, "provides", diags);
+    let on: Vec<(Path<'_>, Span)> = s.on.iter().flatten().map(Path::of).collect();
+    listed_once(&on, "on", diags);
+    let after: Vec<(Path<'_>, Span)> = s.after.iter().map(Path::of).collect();
+    listed_once(&after, "after", diags);
 }
 
 /// E0107 for an item written twice in one list attribute.
-fn listed_once(
-    items: impl Iterator<Item = (String, Span)>,
+fn listed_once<T: Eq + std::hash::Hash + Listed>(
+    items: &[(T, Span)],
     attribute: &str,
     diags: &mut Diagnostics,
 ) {
-    let mut seen: std::collections::HashMap<String, Span> = std::collections::HashMap::new();
-    for (item, span) in items {
-        if let Some(&first) = seen.get(&item) {
-            diags.push(
-                Diagnostic::new(
-                    Code::E0107,
-                    span,
-                    format!("`{item}` is listed twice in `{attribute}`"),
-                )
-                .with_primary_label("listed again")
-                .with_label(first, "first listed here")
-                .with_help("remove the repetition"),
-            );
-        } else {
-            seen.insert(item, span);
+    let keys: Vec<&T> = items.iter().map(|(item, _)| item).collect();
+    for (again, first) in super::repeats::repeats(&keys) {
+        let (item, span) = &items[again];
+        diags.push(
+            Diagnostic::new(
+                Code::E0107,
+                *span,
+                format!("`{}` is listed twice in `{attribute}`", item.as_written()),
+            )
+            .with_primary_label("listed again")
+            .with_label(items[first].1, "first listed here")
+            .with_help("remove the repetition"),
+        );
+    }
+}
+
+/// A list item as the user wrote it, for the message.
+trait Listed {
+    fn as_written(&self) -> String;
+}
+
+impl Listed for &str {
+    fn as_written(&self) -> String {
+        (*self).to_string()
+    }
+}
+
+/// A reference's path, equal to another when the names are (wherever written).
+struct Path<'r>(&'r Reference);
+
+impl<'r> Path<'r> {
+    fn of(reference: &'r Reference) -> (Self, Span) {
+        (Path(reference), reference.span)
+    }
+
+    fn names(&self) -> impl Iterator<Item = &'r str> {
+        self.0.path.iter().map(|ident| ident.name.as_str())
+    }
+}
+
+impl PartialEq for Path<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.names().eq(other.names())
+    }
+}
+
+impl Eq for Path<'_> {}
+
+impl std::hash::Hash for Path<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        for name in self.names() {
+            name.hash(state);
         }
+    }
+}
+
+impl Listed for Path<'_> {
+    fn as_written(&self) -> String {
+        self.0.to_text()
     }
 }
 

@@ -22,9 +22,10 @@ use super::tree::{
 use crate::diag::Diagnostics;
 use crate::span::Span;
 
-/// What the fast path read: the blocks, the comments, and the literal diagnostics.
-pub(crate) struct Parsed {
-    pub(crate) blocks: Vec<Block>,
+/// What the fast path read: the blocks (or what the caller's sink made of them),
+/// the comments, and the literal diagnostics.
+pub(crate) struct Parsed<S> {
+    pub(crate) sinks: Vec<S>,
     pub(crate) comments: Vec<Comment>,
     pub(crate) diags: Diagnostics,
 }
@@ -36,19 +37,39 @@ pub(crate) struct Parsed {
 /// it collects the comments, and gives up on what the scanner would report (a
 /// control character in a string, nesting deeper than [`MAX_DEPTH`]), so that a
 /// file it takes needs no scan.
-pub(crate) fn parse(text: &str) -> Option<Parsed> {
+pub(crate) fn parse(text: &str) -> Option<Parsed<Vec<Block>>> {
+    let mut parsed = parse_each(text, Vec::new, Vec::push)?;
+    let mut blocks = std::mem::take(&mut parsed.sinks[0]);
+    for later in parsed.sinks.drain(1..) {
+        blocks.extend(later);
+    }
+    parsed.sinks = vec![blocks];
+    Some(parsed)
+}
+
+/// [`parse`], handing each top-level block to `visit` as soon as it is read
+/// instead of collecting them, so that the whole tree never exists at once.
+/// Each run of blocks gets its own sink from `new_sink`: one, or two (the two
+/// halves of a large file, read on two threads), in file order. Sinks of an
+/// attempt that gave up are dropped.
+pub(crate) fn parse_each<S: Send>(
+    text: &str,
+    new_sink: impl Fn() -> S + Sync,
+    visit: impl Fn(&mut S, Block) + Sync,
+) -> Option<Parsed<S>> {
     if text.len() >= PARALLEL_FROM {
         if let Some(middle) = split_point(text) {
             let (first, second) = std::thread::scope(|scope| {
-                let second = scope.spawn(|| parse_range(text, middle, text.len()));
-                let first = parse_range(text, 0, middle);
+                let second =
+                    scope.spawn(|| parse_run(text, middle, text.len(), new_sink(), &visit));
+                let first = parse_run(text, 0, middle, new_sink(), &visit);
                 let second = second
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                 (first, second)
             });
             if let (Some(mut first), Some(second)) = (first, second) {
-                first.blocks.extend(second.blocks);
+                first.sinks.extend(second.sinks);
                 first.comments.extend(second.comments);
                 first.diags.extend(second.diags);
                 return Some(first);
@@ -57,7 +78,7 @@ pub(crate) fn parse(text: &str) -> Option<Parsed> {
             // that looks like a top-level one): read the file in one piece.
         }
     }
-    parse_range(text, 0, text.len())
+    parse_run(text, 0, text.len(), new_sink(), &visit)
 }
 
 /// Files from which the two halves are parsed on two threads.
@@ -89,7 +110,18 @@ fn split_point(text: &str) -> Option<usize> {
 /// The blocks of `text[start..end]`, which must be whole blocks; spans are
 /// offsets in `text`. (Also the error recovery's first try for each run of
 /// blocks.)
-pub(crate) fn parse_range(text: &str, start: usize, end: usize) -> Option<Parsed> {
+pub(crate) fn parse_range(text: &str, start: usize, end: usize) -> Option<Parsed<Vec<Block>>> {
+    parse_run(text, start, end, Vec::new(), &Vec::push)
+}
+
+/// The blocks of `text[start..end]`, each handed to `visit` with `sink`.
+fn parse_run<S>(
+    text: &str,
+    start: usize,
+    end: usize,
+    mut sink: S,
+    visit: &impl Fn(&mut S, Block),
+) -> Option<Parsed<S>> {
     let text = &text[..end];
     let mut parser = Parser {
         text,
@@ -99,9 +131,9 @@ pub(crate) fn parse_range(text: &str, start: usize, end: usize) -> Option<Parsed
         comments: Vec::new(),
         diags: Diagnostics::new(),
     };
-    let blocks = parser.file()?;
+    parser.file(|block| visit(&mut sink, block))?;
     Some(Parsed {
-        blocks,
+        sinks: vec![sink],
         comments: parser.comments,
         diags: parser.diags,
     })
@@ -191,15 +223,14 @@ impl Parser<'_> {
         });
     }
 
-    /// `file = { SOI ~ block* ~ EOI }`
-    fn file(&mut self) -> Option<Vec<Block>> {
-        let mut blocks = Vec::new();
+    /// `file = { SOI ~ block* ~ EOI }`, each block handed to `visit` once read.
+    fn file(&mut self, mut visit: impl FnMut(Block)) -> Option<()> {
         self.skip()?;
         while self.pos < self.bytes.len() {
-            blocks.push(self.block()?);
+            visit(self.block()?);
             self.skip()?;
         }
-        Some(blocks)
+        Some(())
     }
 
     /// `block = { ident ~ label? ~ block_open ~ (attribute | block)* ~ block_close }`

@@ -37,20 +37,58 @@ pub fn parse_via(text: &str, fast_path: bool) -> (Document, Diagnostics, bool) {
         return (Document::default(), diags, false);
     }
     if fast_path {
-        if let Some(parsed) = fast::parse(text) {
+        if let Some(mut parsed) = fast::parse(text) {
             let mut diags = parsed.diags;
             diags.sort();
             let document = Document {
-                blocks: parsed.blocks,
+                blocks: parsed.sinks.swap_remove(0),
                 comments: parsed.comments,
             };
             return (document, diags, true);
         }
     }
+    let (document, diags) = parse_without_fast_start(text, fast_path);
+    (document, diags, false)
+}
+
+/// A file the fast path takes, block by block: each top-level block is handed
+/// to `visit` as soon as it is read, and is the visitor's from then on, so the
+/// whole syntax tree never exists at once. Each run of blocks gets its own sink
+/// from `new_sink` (two runs, on two threads, for a large file); the sinks come
+/// back in file order, with the literal diagnostics (sorted). `None` when the
+/// file needs [`parse`] (it has a syntax error, or something only the grammar
+/// handles).
+pub fn parse_each<S: Send>(
+    text: &str,
+    new_sink: impl Fn() -> S + Sync,
+    visit: impl Fn(&mut S, Block) + Sync,
+) -> Option<(Vec<S>, Diagnostics)> {
+    if text.len() > MAX_FILE_SIZE {
+        return None;
+    }
+    let parsed = fast::parse_each(text, new_sink, visit)?;
+    let mut diags = parsed.diags;
+    diags.sort();
+    Some((parsed.sinks, diags))
+}
+
+/// [`parse`] for a file [`parse_each`] gave up on: the same result, without
+/// trying the fast path on the whole file again.
+pub fn parse_after_fast_path(text: &str) -> (Document, Diagnostics) {
+    if text.len() > MAX_FILE_SIZE {
+        return parse(text);
+    }
+    parse_without_fast_start(text, true)
+}
+
+/// The scan and the pest path (the fast path still reads the runs of blocks
+/// of the error recovery, when allowed).
+fn parse_without_fast_start(text: &str, fast_path: bool) -> (Document, Diagnostics) {
+    let mut diags = Diagnostics::new();
     let scan = scan::scan(text);
     if let Some(too_deep) = scan.too_deep {
         diags.push(too_deep);
-        return (Document::default(), diags, false);
+        return (Document::default(), diags);
     }
     let blocks = parse_with_pest(text, &scan, &mut diags, fast_path);
     for error in scan.errors {
@@ -61,7 +99,7 @@ pub fn parse_via(text: &str, fast_path: bool) -> (Document, Diagnostics, bool) {
         blocks,
         comments: scan.comments,
     };
-    (document, diags, false)
+    (document, diags)
 }
 
 /// The pest path, for a file the fast path gave up on: pest parses it, and when
@@ -116,7 +154,7 @@ fn parse_with_recovery(
             .flatten()
         {
             // Its comments are the scanner's, already collected.
-            blocks.extend(parsed.blocks);
+            blocks.extend(parsed.sinks.into_iter().flatten());
             diags.extend(parsed.diags);
             continue;
         }

@@ -98,6 +98,34 @@ pub fn eos_files(folder: &str) -> Vec<PathBuf> {
     files
 }
 
+/// Every `.eos` file under `specs`, `tests` and `docs`, at any depth, with its
+/// text (files that are not UTF-8 are left out), sorted by path.
+pub fn repository_eos_files() -> Vec<(PathBuf, String)> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "eos") {
+                out.push(path);
+            }
+        }
+    }
+    let mut paths = Vec::new();
+    for dir in ["specs", "tests", "docs"] {
+        walk(&root().join(dir), &mut paths);
+    }
+    paths.sort();
+    assert!(paths.len() > 60, "found only {} .eos files", paths.len());
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let text = String::from_utf8(std::fs::read(&path).unwrap()).ok()?;
+            Some((path, text))
+        })
+        .collect()
+}
+
 /// The path of an external validator, or a test failure that says how to get
 /// it. Only with `EOSC_SKIP_VALIDATORS=1` set explicitly does a missing
 /// validator give `None` (and a printed notice), so nothing passes by skipping.
