@@ -20,6 +20,13 @@ pub fn strings<'a>(values: impl IntoIterator<Item = &'a str>) -> Expression {
 
 /// The body of a quoted HCL string (without the quotes) for `value`.
 pub fn escape(value: &str) -> String {
+    if is_plain(value) {
+        return value.to_string();
+    }
+    escape_each_char(value)
+}
+
+fn escape_each_char(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     let mut chars = value.chars().peekable();
     while let Some(c) = chars.next() {
@@ -39,9 +46,30 @@ pub fn escape(value: &str) -> String {
     out
 }
 
+/// Whether `value` is its own string body: no quote, backslash, control
+/// character, `${` or `%{` (one pass over the bytes; most values are plain).
+pub fn is_plain(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    let ascii_plain = bytes.iter().enumerate().all(|(at, &byte)| match byte {
+        b'"' | b'\\' | 0..=0x1f | 0x7f => false,
+        b'$' | b'%' => bytes.get(at + 1) != Some(&b'{'),
+        _ => true,
+    });
+    ascii_plain && (value.is_ascii() || !value.chars().any(char::is_control))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The one-pass check is exactly "escaping changes nothing".
+        #[test]
+        fn plain_is_what_escaping_leaves_unchanged(value in "([a-z$%{}\"\\\\\n\t\u{1}\u{85}é ]){0,12}") {
+            prop_assert_eq!(is_plain(&value), escape_each_char(&value) == value);
+        }
+    }
 
     /// Parses `x = <expr>` with hcl-rs and evaluates the string it holds.
     fn round_trip(value: &str) -> String {

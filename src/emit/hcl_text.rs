@@ -315,11 +315,7 @@ fn is_plain_key(key: &str) -> bool {
 
 /// `"text"` for a label hcl-rs would write unchanged (nothing to escape).
 fn plain_quoted(text: &str) -> Option<String> {
-    let plain = !text.contains(['"', '\\'])
-        && !text.contains("${")
-        && !text.contains("%{")
-        && !text.chars().any(char::is_control);
-    plain.then(|| format!("\"{text}\""))
+    crate::emit::hcl::is_plain(text).then(|| format!("\"{text}\""))
 }
 
 #[cfg(test)]
