@@ -46,9 +46,7 @@ enum Last {
 
 impl Writer<'_> {
     fn indent(&mut self, level: usize) {
-        for _ in 0..level {
-            self.out.push_str(INDENT);
-        }
+        indent(&mut self.out, level);
     }
 
     /// The structures of a body at `level`: a blank line between blocks and
@@ -113,37 +111,16 @@ impl Writer<'_> {
     }
 
     fn block(&mut self, block: &Block, level: usize) -> Option<()> {
-        let mut header = block.identifier.to_string();
+        let mut head = block.identifier.to_string();
         for label in &block.labels {
-            header.push(' ');
+            head.push(' ');
             match label {
-                BlockLabel::Identifier(ident) => header.push_str(ident),
-                BlockLabel::String(text) => header.push_str(&plain_quoted(text)?),
+                BlockLabel::Identifier(ident) => head.push_str(ident),
+                BlockLabel::String(text) => head.push_str(&plain_quoted(text)?),
             }
         }
-        header.push_str(" {");
         let empty = block.body.iter().next().is_none();
-        if empty {
-            // hcl-rs writes the closing brace's indentation on the same line.
-            for _ in 0..level {
-                header.push_str(INDENT);
-            }
-            header.push('}');
-        }
-        if let Some(at) = self
-            .pending
-            .iter()
-            .position(|(target, _)| *target == header)
-        {
-            for comment in &self.pending.remove(at).1 {
-                self.indent(level);
-                self.out.push_str("# ");
-                self.out.push_str(comment);
-                self.out.push('\n');
-            }
-        }
-        self.indent(level);
-        self.out.push_str(&header);
+        block_header(&mut self.out, &mut self.pending, &head, empty, level);
         if !empty {
             self.out.push('\n');
             self.body(&block.body, level + 1)?;
@@ -255,6 +232,44 @@ impl Writer<'_> {
         }
         self.out.push('}');
         Some(())
+    }
+}
+
+/// A block's header line at `level` (`head {`, or `head {}` written as hcl-rs
+/// writes an empty block), after the lines of the pending comment whose key it
+/// is (which is then placed).
+pub(crate) fn block_header(
+    out: &mut String,
+    pending: &mut Vec<&(String, Vec<String>)>,
+    head: &str,
+    empty: bool,
+    level: usize,
+) {
+    let mut header = String::with_capacity(head.len() + 3 + INDENT.len() * level);
+    header.push_str(head);
+    header.push_str(" {");
+    if empty {
+        // hcl-rs writes the closing brace's indentation on the same line.
+        for _ in 0..level {
+            header.push_str(INDENT);
+        }
+        header.push('}');
+    }
+    if let Some(at) = pending.iter().position(|(target, _)| *target == header) {
+        for comment in &pending.remove(at).1 {
+            indent(out, level);
+            out.push_str("# ");
+            out.push_str(comment);
+            out.push('\n');
+        }
+    }
+    indent(out, level);
+    out.push_str(&header);
+}
+
+pub(crate) fn indent(out: &mut String, level: usize) {
+    for _ in 0..level {
+        out.push_str(INDENT);
     }
 }
 

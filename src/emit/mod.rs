@@ -8,11 +8,13 @@
 
 mod caddy;
 pub mod hcl;
+mod hcl_doc;
 mod hcl_text;
 mod nginx;
 mod nomad;
 mod plan_json;
 mod salt;
+mod shared;
 mod templates;
 mod terraform;
 pub mod topology;
@@ -120,11 +122,13 @@ type Emitter = for<'w> fn(&Input<'_>, &mut Artifacts<'w>) -> Result<(), EmitErro
 /// Every artifact of the stack.
 ///
 /// Two chains of emitters that do not read each other's output run side by
-/// side: the proxies, Salt (which ships the proxy configs it finds among the
-/// artifacts) and Terraform; and Nomad and plan.json. Each emitter has its
-/// place in the order caddy, nginx, nomad, terraform, salt, plan.json: when
-/// several fail, the error is that of the first, as if they had run one after
-/// the other.
+/// side: the proxies and Salt (which ships the proxy configs it finds among the
+/// artifacts); and plan.json and Terraform. Then both write the per-service
+/// files, the Nomad jobspecs and Salt states of services, taking them one by
+/// one from a shared list. Each emitter has its place in the order caddy,
+/// nginx, nomad, terraform, salt, plan.json: when several fail, the error is
+/// that of the first (within one, its shared files before its per-service
+/// ones).
 pub fn emit(input: &Input<'_>) -> Result<Artifacts<'static>, EmitError> {
     run_chains(input, Artifacts::default)
 }
@@ -139,32 +143,57 @@ fn run_chains<'w>(
     input: &Input<'_>,
     artifacts: impl Fn() -> Artifacts<'w> + Sync,
 ) -> Result<Artifacts<'w>, EmitError> {
-    // Balanced by their time at 10,000 services: Salt + Terraform against the
-    // jobspecs (`EOSC_TIMINGS=1` shows each emitter).
+    // The per-service files are shared (`shared.rs`): each chain writes them
+    // once its own emitters are done, so the two finish together
+    // (`EOSC_TIMINGS=1` shows each emitter).
     const SALT_CHAIN: &[(usize, &str, Emitter)] = &[
         (0, "caddy", caddy::emit),
         (1, "nginx", nginx::emit),
         (4, "salt", salt::emit),
+    ];
+    const OTHER_CHAIN: &[(usize, &str, Emitter)] = &[
+        (5, "plan.json", plan_json::emit),
         (3, "terraform", terraform::emit),
     ];
-    const NOMAD_CHAIN: &[(usize, &str, Emitter)] =
-        &[(2, "nomad", nomad::emit), (5, "plan.json", plan_json::emit)];
-    let (salt_side, nomad_side) = std::thread::scope(|scope| {
-        let nomad_side = scope.spawn(|| run_chain(input, NOMAD_CHAIN, artifacts()));
-        let salt_side = run_chain(input, SALT_CHAIN, artifacts());
-        let nomad_side = nomad_side
+    let shared = shared::Shared::new(input);
+    let chain_then_shared = |chain| {
+        run_chain(input, chain, artifacts()).map(|mut out| {
+            crate::timings::phase("per-service", || shared.write(input, &mut out));
+            out
+        })
+    };
+    let (salt_side, other_side) = std::thread::scope(|scope| {
+        let other_side = scope.spawn(|| chain_then_shared(OTHER_CHAIN));
+        let salt_side = chain_then_shared(SALT_CHAIN);
+        let other_side = other_side
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (salt_side, nomad_side)
+        (salt_side, other_side)
     });
-    match (salt_side, nomad_side) {
-        (Ok(mut out), Ok(other)) => {
+    // A per-service file comes after the other files of its emitter.
+    let shared = shared.result().map_err(|failed| match failed {
+        shared::Failed::Nomad(error) => ((2, 1), error),
+        shared::Failed::Salt(error) => ((4, 1), error),
+    });
+    let whole = |side: Result<Artifacts<'w>, (usize, EmitError)>| {
+        side.map_err(|(order, error)| ((order, 0), error))
+    };
+    match (whole(salt_side), whole(other_side), shared) {
+        (Ok(mut out), Ok(other), Ok(())) => {
             out.files.extend(other.files);
             out.handed_on += other.handed_on;
             Ok(out)
         }
-        (Err((a, error)), Err((b, other))) => Err(if a < b { error } else { other }),
-        (Err((_, error)), Ok(_)) | (Ok(_), Err((_, error))) => Err(error),
+        // At least one failed: the error of the first in the order.
+        (salt_side, other_side, shared) => {
+            let mut errors: Vec<((usize, usize), EmitError)> =
+                [salt_side.err(), other_side.err(), shared.err()]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+            errors.sort_by_key(|(order, _)| *order);
+            Err(errors.swap_remove(0).1)
+        }
     }
 }
 

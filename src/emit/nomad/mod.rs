@@ -33,7 +33,8 @@
 //!   carries the check (http with the path, else tcp) with `check_restart`
 //!   after the health grace.
 //!
-//! Every spec string goes through [`super::hcl::string`]. Nomad interpolates
+//! The jobspecs are written with [`super::hcl_doc`]; every spec string goes
+//! through [`Value::string`] (escaped by [`super::hcl::escape`]). Nomad interpolates
 //! `${…}` at run time in task fields (env, args, image…) when the name is one
 //! of its variables; the jobspec carries the spec's text exactly, and that
 //! run-time interpolation applies to it as Nomad documents.
@@ -43,11 +44,8 @@ pub(crate) mod vault;
 
 use std::borrow::Cow;
 
-use hcl::expr::{Expression, ObjectKey, TemplateExpr};
-use hcl::{Block, Body, Identifier};
-
-use super::hcl::{string, strings};
-use super::terraform::{render, vault_role_name};
+use super::hcl_doc::{Block, Body, Value};
+use super::terraform::vault_role_name;
 use super::topology::{self, consul_service_name};
 use super::{header, Artifacts, EmitError, Input};
 use crate::ast::{EnvVar, HealthDecl, PortDecl, PortProtocol, Runtime};
@@ -73,23 +71,47 @@ const CHECK_RESTART_LIMIT: u64 = 3;
 /// Nomad's attribute for the client name, written for Nomad to interpolate.
 const NODE_NAME: &str = "${node.unique.name}";
 
-pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitError> {
-    let stack = input.stack;
-    let clients = &input.analysis.placement.nomad_clients;
-    let all_clients_clock =
-        resources::reference_clock(clients.iter().map(|&h| stack.host(h).cpu_mhz.value));
-    for id in topology::services_with_runtime(input.stack, Runtime::Nomad) {
-        let name = input.stack.service(id).name();
-        let path = jobspec_path(name);
+/// What every jobspec needs, computed once (see [`super::shared`], which
+/// hands out the jobs).
+pub(super) struct Jobs {
+    /// The reference clock of a job that may run on every client.
+    all_clients_clock: u64,
+}
+
+impl Jobs {
+    pub(super) fn new(input: &Input<'_>) -> Self {
+        let stack = input.stack;
+        let clients = &input.analysis.placement.nomad_clients;
+        Self {
+            all_clients_clock: resources::reference_clock(
+                clients.iter().map(|&h| stack.host(h).cpu_mhz.value),
+            ),
+        }
+    }
+
+    /// The services that get a jobspec, in order.
+    pub(super) fn services<'s>(input: &Input<'s>) -> impl Iterator<Item = ServiceId> + 's {
+        topology::services_with_runtime(input.stack, Runtime::Nomad)
+    }
+
+    /// Writes the jobspec of service `id`.
+    pub(super) fn write(
+        &self,
+        input: &Input<'_>,
+        id: ServiceId,
+        out: &mut Artifacts,
+    ) -> Result<(), EmitError> {
+        let path = jobspec_path(input.stack.service(id).name());
         let fail = |message: String| EmitError {
             artifact: path.clone(),
             message,
         };
-        let (body, comments) = job(input, id, all_clients_clock).map_err(fail)?;
-        let text = render(&header("#", input.source_name), &body, &comments).map_err(fail)?;
-        out.add(path.clone(), text);
+        let (body, comments) = job(input, id, self.all_clients_clock).map_err(fail)?;
+        let text = body.write(&comments).map_err(fail)?;
+        let text = format!("{}\n{text}", header("#", input.source_name));
+        out.add(path, text);
+        Ok(())
     }
-    Ok(())
 }
 
 /// Comment lines to put before the first line equal to the key.
@@ -109,7 +131,7 @@ fn job(
     let mut comments = Comments::new();
     let mut group = Block::builder("group")
         .add_label(name)
-        .add_attribute(("count", Expression::from(service.decl.count.value)));
+        .add_attribute("count", Value::number(service.decl.count.value));
     for constraint in constraints(stack, service) {
         group = group.add_block(constraint);
     }
@@ -128,9 +150,9 @@ fn job(
                 let source = host_volume_name(name, label);
                 let host = &stack.host(disk.host).name.value;
                 let block = block
-                    .add_attribute(("type", string("host")))
-                    .add_attribute(("source", string(&source)))
-                    .add_attribute(("read_only", Expression::Bool(false)));
+                    .add_attribute("type", Value::string("host"))
+                    .add_attribute("source", Value::string(&source))
+                    .add_attribute("read_only", Value::bool(false));
                 let note = format!(
                     "Host volume `{source}`: declared by the Nomad client on {host} (disk {}).",
                     stack.disk(*disk).name.value
@@ -140,11 +162,11 @@ fn job(
             VolumeStorage::Cephfs => {
                 let source = csi_volume_id(name, label);
                 let block = block
-                    .add_attribute(("type", string("csi")))
-                    .add_attribute(("source", string(&source)))
-                    .add_attribute(("access_mode", string("multi-node-multi-writer")))
-                    .add_attribute(("attachment_mode", string("file-system")))
-                    .add_attribute(("read_only", Expression::Bool(false)));
+                    .add_attribute("type", Value::string("csi"))
+                    .add_attribute("source", Value::string(&source))
+                    .add_attribute("access_mode", Value::string("multi-node-multi-writer"))
+                    .add_attribute("attachment_mode", Value::string("file-system"))
+                    .add_attribute("read_only", Value::bool(false));
                 let note = format!(
                     "CSI volume `{source}` on CephFS: registered with the CephFS CSI plugin before this job runs."
                 );
@@ -159,14 +181,16 @@ fn job(
     group = group.add_block(task);
     let job = Block::builder("job")
         .add_label(name)
-        .add_attribute((
+        .add_attribute(
             "datacenters",
-            strings([stack.settings.datacenter.value.as_str()]),
-        ))
-        .add_attribute(("type", string("service")))
+            Value::strings([stack.settings.datacenter.value.as_str()]),
+        )
+        .add_attribute("type", Value::string("service"))
         .add_block(group.build())
         .build();
-    Ok((Body::builder().add_block(job).build(), comments))
+    let mut body = Body::default();
+    body.add_block(job);
+    Ok((body, comments))
 }
 
 /// `on` and the host of local-disk volumes as constraints on the client name.
@@ -197,9 +221,9 @@ fn constraints(stack: &Stack, service: &Service) -> Vec<Block> {
                 many => ("set_contains_any", many.join(",")),
             };
             Block::builder("constraint")
-                .add_attribute(("attribute", raw(NODE_NAME)))
-                .add_attribute(("operator", string(operator)))
-                .add_attribute(("value", string(&value)))
+                .add_attribute("attribute", Value::template(NODE_NAME))
+                .add_attribute("operator", Value::string(operator))
+                .add_attribute("value", Value::string(&value))
                 .build()
         })
         .collect()
@@ -208,12 +232,12 @@ fn constraints(stack: &Stack, service: &Service) -> Vec<Block> {
 /// `port "<name>" { static = N  to = N }`: the container listens on `number`;
 /// the host port is dynamic unless the port is static.
 fn network_port(port: &PortDecl) -> Block {
-    let number = Expression::from(port.number.value);
+    let number = Value::number(port.number.value);
     let mut block = Block::builder("port").add_label(port.name.value.as_str());
     if port.is_static.value {
-        block = block.add_attribute(("static", number.clone()));
+        block = block.add_attribute("static", Value::number(port.number.value));
     }
-    block.add_attribute(("to", number)).build()
+    block.add_attribute("to", number).build()
 }
 
 fn task(
@@ -230,40 +254,44 @@ fn task(
         .image
         .as_ref()
         .ok_or_else(|| format!("nomad service `{name}` has no image"))?;
-    let mut config = Block::builder("config").add_attribute(("image", string(&image.value)));
+    let mut config = Block::builder("config").add_attribute("image", Value::string(&image.value));
     if let Some(command) = &decl.command {
-        config = config.add_attribute(("command", string(&command.value)));
+        config = config.add_attribute("command", Value::string(&command.value));
     }
     if !decl.args.is_empty() {
-        config =
-            config.add_attribute(("args", strings(decl.args.iter().map(|a| a.value.as_str()))));
+        config = config.add_attribute(
+            "args",
+            Value::strings(decl.args.iter().map(|a| a.value.as_str())),
+        );
     }
     if !decl.ports.is_empty() {
-        config = config.add_attribute((
+        config = config.add_attribute(
             "ports",
-            strings(decl.ports.iter().map(|p| p.name.value.as_str())),
-        ));
+            Value::strings(decl.ports.iter().map(|p| p.name.value.as_str())),
+        );
     }
     let mut task = Block::builder("task")
         .add_label(name)
-        .add_attribute(("driver", string("docker")))
+        .add_attribute("driver", Value::string("docker"))
         .add_block(config.build());
-    if let Some(env) = env(&decl.env) {
-        task = task.add_structure(env);
-    }
+    task = match env(&decl.env) {
+        Some(Env::Block(block)) => task.add_block(block),
+        Some(Env::Object(object)) => task.add_attribute("env", object),
+        None => task,
+    };
     for volume in &decl.volumes {
         task = task.add_block(
             Block::builder("volume_mount")
-                .add_attribute(("volume", string(&volume.name.value)))
-                .add_attribute(("destination", string(&volume.path.value)))
-                .add_attribute(("read_only", Expression::Bool(false)))
+                .add_attribute("volume", Value::string(&volume.name.value))
+                .add_attribute("destination", Value::string(&volume.path.value))
+                .add_attribute("read_only", Value::bool(false))
                 .build(),
         );
     }
     if !decl.secrets.is_empty() {
         task = task.add_block(
             Block::builder("vault")
-                .add_attribute(("role", string(&vault_role_name(name))))
+                .add_attribute("role", Value::string(&vault_role_name(name)))
                 .build(),
         );
     }
@@ -271,12 +299,12 @@ fn task(
         let data = vault::template_data(secret)?;
         task = task.add_block(
             Block::builder("template")
-                .add_attribute(("data", string(&data)))
-                .add_attribute((
+                .add_attribute("data", Value::string(&data))
+                .add_attribute(
                     "destination",
-                    string(&format!("secrets/{}.env", secret.name.value)),
-                ))
-                .add_attribute(("env", Expression::Bool(true)))
+                    Value::string(&format!("secrets/{}.env", secret.name.value)),
+                )
+                .add_attribute("env", Value::bool(true))
                 .build(),
         );
     }
@@ -301,9 +329,16 @@ fn task(
     Ok((task.build(), comments))
 }
 
-/// `env { KEY = "value" }`, or `env = { "KEY" = "value" }` when a key is not a
-/// plain identifier (Nomad's documented form for such names).
-fn env(vars: &[EnvVar]) -> Option<hcl::Structure> {
+/// How a task's environment is written.
+enum Env {
+    /// `env { KEY = "value" }`
+    Block(Block),
+    /// `env = { "KEY" = "value" }`, when a key is not a plain identifier
+    /// (Nomad's documented form for such names).
+    Object(Value),
+}
+
+fn env(vars: &[EnvVar]) -> Option<Env> {
     if vars.is_empty() {
         return None;
     }
@@ -316,23 +351,14 @@ fn env(vars: &[EnvVar]) -> Option<hcl::Structure> {
     };
     if vars.iter().all(|v| plain(&v.key.value)) {
         let block = vars.iter().fold(Block::builder("env"), |block, var| {
-            block.add_attribute((
-                Identifier::unchecked(var.key.value.as_str()),
-                string(&var.value.value),
-            ))
+            block.add_attribute(var.key.value.clone(), Value::string(&var.value.value))
         });
-        Some(block.build().into())
+        Some(Env::Block(block.build()))
     } else {
-        let object = vars
+        let entries = vars
             .iter()
-            .map(|var| {
-                (
-                    ObjectKey::Expression(string(&var.key.value)),
-                    string(&var.value.value),
-                )
-            })
-            .collect();
-        Some(hcl::Attribute::new("env", Expression::Object(object)).into())
+            .map(|var| (var.key.value.as_str(), var.value.value.as_str()));
+        Some(Env::Object(Value::string_object(entries)))
     }
 }
 
@@ -355,10 +381,10 @@ fn resources(
     let mut block = Block::builder("resources");
     let numa = decl.numa.is_some();
     if numa {
-        block = block.add_attribute((
+        block = block.add_attribute(
             "cores",
-            Expression::from(resources::whole_cores(decl.cpu.value)),
-        ));
+            Value::number(resources::whole_cores(decl.cpu.value)),
+        );
     } else {
         let clock = match input.analysis.placement.candidates_for(stack, id) {
             Cow::Borrowed(_) => all_clients_clock,
@@ -366,22 +392,19 @@ fn resources(
                 resources::reference_clock(candidates.iter().map(|&h| stack.host(h).cpu_mhz.value))
             }
         };
-        block = block.add_attribute((
+        block = block.add_attribute(
             "cpu",
-            Expression::from(resources::cpu_mhz(decl.cpu.value, clock)),
-        ));
+            Value::number(resources::cpu_mhz(decl.cpu.value, clock)),
+        );
     }
-    block = block.add_attribute(("memory", Expression::from(memory)));
+    block = block.add_attribute("memory", Value::number(memory));
     if let Some(max) = &decl.memory_max {
-        block = block.add_attribute((
-            "memory_max",
-            Expression::from(resources::memory_mb(max.value)),
-        ));
+        block = block.add_attribute("memory_max", Value::number(resources::memory_mb(max.value)));
     }
     if numa {
         block = block.add_block(
             Block::builder("numa")
-                .add_attribute(("affinity", string("require")))
+                .add_attribute("affinity", Value::string("require"))
                 .build(),
         );
     }
@@ -397,9 +420,9 @@ fn consul_service(
 ) -> Result<Block, String> {
     let consul_name = consul_service_name(service, &port.name.value);
     let mut block = Block::builder("service")
-        .add_attribute(("name", string(&consul_name)))
-        .add_attribute(("port", string(&port.name.value)))
-        .add_attribute(("provider", string("consul")));
+        .add_attribute("name", Value::string(&consul_name))
+        .add_attribute("port", Value::string(&port.name.value))
+        .add_attribute("provider", Value::string("consul"));
     if let Some(health) = health {
         if port.protocol.value == PortProtocol::Udp {
             return Err(format!(
@@ -408,46 +431,44 @@ fn consul_service(
             ));
         }
         let mut check = Block::builder("check")
-            .add_attribute(("name", string(&format!("{consul_name}-health"))));
+            .add_attribute("name", Value::string(&format!("{consul_name}-health")));
         match &health.path {
             Some(path) => {
                 check = check
-                    .add_attribute(("type", string("http")))
-                    .add_attribute(("path", string(&path.value)));
+                    .add_attribute("type", Value::string("http"))
+                    .add_attribute("path", Value::string(&path.value));
                 if port.protocol.value == PortProtocol::Https {
                     // The check dials the allocation's address, which no
                     // certificate names.
                     check = check
-                        .add_attribute(("protocol", string("https")))
-                        .add_attribute(("tls_skip_verify", Expression::Bool(true)));
+                        .add_attribute("protocol", Value::string("https"))
+                        .add_attribute("tls_skip_verify", Value::bool(true));
                 }
             }
-            None => check = check.add_attribute(("type", string("tcp"))),
+            None => check = check.add_attribute("type", Value::string("tcp")),
         }
         check = check
-            .add_attribute((
+            .add_attribute(
                 "interval",
-                string(&resources::duration(health.interval.value)),
-            ))
-            .add_attribute((
+                Value::string(&resources::duration(health.interval.value)),
+            )
+            .add_attribute(
                 "timeout",
-                string(&resources::duration(health.timeout.value)),
-            ))
+                Value::string(&resources::duration(health.timeout.value)),
+            )
             .add_block(
                 Block::builder("check_restart")
-                    .add_attribute(("limit", Expression::from(CHECK_RESTART_LIMIT)))
-                    .add_attribute(("grace", string(&resources::duration(health.grace.value))))
-                    .add_attribute(("ignore_warnings", Expression::Bool(false)))
+                    .add_attribute("limit", Value::number(CHECK_RESTART_LIMIT))
+                    .add_attribute(
+                        "grace",
+                        Value::string(&resources::duration(health.grace.value)),
+                    )
+                    .add_attribute("ignore_warnings", Value::bool(false))
                     .build(),
             );
         block = block.add_block(check.build());
     }
     Ok(block.build())
-}
-
-/// An emitter-written template, passed to Nomad as is (not spec text).
-fn raw(template: &str) -> Expression {
-    Expression::from(TemplateExpr::QuotedString(template.to_string()))
 }
 
 #[cfg(test)]
@@ -466,8 +487,26 @@ mod tests {
         Spanned::new(value.to_string(), Span::default())
     }
 
-    fn format(structure: hcl::Structure) -> String {
-        hcl::format::to_string(&Body::builder().add_structure(structure).build()).unwrap()
+    fn format(block: Block) -> String {
+        let mut body = Body::default();
+        body.add_block(block);
+        body.write(&[]).unwrap()
+    }
+
+    /// The text of a block with single spaces (the aligned `=` aside).
+    fn words(block: Block) -> String {
+        let text = format(block);
+        let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
+        words.join(" ")
+    }
+
+    fn format_env(env: Env) -> String {
+        let mut body = Body::default();
+        match env {
+            Env::Block(block) => body.add_block(block),
+            Env::Object(object) => body.add_attribute("env", object),
+        }
+        body.write(&[]).unwrap()
     }
 
     #[test]
@@ -479,13 +518,13 @@ mod tests {
         assert!(env(&[]).is_none());
         let block = env(&[var("A_1", "x"), var("b", "${y}")]).unwrap();
         assert_eq!(
-            format(block),
-            "env {\n  A_1 = \"x\"\n  b = \"\\u0024{y}\"\n}\n"
+            format_env(block),
+            "env {\n  A_1 = \"x\"\n  b   = \"\\u0024{y}\"\n}\n"
         );
         let object = env(&[var("A", "x"), var("discovery.type", "single-node")]).unwrap();
         assert_eq!(
-            format(object),
-            "env = {\n  \"A\" = \"x\"\n  \"discovery.type\" = \"single-node\"\n}\n"
+            format_env(object),
+            "env = {\n  \"A\"              = \"x\"\n  \"discovery.type\" = \"single-node\"\n}\n"
         );
     }
 
@@ -515,7 +554,7 @@ mod tests {
     fn checks_follow_the_health_block() {
         let https =
             consul_service("app", &port(PortProtocol::Https), Some(&health(Some("/h")))).unwrap();
-        let text = format(https.into());
+        let text = words(https);
         for line in [
             "name = \"app-api\"",
             "name = \"app-api-health\"",
@@ -530,20 +569,13 @@ mod tests {
         ] {
             assert!(text.contains(line), "{line} in\n{text}");
         }
-        let tcp = format(
-            consul_service("app", &port(PortProtocol::Tcp), Some(&health(None)))
-                .unwrap()
-                .into(),
-        );
+        let tcp =
+            words(consul_service("app", &port(PortProtocol::Tcp), Some(&health(None))).unwrap());
         assert!(
             tcp.contains("type = \"tcp\"") && !tcp.contains("path"),
             "{tcp}"
         );
-        let plain = format(
-            consul_service("app", &port(PortProtocol::Http), None)
-                .unwrap()
-                .into(),
-        );
+        let plain = words(consul_service("app", &port(PortProtocol::Http), None).unwrap());
         assert!(!plain.contains("check"), "{plain}");
         let udp = consul_service("app", &port(PortProtocol::Udp), Some(&health(None)));
         assert!(udp.unwrap_err().contains("udp"));
@@ -551,11 +583,10 @@ mod tests {
 
     #[test]
     fn node_name_is_written_for_nomad_to_interpolate() {
-        let body = Body::builder()
-            .add_attribute(("attribute", raw(NODE_NAME)))
-            .build();
+        let mut body = Body::default();
+        body.add_attribute("attribute", Value::template(NODE_NAME));
         assert_eq!(
-            hcl::format::to_string(&body).unwrap(),
+            body.write(&[]).unwrap(),
             "attribute = \"${node.unique.name}\"\n"
         );
     }

@@ -39,17 +39,32 @@ mod volumes;
 
 use super::{Artifacts, EmitError, Input};
 use crate::ast::Runtime;
+use crate::model::ServiceId;
 use layout::Layout;
 
+/// The services with a state file of their own (baremetal and docker), in
+/// order: [`service_states`] writes each (`super::shared` hands them out).
+pub(super) fn services<'s>(input: &Input<'s>) -> impl Iterator<Item = ServiceId> + 's {
+    layout::salted_services(input.stack)
+}
+
+/// `eos/<service>.sls` (and the copies of its files) of a baremetal or docker
+/// service; it needs nothing from the rest of the Salt tree.
+pub(super) fn service_states(
+    input: &Input<'_>,
+    id: ServiceId,
+    out: &mut Artifacts,
+) -> Result<(), EmitError> {
+    match input.stack.service(id).decl.runtime.value {
+        Runtime::Docker => docker::emit(input, out, id),
+        _ => baremetal::emit(input, out, id),
+    }
+}
+
+/// Everything else under `salt/`: the files about hosts and the whole stack.
 pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitError> {
     let stack = input.stack;
     let layout = Layout::new(input, out)?;
-    for id in layout::salted_services(stack) {
-        match stack.service(id).decl.runtime.value {
-            Runtime::Docker => docker::emit(input, out, id)?,
-            _ => baremetal::emit(input, out, id)?,
-        }
-    }
     if layout.cephfs.is_some() {
         volumes::cephfs_mount_sls(stack).write(input, out)?;
     }
