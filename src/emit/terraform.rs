@@ -75,12 +75,13 @@ pub(crate) fn vault_role_name(service: &str) -> String {
 
 pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitError> {
     let stack = input.stack;
-    let mut body = Body::builder().add_block(settings_block());
+    let mut main = MainTf::new(&header("#", input.source_name));
+    main.add(settings_block())?;
     if let Some(endpoint) = provider_endpoint(stack, input.analysis, Capability::Nomad) {
-        body = body.add_block(provider_block("nomad", &endpoint.url(stack)));
+        main.add(provider_block("nomad", &endpoint.url(stack)))?;
     }
     if let Some(endpoint) = provider_endpoint(stack, input.analysis, Capability::Vault) {
-        body = body.add_block(provider_block("vault", &endpoint.url(stack)));
+        main.add(provider_block("vault", &endpoint.url(stack)))?;
     }
     let with_secrets: Vec<&Service> = stack
         .service_ids()
@@ -88,7 +89,7 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
         .filter(|s| !s.decl.secrets.is_empty())
         .collect();
     for service in &with_secrets {
-        body = body.add_block(policy_block(service)?);
+        main.add(policy_block(service)?)?;
     }
     let nomad_with_secrets: Vec<&&Service> = with_secrets
         .iter()
@@ -98,17 +99,15 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
         let nomad = provider_endpoint(stack, input.analysis, Capability::Nomad).ok_or_else(|| {
             error("the stack has nomad jobs with secrets but no Nomad provider with an address (for Vault to verify workload identities)")
         })?;
-        body = body.add_block(jwt_backend_block(&nomad.url(stack)));
+        main.add(jwt_backend_block(&nomad.url(stack)))?;
         for service in nomad_with_secrets {
-            body = body.add_block(jwt_role_block(service.name()));
+            main.add(jwt_role_block(service.name()))?;
         }
     }
     for id in super::topology::services_with_runtime(stack, Runtime::Nomad) {
-        body = body.add_block(job_block(stack.service(id)));
+        main.add(job_block(stack.service(id)))?;
     }
-    let text = render(&header("#", input.source_name), &body.build(), &[])
-        .map_err(|message| error(&message))?;
-    out.add(PATH, text);
+    out.add(PATH, main.text);
     Ok(())
 }
 
@@ -267,37 +266,39 @@ fn object<'a>(items: impl IntoIterator<Item = (&'a str, Expression)>) -> Express
     )
 }
 
-/// Formats an HCL body as the artifacts are written: `header` (comment
-/// lines), then the body in hcl-rs's layout with one-line arrays and `=`
-/// aligned as `terraform fmt` aligns it. `comments` puts comment lines right
-/// before the header line of the first block equal to the given text.
+/// An HCL body as the artifacts are written: hcl-rs's layout with one-line
+/// arrays and `=` aligned as `terraform fmt` aligns it. `comments` puts comment
+/// lines right before the header line of the first block equal to the given
+/// text.
 ///
 /// `hcl_text` writes it in one pass; for a construct it does not cover, the
 /// reference path (hcl-rs's formatter, then the alignment and comment passes)
 /// writes it.
-pub(super) fn render(
-    header: &str,
-    body: &Body,
-    comments: &[(String, Vec<String>)],
-) -> Result<String, String> {
+fn body_text(body: &Body, comments: &[(String, Vec<String>)]) -> Result<String, String> {
     match super::hcl_text::format(body, comments) {
-        Some(text) => {
-            let mut out = String::with_capacity(header.len() + 1 + text.len());
-            out.push_str(header);
-            out.push('\n');
-            out.push_str(&text);
-            Ok(out)
-        }
+        Some(text) => Ok(text),
         None => {
             debug_assert!(false, "an emitter built HCL that hcl_text does not cover");
-            render_with_hcl_rs(header, body, comments)
+            body_text_with_hcl_rs(body, comments)
         }
     }
 }
 
-/// [`render`] by hcl-rs's formatter and two passes over its text.
+/// `header` (comment lines), then the body as [`body_text`] writes it by the
+/// reference path (the tests compare `hcl_text` with it).
+#[cfg(test)]
 pub(super) fn render_with_hcl_rs(
     header: &str,
+    body: &Body,
+    comments: &[(String, Vec<String>)],
+) -> Result<String, String> {
+    let mut out = String::from(header);
+    out.push('\n');
+    out.push_str(&body_text_with_hcl_rs(body, comments)?);
+    Ok(out)
+}
+
+fn body_text_with_hcl_rs(
     body: &Body,
     comments: &[(String, Vec<String>)],
 ) -> Result<String, String> {
@@ -305,10 +306,34 @@ pub(super) fn render_with_hcl_rs(
     let text = body
         .format_string(&mut formatter)
         .map_err(|e| format!("formatting HCL failed: {e}"))?;
-    let mut out = String::from(header);
-    out.push('\n');
-    out.push_str(&align_assignments(&insert_comments(&text, comments)));
-    Ok(out)
+    Ok(align_assignments(&insert_comments(&text, comments)))
+}
+
+/// `main.tf`, written block by block as the blocks are built (the hcl-rs tree
+/// of a whole large stack took tens of megabytes): top-level blocks are
+/// separated by a blank line, as in the body they would make.
+struct MainTf {
+    text: String,
+    empty: bool,
+}
+
+impl MainTf {
+    fn new(header: &str) -> Self {
+        let mut text = String::from(header);
+        text.push('\n');
+        Self { text, empty: true }
+    }
+
+    fn add(&mut self, block: Block) -> Result<(), EmitError> {
+        let body = Body::builder().add_block(block).build();
+        let block_text = body_text(&body, &[]).map_err(|message| error(&message))?;
+        if !self.empty {
+            self.text.push('\n');
+        }
+        self.text.push_str(&block_text);
+        self.empty = false;
+        Ok(())
+    }
 }
 
 fn insert_comments(text: &str, comments: &[(String, Vec<String>)]) -> String {
