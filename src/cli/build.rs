@@ -16,7 +16,7 @@ pub(super) fn run(args: &BuildArgs, deny_warnings: bool) -> Status {
         },
         None => crate::emit::Templates::builtin(),
     };
-    let checked = match driver::check_file(&args.file) {
+    let mut checked = match driver::check_file(&args.file) {
         Ok(checked) => checked,
         Err(error) => return output::report(&[], &[error], args.format, deny_warnings),
     };
@@ -29,6 +29,8 @@ pub(super) fn run(args: &BuildArgs, deny_warnings: bool) -> Status {
     if status != Status::Success {
         return status; // nothing is written for a spec with errors
     }
+    // Reported: the text is not read again, and its pages serve the emitters.
+    checked.source.text = String::new();
     let built =
         output_dir::write_streaming(&args.output, |writer| {
             match driver::emit_artifacts_to(&checked, &templates, writer) {

@@ -18,20 +18,19 @@ use super::super::{yaml, Artifacts, EmitError, Input};
 
 const SLOT_PREFIX: &str = "__slot__:";
 
-/// One `.sls` file.
+/// One `.sls` file. Each state is rendered as it is added (a stack's
+/// orchestration file holds tens of thousands of states: their argument
+/// trees took more memory than their text).
 pub(super) struct Sls {
     name: String,
-    states: Vec<State>,
+    /// The YAML of the states so far.
+    text: String,
     ids: HashSet<String>,
     slots: BTreeSet<String>,
     duplicate: Option<String>,
-}
-
-/// `ID: { FUNCTION: [ {ARG: VALUE}, … ] }`
-struct State {
-    id: String,
-    function: String,
-    args: Vec<(String, Value)>,
+    /// The first string starting with `__slot__:` that [`Sls::slot`] did not
+    /// make (see `render`).
+    foreign: Option<String>,
 }
 
 impl Sls {
@@ -39,14 +38,16 @@ impl Sls {
     pub(super) fn new(sls: impl Into<String>) -> Self {
         Self {
             name: sls.into(),
-            states: Vec::new(),
+            text: String::new(),
             ids: HashSet::new(),
             slots: BTreeSet::new(),
             duplicate: None,
+            foreign: None,
         }
     }
 
-    /// Adds state `id` calling `function` (`file.managed`) with `args` in order.
+    /// Adds state `id` calling `function` (`file.managed`) with `args` in
+    /// order: `ID: { FUNCTION: [ {ARG: VALUE}, … ] }`.
     pub(super) fn state(
         &mut self,
         id: impl Into<String>,
@@ -54,18 +55,29 @@ impl Sls {
         args: Vec<(&str, Value)>,
     ) {
         let id = id.into();
-        if !self.ids.insert(id.clone()) {
-            self.duplicate.get_or_insert(id.clone());
+        self.note_foreign(&id);
+        self.note_foreign(function);
+        yaml::quote_into(&mut self.text, &id);
+        self.text.push_str(":\n");
+        if args.is_empty() {
+            yaml::write_entry(&mut self.text, 1, function, &json!([]));
+        } else {
+            self.text.push_str("  ");
+            yaml::quote_into(&mut self.text, function);
+            self.text.push_str(":\n");
+            for (key, value) in args {
+                self.note_foreign(key);
+                if self.foreign.is_none() {
+                    self.foreign = foreign_slot(&value, &self.slots).map(str::to_string);
+                }
+                yaml::write_single_entry_item(&mut self.text, 2, key, &value);
+            }
         }
-        let args = args
-            .into_iter()
-            .map(|(key, value)| (key.to_string(), value))
-            .collect();
-        self.states.push(State {
-            id,
-            function: function.to_string(),
-            args,
-        });
+        if self.ids.contains(&id) {
+            self.duplicate.get_or_insert(id);
+        } else {
+            self.ids.insert(id);
+        }
     }
 
     /// A slot value `__slot__:salt:CALL`, allowed through the render check.
@@ -80,8 +92,10 @@ impl Sls {
         path_of(&self.name)
     }
 
-    /// The file's text.
-    pub(super) fn render(&self, input: &Input<'_>) -> Result<String, EmitError> {
+    /// The file's text. Refused: a state ID generated twice, and any string
+    /// starting with `__slot__:` that [`Sls::slot`] did not make before the
+    /// state that holds it was added.
+    pub(super) fn render(self, input: &Input<'_>) -> Result<String, EmitError> {
         let error = |message: String| EmitError {
             artifact: self.path(),
             message,
@@ -89,57 +103,35 @@ impl Sls {
         if let Some(id) = &self.duplicate {
             return Err(error(format!("state ID `{id}` is generated twice")));
         }
-        if let Some(found) = self.foreign_slot() {
+        if let Some(found) = &self.foreign {
             return Err(error(format!(
                 "the value `{}` starts with `{SLOT_PREFIX}`, which Salt would run as a function call; \
                  such values cannot be passed through Salt",
                 found.escape_debug()
             )));
         }
-        let mut text = String::from("#!yaml\n");
-        text.push_str(&crate::emit::header("#", input.source_name));
-        if self.states.is_empty() {
-            text.push_str("{}\n");
+        let mut head = String::from("#!yaml\n");
+        head.push_str(&crate::emit::header("#", input.source_name));
+        if self.text.is_empty() {
+            head.push_str("{}\n");
         }
-        for state in &self.states {
-            yaml::quote_into(&mut text, &state.id);
-            text.push_str(":\n");
-            if state.args.is_empty() {
-                yaml::write_entry(&mut text, 1, &state.function, &json!([]));
-                continue;
-            }
-            text.push_str("  ");
-            yaml::quote_into(&mut text, &state.function);
-            text.push_str(":\n");
-            for (key, value) in &state.args {
-                yaml::write_single_entry_item(&mut text, 2, key, value);
-            }
-        }
+        // In place: the states of a large file are megabytes.
+        let mut text = self.text;
+        text.insert_str(0, &head);
         Ok(text)
     }
 
-    /// The first string of the file (ID, function, key or value) that starts
-    /// with `__slot__:` and was not made by [`Sls::slot`].
-    fn foreign_slot(&self) -> Option<&str> {
-        let is_foreign = |s: &str| s.starts_with(SLOT_PREFIX) && !self.slots.contains(s);
-        self.states.iter().find_map(|state| {
-            [state.id.as_str(), state.function.as_str()]
-                .into_iter()
-                .find(|s| is_foreign(s))
-                .or_else(|| {
-                    state.args.iter().find_map(|(key, value)| {
-                        if is_foreign(key) {
-                            Some(key.as_str())
-                        } else {
-                            foreign_slot(value, &self.slots)
-                        }
-                    })
-                })
-        })
+    /// Remembers `text` if it is the first string of the file (ID, function,
+    /// key or value) that starts with `__slot__:` and was not made by
+    /// [`Sls::slot`].
+    fn note_foreign(&mut self, text: &str) {
+        if self.foreign.is_none() && text.starts_with(SLOT_PREFIX) && !self.slots.contains(text) {
+            self.foreign = Some(text.to_string());
+        }
     }
 
     /// Renders the file into `out`.
-    pub(super) fn write(&self, input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitError> {
+    pub(super) fn write(self, input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitError> {
         out.add(self.path(), self.render(input)?);
         Ok(())
     }
@@ -196,6 +188,18 @@ mod tests {
             Some("__slot__:salt:cmd.run(id)")
         );
         assert_eq!(foreign_slot(&json!({"x": " __slot__:"}), &sls.slots), None);
+    }
+
+    /// States are rendered as they are added; the checks still hold for the file.
+    #[test]
+    fn a_foreign_slot_anywhere_refuses_the_file() {
+        let mut sls = Sls::new("eos.x");
+        let own = sls.slot("cmd.run(\"true\")");
+        sls.state("a", "cmd.run", vec![("env", json!([{ "K": own }]))]);
+        assert_eq!(sls.foreign, None);
+        sls.state("b", "cmd.run", vec![("name", json!("__slot__:salt:cmd.run(id)"))]);
+        sls.state("c", "cmd.run", vec![("__slot__:salt:x", json!(1))]);
+        assert_eq!(sls.foreign.as_deref(), Some("__slot__:salt:cmd.run(id)"));
     }
 
     #[test]
