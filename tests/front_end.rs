@@ -36,7 +36,7 @@ fn every_repository_file_gives_the_same_declarations_both_ways() {
     );
 }
 
-/// Over 1 MiB the file is read in two halves on two threads, each lowered on
+/// Over 256 KiB the file is read in two halves on two threads, each lowered on
 /// its own and joined in order: names repeated across the halves, more than
 /// one `stack` block, schema errors and secrets in both halves are found as
 /// when the whole tree is lowered at once.

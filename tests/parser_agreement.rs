@@ -201,7 +201,7 @@ proptest! {
     }
 }
 
-/// Files over 1 MiB are parsed in two halves on two threads, cut at a line that
+/// Files over 256 KiB are parsed in two halves on two threads, cut at a line that
 /// starts a top-level block near the middle; when the cut falls inside a block
 /// comment, the file is read in one piece. Either way: pest's tree.
 #[test]

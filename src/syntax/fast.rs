@@ -81,8 +81,9 @@ pub(crate) fn parse_each<S: Send>(
     parse_run(text, 0, text.len(), new_sink(), &visit)
 }
 
-/// Files from which the two halves are parsed on two threads.
-const PARALLEL_FROM: usize = 1 << 20;
+/// Files from which the two halves are parsed (and lowered) on two threads:
+/// from about 500 services.
+const PARALLEL_FROM: usize = 256 << 10;
 
 /// A line near the middle that starts a top-level block (`service "…`): the
 /// file is a run of blocks before it and a run of blocks from it, when it is

@@ -197,7 +197,11 @@ mod tests {
         let own = sls.slot("cmd.run(\"true\")");
         sls.state("a", "cmd.run", vec![("env", json!([{ "K": own }]))]);
         assert_eq!(sls.foreign, None);
-        sls.state("b", "cmd.run", vec![("name", json!("__slot__:salt:cmd.run(id)"))]);
+        sls.state(
+            "b",
+            "cmd.run",
+            vec![("name", json!("__slot__:salt:cmd.run(id)"))],
+        );
         sls.state("c", "cmd.run", vec![("__slot__:salt:x", json!(1))]);
         assert_eq!(sls.foreign.as_deref(), Some("__slot__:salt:cmd.run(id)"));
     }
