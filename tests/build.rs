@@ -25,6 +25,14 @@ fn build_status(spec: &str, out: &Path) -> Option<i32> {
     build(spec, out).status.code()
 }
 
+/// A `templates` folder under `dir` holding one template, `name` = `text`.
+fn templates_folder(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let templates = dir.join("templates");
+    std::fs::create_dir(&templates).unwrap();
+    std::fs::write(templates.join(name), text).unwrap();
+    templates
+}
+
 /// `eosc build SPEC -o OUT --templates TEMPLATES`.
 fn build_with_templates(spec: &str, out: &Path, templates: &Path) -> Output {
     eosc(&[
@@ -214,13 +222,11 @@ fn an_empty_folder_is_used() {
 #[test]
 fn templates_can_be_overridden_but_cannot_inject() {
     let temp = tempfile::tempdir().unwrap();
-    let templates = temp.path().join("templates");
-    std::fs::create_dir(&templates).unwrap();
-    std::fs::write(
-        templates.join("Caddyfile.j2"),
+    let templates = templates_folder(
+        temp.path(),
+        "Caddyfile.j2",
         "# custom\n{% for site in sites %}{{ site.host }} {\n\trespond \"hi\"\n}\n{% endfor %}",
-    )
-    .unwrap();
+    );
     let out = temp.path().join("out");
     let output = build_with_templates("specs/minimal.eos", &out, &templates);
     assert_exit(&output, 0);
@@ -327,13 +333,7 @@ fn a_build_failing_while_writing_leaves_the_previous_output_and_no_staging() {
     let out = temp.path().join("out");
     assert_eq!(build_status("specs/eos.eos", &out), Some(0));
     let before = read_tree(&out);
-    let templates = temp.path().join("templates");
-    std::fs::create_dir(&templates).unwrap();
-    std::fs::write(
-        templates.join("nginx.conf.j2"),
-        "{{ no_such_function() }}\n",
-    )
-    .unwrap();
+    let templates = templates_folder(temp.path(), "nginx.conf.j2", "{{ no_such_function() }}\n");
     let output = build_with_templates("specs/eos.eos", &out, &templates);
     assert!(assert_exit(&output, 2).contains("nginx"));
     assert_eq!(read_tree(&out), before);

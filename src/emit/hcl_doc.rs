@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 
 use super::hcl::escape;
-use super::hcl_text::{block_header, indent};
+use super::hcl_text::{header_line, indent};
 
 /// The structures of a document or of a block, in order.
 #[derive(Debug, Default)]
@@ -148,12 +148,19 @@ impl Body {
         self.items.push(Item::Block(block));
     }
 
-    /// The document as text, each comment's lines before the header of the
-    /// first block whose header line (`volume "data" {`) is its key; an error
-    /// names a comment whose block never comes.
-    pub(crate) fn write(&self, comments: &[(String, Vec<String>)]) -> Result<String, String> {
+    /// `head` (the file's first lines), then the document, each comment's
+    /// lines before the header of the first block whose header line
+    /// (`volume "data" {`) is its key; an error names a comment whose block
+    /// never comes.
+    pub(crate) fn write(
+        &self,
+        head: &str,
+        comments: &[(String, Vec<String>)],
+    ) -> Result<String, String> {
+        let mut out = String::with_capacity(4096);
+        out.push_str(head);
         let mut writer = Writer {
-            out: String::with_capacity(4096),
+            out,
             pending: comments.iter().collect(),
         };
         writer.body(self, 0);
@@ -251,7 +258,21 @@ impl Writer<'_> {
 
     fn block(&mut self, block: &Block, level: usize) {
         let empty = block.body.items.is_empty();
-        block_header(&mut self.out, &mut self.pending, &block.head, empty, level);
+        let header = header_line(&block.head, empty, level);
+        if let Some(at) = self
+            .pending
+            .iter()
+            .position(|(target, _)| *target == header)
+        {
+            for comment in &self.pending.remove(at).1 {
+                self.indent(level);
+                self.out.push_str("# ");
+                self.out.push_str(comment);
+                self.out.push('\n');
+            }
+        }
+        self.indent(level);
+        self.out.push_str(&header);
         if !empty {
             self.out.push('\n');
             self.body(&block.body, level + 1);
@@ -407,9 +428,9 @@ mod tests {
         /// tree (which its own tests hold to hcl-rs's formatter).
         #[test]
         fn writes_what_hcl_text_writes(shapes in shapes()) {
-            let expected = crate::emit::hcl_text::format(&hcl_rs(&shapes), &[])
+            let expected = crate::emit::hcl_text::format(&hcl_rs(&shapes))
                 .expect("hcl_text covers these shapes");
-            prop_assert_eq!(ours(&shapes).write(&[]).unwrap(), expected);
+            prop_assert_eq!(ours(&shapes).write("", &[]).unwrap(), expected);
         }
     }
 
@@ -424,11 +445,11 @@ mod tests {
         body.add_block(job);
         let comments = vec![("job \"app\" {".to_string(), vec!["one".to_string()])];
         assert_eq!(
-            body.write(&comments).unwrap(),
+            body.write("", &comments).unwrap(),
             "# one\njob \"app\" {\n  type = \"service\"\n\n  numa {  }\n}\n"
         );
         let lost = vec![("volume \"x\" {".to_string(), vec!["two".to_string()])];
-        assert!(body.write(&lost).unwrap_err().contains("volume"));
+        assert!(body.write("", &lost).unwrap_err().contains("volume"));
     }
 
     #[test]
@@ -442,8 +463,11 @@ mod tests {
             ))
             .build();
         assert_eq!(
-            body.write(&[]).unwrap(),
-            crate::emit::hcl_text::format(&expected, &[]).unwrap()
+            body.write("# head\n", &[]).unwrap(),
+            format!(
+                "# head\n{}",
+                crate::emit::hcl_text::format(&expected).unwrap()
+            )
         );
     }
 }

@@ -12,27 +12,20 @@
 use hcl::expr::{Expression, FuncCall, Object, ObjectKey, TemplateExpr, TraversalOperator};
 use hcl::{Block, BlockLabel, Body, Structure};
 
-/// Comment lines to put before the header line of the first block whose header
-/// (`volume "data" {`) is the key.
-pub(crate) type Comments = [(String, Vec<String>)];
-
 const INDENT: &str = "  ";
 
 /// The text of `body`, or `None` when it holds a construct this writer leaves
-/// to hcl-rs (or a comment whose block never comes).
-pub(crate) fn format(body: &Body, comments: &Comments) -> Option<String> {
+/// to hcl-rs.
+pub(crate) fn format(body: &Body) -> Option<String> {
     let mut writer = Writer {
         out: String::with_capacity(4096),
-        pending: comments.iter().collect(),
     };
     writer.body(body, 0)?;
-    writer.pending.is_empty().then_some(writer.out)
+    Some(writer.out)
 }
 
-struct Writer<'c> {
+struct Writer {
     out: String,
-    /// Comments not yet placed, in order.
-    pending: Vec<&'c (String, Vec<String>)>,
 }
 
 /// Where the previous structure of a body left off (hcl-rs's format state):
@@ -44,7 +37,7 @@ enum Last {
     Block,
 }
 
-impl Writer<'_> {
+impl Writer {
     fn indent(&mut self, level: usize) {
         indent(&mut self.out, level);
     }
@@ -120,7 +113,8 @@ impl Writer<'_> {
             }
         }
         let empty = block.body.iter().next().is_none();
-        block_header(&mut self.out, &mut self.pending, &head, empty, level);
+        self.indent(level);
+        self.out.push_str(&header_line(&head, empty, level));
         if !empty {
             self.out.push('\n');
             self.body(&block.body, level + 1)?;
@@ -235,36 +229,19 @@ impl Writer<'_> {
     }
 }
 
-/// A block's header line at `level` (`head {`, or `head {}` written as hcl-rs
-/// writes an empty block), after the lines of the pending comment whose key it
-/// is (which is then placed).
-pub(crate) fn block_header(
-    out: &mut String,
-    pending: &mut Vec<&(String, Vec<String>)>,
-    head: &str,
-    empty: bool,
-    level: usize,
-) {
+/// A block's header line at `level`, without the indentation: `head {`, or for
+/// an empty block `head {` + the indentation + `}`, as hcl-rs writes it.
+pub(crate) fn header_line(head: &str, empty: bool, level: usize) -> String {
     let mut header = String::with_capacity(head.len() + 3 + INDENT.len() * level);
     header.push_str(head);
     header.push_str(" {");
     if empty {
-        // hcl-rs writes the closing brace's indentation on the same line.
         for _ in 0..level {
             header.push_str(INDENT);
         }
         header.push('}');
     }
-    if let Some(at) = pending.iter().position(|(target, _)| *target == header) {
-        for comment in &pending.remove(at).1 {
-            indent(out, level);
-            out.push_str("# ");
-            out.push_str(comment);
-            out.push('\n');
-        }
-    }
-    indent(out, level);
-    out.push_str(&header);
+    header
 }
 
 pub(crate) fn indent(out: &mut String, level: usize) {
@@ -341,13 +318,13 @@ mod tests {
     use hcl::Identifier;
     use proptest::prelude::*;
 
-    /// The reference: hcl-rs's formatter, then the alignment and comment passes.
-    fn reference(body: &Body, comments: &Comments) -> String {
-        crate::emit::terraform::render_with_hcl_rs("# h", body, comments).unwrap()
+    /// The reference: hcl-rs's formatter, then the alignment pass.
+    fn reference(body: &Body) -> String {
+        crate::emit::terraform::render_with_hcl_rs("# h", body).unwrap()
     }
 
-    fn ours(body: &Body, comments: &Comments) -> String {
-        format!("# h\n{}", format(body, comments).expect("supported"))
+    fn ours(body: &Body) -> String {
+        format!("# h\n{}", format(body).expect("supported"))
     }
 
     fn object(entries: Vec<(ObjectKey, Expression)>) -> Expression {
@@ -414,15 +391,7 @@ mod tests {
     #[test]
     fn every_construct_is_written_as_the_reference_writes_it() {
         let body = every_construct();
-        let comments = vec![
-            (
-                "volume \"data\" {".to_string(),
-                vec!["one".to_string(), "two".to_string()],
-            ),
-            ("numa x {}".to_string(), vec!["three".to_string()]),
-        ];
-        assert_eq!(ours(&body, &comments), reference(&body, &comments));
-        assert_eq!(ours(&body, &[]), reference(&body, &[]));
+        assert_eq!(ours(&body), reference(&body));
     }
 
     #[test]
@@ -430,9 +399,7 @@ mod tests {
         let heredoc = Body::builder()
             .add_attribute(("s", Expression::String("raw \" string".into())))
             .build();
-        assert_eq!(format(&heredoc, &[]), None);
-        let comment_without_block = vec![("nowhere {".to_string(), vec!["x".to_string()])];
-        assert_eq!(format(&every_construct(), &comment_without_block), None);
+        assert_eq!(format(&heredoc), None);
     }
 
     /// An object key hcl-rs writes bare (not a keyword).
@@ -495,9 +462,9 @@ mod tests {
         #[test]
         fn random_bodies_are_written_as_the_reference_writes_them(body in body()) {
             // Every construct generated is one the writer covers.
-            let text = format(&body, &[]);
+            let text = format(&body);
             prop_assert!(text.is_some());
-            prop_assert_eq!(format!("# h\n{}", text.unwrap()), reference(&body, &[]));
+            prop_assert_eq!(format!("# h\n{}", text.unwrap()), reference(&body));
         }
     }
 }

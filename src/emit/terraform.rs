@@ -267,19 +267,16 @@ fn object<'a>(items: impl IntoIterator<Item = (&'a str, Expression)>) -> Express
 }
 
 /// An HCL body as the artifacts are written: hcl-rs's layout with one-line
-/// arrays and `=` aligned as `terraform fmt` aligns it. `comments` puts comment
-/// lines right before the header line of the first block equal to the given
-/// text.
+/// arrays and `=` aligned as `terraform fmt` aligns it.
 ///
 /// `hcl_text` writes it in one pass; for a construct it does not cover, the
-/// reference path (hcl-rs's formatter, then the alignment and comment passes)
-/// writes it.
-fn body_text(body: &Body, comments: &[(String, Vec<String>)]) -> Result<String, String> {
-    match super::hcl_text::format(body, comments) {
+/// reference path (hcl-rs's formatter, then the alignment pass) writes it.
+fn body_text(body: &Body) -> Result<String, String> {
+    match super::hcl_text::format(body) {
         Some(text) => Ok(text),
         None => {
             debug_assert!(false, "an emitter built HCL that hcl_text does not cover");
-            body_text_with_hcl_rs(body, comments)
+            body_text_with_hcl_rs(body)
         }
     }
 }
@@ -287,26 +284,19 @@ fn body_text(body: &Body, comments: &[(String, Vec<String>)]) -> Result<String, 
 /// `header` (comment lines), then the body as [`body_text`] writes it by the
 /// reference path (the tests compare `hcl_text` with it).
 #[cfg(test)]
-pub(super) fn render_with_hcl_rs(
-    header: &str,
-    body: &Body,
-    comments: &[(String, Vec<String>)],
-) -> Result<String, String> {
+pub(super) fn render_with_hcl_rs(header: &str, body: &Body) -> Result<String, String> {
     let mut out = String::from(header);
     out.push('\n');
-    out.push_str(&body_text_with_hcl_rs(body, comments)?);
+    out.push_str(&body_text_with_hcl_rs(body)?);
     Ok(out)
 }
 
-fn body_text_with_hcl_rs(
-    body: &Body,
-    comments: &[(String, Vec<String>)],
-) -> Result<String, String> {
+fn body_text_with_hcl_rs(body: &Body) -> Result<String, String> {
     let mut formatter = Formatter::builder().compact_arrays(true).build_vec();
     let text = body
         .format_string(&mut formatter)
         .map_err(|e| format!("formatting HCL failed: {e}"))?;
-    Ok(align_assignments(&insert_comments(&text, comments)))
+    Ok(align_assignments(&text))
 }
 
 /// `main.tf`, written block by block as the blocks are built (the hcl-rs tree
@@ -326,7 +316,7 @@ impl MainTf {
 
     fn add(&mut self, block: Block) -> Result<(), EmitError> {
         let body = Body::builder().add_block(block).build();
-        let block_text = body_text(&body, &[]).map_err(|message| error(&message))?;
+        let block_text = body_text(&body).map_err(|message| error(&message))?;
         if !self.empty {
             self.text.push('\n');
         }
@@ -334,26 +324,6 @@ impl MainTf {
         self.empty = false;
         Ok(())
     }
-}
-
-fn insert_comments(text: &str, comments: &[(String, Vec<String>)]) -> String {
-    let mut pending: Vec<&(String, Vec<String>)> = comments.iter().collect();
-    let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        let content = line.trim();
-        if let Some(at) = pending.iter().position(|(target, _)| target == content) {
-            let indent = &line[..line.len() - line.trim_start().len()];
-            for comment in &pending[at].1 {
-                out.push_str(indent);
-                out.push_str("# ");
-                out.push_str(comment);
-                out.push('\n');
-            }
-            pending.remove(at);
-        }
-        out.push_str(line);
-    }
-    out
 }
 
 /// Aligns the `=` of consecutive one-line attributes as `terraform fmt`
@@ -487,15 +457,5 @@ mod tests {
         );
         // Idempotent.
         assert_eq!(align_assignments(want), want);
-    }
-
-    #[test]
-    fn comments_go_before_their_line() {
-        let text = "a {\n  numa {\n  }\n}\n";
-        let comments = [("numa {".to_string(), vec!["note".to_string()])];
-        assert_eq!(
-            insert_comments(text, &comments),
-            "a {\n  # note\n  numa {\n  }\n}\n"
-        );
     }
 }

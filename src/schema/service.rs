@@ -293,7 +293,7 @@ fn check_service_rules(s: &ServiceDecl, diags: &mut Diagnostics) {
 }
 
 /// E0107 for an item written twice in one list attribute.
-fn listed_once<T: Eq + std::hash::Hash + Listed>(
+fn listed_once<T: Eq + std::hash::Hash + std::fmt::Display>(
     items: &[(T, Span)],
     attribute: &str,
     diags: &mut Diagnostics,
@@ -305,23 +305,12 @@ fn listed_once<T: Eq + std::hash::Hash + Listed>(
             Diagnostic::new(
                 Code::E0107,
                 *span,
-                format!("`{}` is listed twice in `{attribute}`", item.as_written()),
+                format!("`{item}` is listed twice in `{attribute}`"),
             )
             .with_primary_label("listed again")
             .with_label(items[first].1, "first listed here")
             .with_help("remove the repetition"),
         );
-    }
-}
-
-/// A list item as the user wrote it, for the message.
-trait Listed {
-    fn as_written(&self) -> String;
-}
-
-impl Listed for &str {
-    fn as_written(&self) -> String {
-        (*self).to_string()
     }
 }
 
@@ -354,9 +343,10 @@ impl std::hash::Hash for Path<'_> {
     }
 }
 
-impl Listed for Path<'_> {
-    fn as_written(&self) -> String {
-        self.0.to_text()
+/// As written: `a.b`.
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.to_text())
     }
 }
 

@@ -37,26 +37,21 @@ pub(crate) struct Parsed<S> {
 /// it collects the comments, and gives up on what the scanner would report (a
 /// control character in a string, nesting deeper than [`MAX_DEPTH`]), so that a
 /// file it takes needs no scan.
-pub(crate) fn parse(text: &str) -> Option<Parsed<Vec<Block>>> {
-    let mut parsed = parse_each(text, Vec::new, Vec::push)?;
-    let mut blocks = std::mem::take(&mut parsed.sinks[0]);
-    for later in parsed.sinks.drain(1..) {
-        blocks.extend(later);
-    }
-    parsed.sinks = vec![blocks];
-    Some(parsed)
-}
-
-/// [`parse`], handing each top-level block to `visit` as soon as it is read
-/// instead of collecting them, so that the whole tree never exists at once.
-/// Each run of blocks gets its own sink from `new_sink`: one, or two (the two
-/// halves of a large file, read on two threads), in file order. Sinks of an
-/// attempt that gave up are dropped.
+///
+/// Each top-level block is handed to `visit` as soon as it is read, so that
+/// the whole tree need never exist at once (`Vec::push` collects them). Each
+/// run of blocks gets its own sink from `new_sink`: one, or two (the two halves
+/// of a large file, read on two threads), in file order. Sinks of an attempt
+/// that gave up are dropped. A file over the size limit is not read (the pest
+/// path reports it).
 pub(crate) fn parse_each<S: Send>(
     text: &str,
     new_sink: impl Fn() -> S + Sync,
     visit: impl Fn(&mut S, Block) + Sync,
 ) -> Option<Parsed<S>> {
+    if text.len() > super::MAX_FILE_SIZE {
+        return None;
+    }
     if text.len() >= PARALLEL_FROM {
         if let Some(middle) = split_point(text) {
             let (first, second) = std::thread::scope(|scope| {

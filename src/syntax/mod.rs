@@ -31,17 +31,12 @@ pub fn parse(text: &str) -> (Document, Diagnostics) {
 /// to the grammar.
 #[doc(hidden)]
 pub fn parse_via(text: &str, fast_path: bool) -> (Document, Diagnostics, bool) {
-    let mut diags = Diagnostics::new();
-    if text.len() > MAX_FILE_SIZE {
-        diags.push(file_too_large(text.len()));
-        return (Document::default(), diags, false);
-    }
     if fast_path {
-        if let Some(mut parsed) = fast::parse(text) {
+        if let Some(parsed) = fast::parse_each(text, Vec::new, Vec::push) {
             let mut diags = parsed.diags;
             diags.sort();
             let document = Document {
-                blocks: parsed.sinks.swap_remove(0),
+                blocks: parsed.sinks.into_iter().flatten().collect(),
                 comments: parsed.comments,
             };
             return (document, diags, true);
@@ -63,9 +58,6 @@ pub fn parse_each<S: Send>(
     new_sink: impl Fn() -> S + Sync,
     visit: impl Fn(&mut S, Block) + Sync,
 ) -> Option<(Vec<S>, Diagnostics)> {
-    if text.len() > MAX_FILE_SIZE {
-        return None;
-    }
     let parsed = fast::parse_each(text, new_sink, visit)?;
     let mut diags = parsed.diags;
     diags.sort();
@@ -75,16 +67,17 @@ pub fn parse_each<S: Send>(
 /// [`parse`] for a file [`parse_each`] gave up on: the same result, without
 /// trying the fast path on the whole file again.
 pub fn parse_after_fast_path(text: &str) -> (Document, Diagnostics) {
-    if text.len() > MAX_FILE_SIZE {
-        return parse(text);
-    }
     parse_without_fast_start(text, true)
 }
 
-/// The scan and the pest path (the fast path still reads the runs of blocks
-/// of the error recovery, when allowed).
+/// The size limit, the scan and the pest path (the fast path still reads the
+/// runs of blocks of the error recovery, when allowed).
 fn parse_without_fast_start(text: &str, fast_path: bool) -> (Document, Diagnostics) {
     let mut diags = Diagnostics::new();
+    if text.len() > MAX_FILE_SIZE {
+        diags.push(file_too_large(text.len()));
+        return (Document::default(), diags);
+    }
     let scan = scan::scan(text);
     if let Some(too_deep) = scan.too_deep {
         diags.push(too_deep);

@@ -76,6 +76,8 @@ const NODE_NAME: &str = "${node.unique.name}";
 pub(super) struct Jobs {
     /// The reference clock of a job that may run on every client.
     all_clients_clock: u64,
+    /// The first lines of every jobspec.
+    head: String,
 }
 
 impl Jobs {
@@ -86,6 +88,7 @@ impl Jobs {
             all_clients_clock: resources::reference_clock(
                 clients.iter().map(|&h| stack.host(h).cpu_mhz.value),
             ),
+            head: format!("{}\n", header("#", input.source_name)),
         }
     }
 
@@ -107,8 +110,7 @@ impl Jobs {
             message,
         };
         let (body, comments) = job(input, id, self.all_clients_clock).map_err(fail)?;
-        let text = body.write(&comments).map_err(fail)?;
-        let text = format!("{}\n{text}", header("#", input.source_name));
+        let text = body.write(&self.head, &comments).map_err(fail)?;
         out.add(path, text);
         Ok(())
     }
@@ -232,12 +234,12 @@ fn constraints(stack: &Stack, service: &Service) -> Vec<Block> {
 /// `port "<name>" { static = N  to = N }`: the container listens on `number`;
 /// the host port is dynamic unless the port is static.
 fn network_port(port: &PortDecl) -> Block {
-    let number = Value::number(port.number.value);
+    let number = port.number.value;
     let mut block = Block::builder("port").add_label(port.name.value.as_str());
     if port.is_static.value {
-        block = block.add_attribute("static", Value::number(port.number.value));
+        block = block.add_attribute("static", Value::number(number));
     }
-    block.add_attribute("to", number).build()
+    block.add_attribute("to", Value::number(number)).build()
 }
 
 fn task(
@@ -490,7 +492,7 @@ mod tests {
     fn format(block: Block) -> String {
         let mut body = Body::default();
         body.add_block(block);
-        body.write(&[]).unwrap()
+        body.write("", &[]).unwrap()
     }
 
     /// The text of a block with single spaces (the aligned `=` aside).
@@ -506,7 +508,7 @@ mod tests {
             Env::Block(block) => body.add_block(block),
             Env::Object(object) => body.add_attribute("env", object),
         }
-        body.write(&[]).unwrap()
+        body.write("", &[]).unwrap()
     }
 
     #[test]
@@ -586,7 +588,7 @@ mod tests {
         let mut body = Body::default();
         body.add_attribute("attribute", Value::template(NODE_NAME));
         assert_eq!(
-            body.write(&[]).unwrap(),
+            body.write("", &[]).unwrap(),
             "attribute = \"${node.unique.name}\"\n"
         );
     }
