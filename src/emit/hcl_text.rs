@@ -1,13 +1,14 @@
 //! An hcl-rs [`Body`] as text, in one pass: the layout of hcl-rs's formatter
-//! with compact arrays, the `=` of consecutive one-line attributes aligned as
-//! `terraform fmt` aligns them, and comment lines before chosen block headers.
+//! with compact arrays, and the `=` of consecutive one-line attributes aligned
+//! as `terraform fmt` aligns them.
 //!
-//! This is what `terraform::render` used to get from hcl-rs's formatter followed
-//! by a realigning pass over the text (`terraform::align_assignments`) and a
-//! comment pass; those took two fifths of `eosc build` for a large stack. The
-//! writer covers the constructs the emitters build and answers `None` for any
-//! other, and `render` then takes that slower path, which stays the reference:
-//! the tests below compare the two on every construct.
+//! This is what Terraform's emitter used to get from hcl-rs's formatter followed
+//! by a realigning pass over the text (`terraform::align_assignments`); those
+//! took two fifths of `eosc build` for a large stack. The writer covers the
+//! constructs the emitters build and answers `None` for any other, and
+//! `terraform::body_text` then takes that slower path, which stays the
+//! reference: the tests below compare the two on every construct. The jobspecs'
+//! `hcl_doc` writes the same layout (and comment lines) from a lighter tree.
 
 use hcl::expr::{Expression, FuncCall, Object, ObjectKey, TemplateExpr, TraversalOperator};
 use hcl::{Block, BlockLabel, Body, Structure};
