@@ -8,6 +8,8 @@
 
 use hcl::expr::{Expression, TemplateExpr};
 
+use super::plain_run::plain_prefix;
+
 /// A quoted HCL string expression whose value is exactly `value`.
 pub fn string(value: &str) -> Expression {
     Expression::from(TemplateExpr::QuotedString(escape(value)))
@@ -23,9 +25,66 @@ pub fn escape(value: &str) -> String {
     if is_plain(value) {
         return value.to_string();
     }
-    escape_each_char(value)
+    let mut out = String::with_capacity(value.len() + 16);
+    escape_into(&mut out, value);
+    out
 }
 
+/// Appends [`escape`]`(value)` to `out`, copying the runs between escapes whole.
+pub fn escape_into(out: &mut String, value: &str) {
+    let bytes = value.as_bytes();
+    let mut copied = 0;
+    let mut at = 0;
+    loop {
+        at += plain_prefix(&bytes[at..], SPECIAL);
+        let Some(&byte) = bytes.get(at) else { break };
+        let (escape, width) = match byte {
+            b'"' => (Escape::Text("\\\""), 1),
+            b'\\' => (Escape::Text("\\\\"), 1),
+            b'\n' => (Escape::Text("\\n"), 1),
+            b'\r' => (Escape::Text("\\r"), 1),
+            b'\t' => (Escape::Text("\\t"), 1),
+            b'$' if bytes.get(at + 1) == Some(&b'{') => (Escape::Text("\\u0024"), 1),
+            b'%' if bytes.get(at + 1) == Some(&b'{') => (Escape::Text("\\u0025"), 1),
+            control @ (0..=0x1f | 0x7f) => (Escape::Control(control), 1),
+            // U+0080..U+009F, the C1 controls: 0xC2 then the code point's own byte.
+            0xc2 if matches!(bytes.get(at + 1), Some(0x80..=0x9f)) => {
+                (Escape::Control(bytes[at + 1]), 2)
+            }
+            // A lone `$` or `%`, or any other non-ASCII byte: itself.
+            _ => {
+                at += 1;
+                continue;
+            }
+        };
+        out.push_str(&value[copied..at]);
+        match escape {
+            Escape::Text(text) => out.push_str(text),
+            Escape::Control(code) => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(char::from(HEX[usize::from(code >> 4)]));
+                out.push(char::from(HEX[usize::from(code & 0xf)]));
+            }
+        }
+        at += width;
+        copied = at;
+    }
+    out.push_str(&value[copied..]);
+}
+
+/// The printable ASCII bytes that may need an escape.
+const SPECIAL: [u8; 4] = *b"\"\\$%";
+
+enum Escape {
+    Text(&'static str),
+    /// A control character below U+0100, written `\u00xx`.
+    Control(u8),
+}
+
+/// The reference: one character at a time (the property test holds
+/// [`escape_into`] to it).
+#[cfg(test)]
 fn escape_each_char(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     let mut chars = value.chars().peekable();
@@ -47,15 +106,20 @@ fn escape_each_char(value: &str) -> String {
 }
 
 /// Whether `value` is its own string body: no quote, backslash, control
-/// character, `${` or `%{` (one pass over the bytes; most values are plain).
+/// character, `${` or `%{` (most values are plain).
 pub fn is_plain(value: &str) -> bool {
     let bytes = value.as_bytes();
-    let ascii_plain = bytes.iter().enumerate().all(|(at, &byte)| match byte {
-        b'"' | b'\\' | 0..=0x1f | 0x7f => false,
-        b'$' | b'%' => bytes.get(at + 1) != Some(&b'{'),
-        _ => true,
-    });
-    ascii_plain && (value.is_ascii() || !value.chars().any(char::is_control))
+    let mut at = 0;
+    loop {
+        at += plain_prefix(&bytes[at..], SPECIAL);
+        match bytes.get(at) {
+            None => return true,
+            Some(b'$' | b'%') if bytes.get(at + 1) != Some(&b'{') => at += 1,
+            Some(0xc2) if matches!(bytes.get(at + 1), Some(0x80..=0x9f)) => return false,
+            Some(0x80..=0xff) => at += 1,
+            Some(_) => return false,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -68,6 +132,15 @@ mod tests {
         #[test]
         fn plain_is_what_escaping_leaves_unchanged(value in "([a-z$%{}\"\\\\\n\t\u{1}\u{85}é ]){0,12}") {
             prop_assert_eq!(is_plain(&value), escape_each_char(&value) == value);
+        }
+
+        /// Escaping whole runs gives the text of escaping one character at a time.
+        #[test]
+        fn escaping_runs_matches_escaping_each_char(value in "([a-z$%{}\"\\\\\n\r\t\u{0}-\u{1f}\u{7f}-\u{a0}é€😀 ]){0,24}") {
+            let mut out = String::from("kept:");
+            escape_into(&mut out, &value);
+            prop_assert_eq!(&out["kept:".len()..], escape_each_char(&value));
+            prop_assert_eq!(escape(&value), escape_each_char(&value));
         }
     }
 

@@ -11,7 +11,7 @@
 
 use std::borrow::Cow;
 
-use super::hcl::escape;
+use super::hcl::escape_into;
 use super::hcl_text::{header_line, indent};
 
 /// The structures of a document or of a block, in order.
@@ -54,12 +54,13 @@ impl Value {
 
     /// A list of strings.
     pub(crate) fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut line = String::from("[");
+        let mut line = String::with_capacity(32);
+        line.push('[');
         for (i, item) in items.into_iter().enumerate() {
             if i > 0 {
                 line.push_str(", ");
             }
-            line.push_str(&quoted(item));
+            quote_into(&mut line, item);
         }
         line.push(']');
         Value::Line(line)
@@ -90,12 +91,15 @@ impl Value {
 }
 
 fn quoted(text: &str) -> String {
-    let body = escape(text);
-    let mut out = String::with_capacity(body.len() + 2);
-    out.push('"');
-    out.push_str(&body);
-    out.push('"');
+    let mut out = String::with_capacity(text.len() + 2);
+    quote_into(&mut out, text);
     out
+}
+
+fn quote_into(out: &mut String, text: &str) {
+    out.push('"');
+    escape_into(out, text);
+    out.push('"');
 }
 
 /// Builds a [`Block`] in the style of hcl-rs's builders.
@@ -116,8 +120,9 @@ impl Block {
 
 impl BlockBuilder {
     pub(crate) fn add_label(mut self, label: &str) -> Self {
+        self.block.head.reserve(label.len() + 3);
         self.block.head.push(' ');
-        self.block.head.push_str(&quoted(label));
+        quote_into(&mut self.block.head, label);
         self
     }
 

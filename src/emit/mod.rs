@@ -12,6 +12,7 @@ mod hcl_doc;
 mod hcl_text;
 mod nginx;
 mod nomad;
+mod plain_run;
 mod plan_json;
 mod salt;
 mod shared;

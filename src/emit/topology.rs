@@ -14,7 +14,7 @@ pub const CONSUL_DNS_PORT: u64 = 8600;
 
 /// The Consul service name of a port: `<service>-<port>`.
 pub fn consul_service_name(service: &str, port: &str) -> String {
-    format!("{service}-{port}")
+    [service, "-", port].concat()
 }
 
 /// `http` or `https`, for a port used as an HTTP endpoint.

@@ -7,6 +7,8 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use super::plain_run::plain_prefix;
+
 /// A double-quoted YAML scalar holding exactly `value`.
 pub fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
@@ -20,10 +22,7 @@ pub fn quote_into(out: &mut String, value: &str) {
     let mut rest = value;
     while !rest.is_empty() {
         // Copy the longest run that needs no escape in one go.
-        let plain = rest
-            .bytes()
-            .position(|b| !(0x20..0x7f).contains(&b) || b == b'"' || b == b'\\')
-            .unwrap_or(rest.len());
+        let plain = plain_prefix(rest.as_bytes(), *b"\"\\");
         out.push_str(&rest[..plain]);
         rest = &rest[plain..];
         let Some(c) = rest.chars().next() else { break };
@@ -75,11 +74,84 @@ pub fn write_entry(out: &mut String, level: usize, key: &str, value: &Value) {
 /// Appends `- key: value`, a sequence item holding a one-entry mapping, indented
 /// `level` times (Salt's argument lists are made of them).
 pub fn write_single_entry_item(out: &mut String, level: usize, key: &str, value: &Value) {
+    item_key(out, level, key);
+    write_value(out, value, level + 2, Context::MapValue);
+}
+
+/// [`write_single_entry_item`] of a string, without building the value.
+pub fn write_single_entry_text(out: &mut String, level: usize, key: &str, text: &str) {
+    item_key(out, level, key);
+    out.push(' ');
+    quote_into(out, text);
+    out.push('\n');
+}
+
+/// [`write_single_entry_item`] of a boolean or a number, given as its text
+/// (`true`, `30`).
+pub fn write_single_entry_plain(out: &mut String, level: usize, key: &str, plain: &str) {
+    item_key(out, level, key);
+    out.push(' ');
+    out.push_str(plain);
+    out.push('\n');
+}
+
+/// [`write_single_entry_item`] of a list of strings.
+pub fn write_single_entry_texts<'a>(
+    out: &mut String,
+    level: usize,
+    key: &str,
+    items: impl IntoIterator<Item = &'a str>,
+) {
+    write_single_entry_list(out, level, key, items, quote_into);
+}
+
+/// [`write_single_entry_item`] of a list of one-entry mappings of strings
+/// (Salt's requisites: `- file: <id>`).
+pub fn write_single_entry_pairs<'a>(
+    out: &mut String,
+    level: usize,
+    key: &str,
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) {
+    write_single_entry_list(out, level, key, pairs, |out, (pair_key, value)| {
+        quote_into(out, pair_key);
+        out.push_str(": ");
+        quote_into(out, value);
+    });
+}
+
+/// `- key:` and a block sequence of `items`, each written on its line by
+/// `write_item` (`[]` when there are none).
+fn write_single_entry_list<T>(
+    out: &mut String,
+    level: usize,
+    key: &str,
+    items: impl IntoIterator<Item = T>,
+    write_item: impl Fn(&mut String, T),
+) {
+    item_key(out, level, key);
+    let mut empty = true;
+    for item in items {
+        if empty {
+            out.push('\n');
+            empty = false;
+        }
+        indent(out, level + 2);
+        out.push_str("- ");
+        write_item(out, item);
+        out.push('\n');
+    }
+    if empty {
+        out.push_str(" []\n");
+    }
+}
+
+/// `- key:` of a sequence item holding a one-entry mapping.
+fn item_key(out: &mut String, level: usize, key: &str) {
     indent(out, level);
     out.push_str("- ");
     quote_into(out, key);
     out.push(':');
-    write_value(out, value, level + 2, Context::MapValue);
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -191,6 +263,78 @@ mod tests {
             to_string(&value),
             "\"eos-vault-service\":\n  \"service.running\":\n    - \"name\": \"vault\"\n    - \"enable\": true\n    - \"watch\":\n        - \"file\": \"eos-vault-config\"\n\"empty\": {}\n"
         );
+    }
+
+    /// One character at a time: the reference for the run-copying [`quote_into`].
+    fn quote_each_char(value: &str) -> String {
+        let mut out = String::from("\"");
+        for c in value.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                c if needs_escape(c) => out.push_str(&format!("\\u{:04X}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn runs_are_quoted_as_single_characters(value in "([a-z \"\\\\\n\r\t\u{0}-\u{1f}\u{7f}-\u{a0}é\u{2028}\u{feff}😀]){0,40}") {
+            proptest::prop_assert_eq!(quote(&value), quote_each_char(&value));
+        }
+    }
+
+    /// The writers that take no `Value` write what `write_single_entry_item`
+    /// writes for the same value.
+    #[test]
+    fn direct_items_are_written_as_their_values() {
+        let via_value = |value: Value| {
+            let mut out = String::new();
+            write_single_entry_item(&mut out, 2, "k\"ey", &value);
+            out
+        };
+        let direct = |write: &dyn Fn(&mut String)| {
+            let mut out = String::new();
+            write(&mut out);
+            out
+        };
+        assert_eq!(
+            direct(&|o| write_single_entry_text(o, 2, "k\"ey", "a \"b\"\n")),
+            via_value(json!("a \"b\"\n"))
+        );
+        for (plain, value) in [
+            ("true", json!(true)),
+            ("false", json!(false)),
+            ("30", json!(30)),
+        ] {
+            assert_eq!(
+                direct(&|o| write_single_entry_plain(o, 2, "k\"ey", plain)),
+                via_value(value)
+            );
+        }
+        for items in [vec![], vec!["a"], vec!["a", "b\tc", ""]] {
+            assert_eq!(
+                direct(&|o| write_single_entry_texts(o, 2, "k\"ey", items.iter().copied())),
+                via_value(json!(items))
+            );
+        }
+        for pairs in [
+            vec![],
+            vec![("file", "x")],
+            vec![("cmd", "a.b"), ("test", "stage-1.ready")],
+        ] {
+            let values: Vec<Value> = pairs.iter().map(|(k, v)| json!({ *k: v })).collect();
+            assert_eq!(
+                direct(&|o| write_single_entry_pairs(o, 2, "k\"ey", pairs.iter().copied())),
+                via_value(json!(values))
+            );
+        }
     }
 
     #[test]

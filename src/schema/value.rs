@@ -372,11 +372,12 @@ fn enum_value<T>(
     parse: fn(&str) -> Option<T>,
     diags: &mut Diagnostics,
 ) -> Option<T> {
-    let expected = format!("one of {}", names.join(", "));
+    // Only for diagnostics: most values parse.
+    let expected = || format!("one of {}", names.join(", "));
     let word = match &value.kind {
         ValueKind::Reference(path) if path.len() == 1 => path[0].name.as_str(),
         ValueKind::String(text) => {
-            let mut diag = wrong_type(value, &expected);
+            let mut diag = wrong_type(value, &expected());
             if parse(text).is_some() {
                 diag = diag.with_help(format!("write it without quotes: {text}"));
             }
@@ -384,13 +385,14 @@ fn enum_value<T>(
             return None;
         }
         _ => {
-            diags.push(wrong_type(value, &expected));
+            diags.push(wrong_type(value, &expected()));
             return None;
         }
     };
     if let Some(parsed) = parse(word) {
         return Some(parsed);
     }
+    let expected = expected();
     let help = match did_you_mean(word, names.iter().copied()) {
         Some(close) => format!("did you mean `{close}`?"),
         None => format!("expected {expected}"),

@@ -53,7 +53,7 @@ use crate::model::{HostId, Service, ServiceId, Stack, VolumeStorage};
 
 /// Where the jobspec of a service is written, relative to the output folder.
 pub(crate) fn jobspec_path(service: &str) -> String {
-    format!("nomad/{service}.nomad.hcl")
+    ["nomad/", service, ".nomad.hcl"].concat()
 }
 
 /// The Nomad client `host_volume` a local-disk volume of a nomad service uses.
@@ -175,7 +175,7 @@ fn job(
                 (block, note)
             }
         };
-        comments.push((format!("volume \"{label}\" {{"), vec![note]));
+        comments.push((["volume \"", label, "\" {"].concat(), vec![note]));
         group = group.add_block(block.build());
     }
     let (task, task_comments) = task(input, id, all_clients_clock)?;
@@ -304,7 +304,7 @@ fn task(
                 .add_attribute("data", Value::string(&data))
                 .add_attribute(
                     "destination",
-                    Value::string(&format!("secrets/{}.env", secret.name.value)),
+                    Value::string(&["secrets/", &secret.name.value, ".env"].concat()),
                 )
                 .add_attribute("env", Value::bool(true))
                 .build(),
@@ -432,8 +432,10 @@ fn consul_service(
                 port.name.value
             ));
         }
-        let mut check = Block::builder("check")
-            .add_attribute("name", Value::string(&format!("{consul_name}-health")));
+        let mut check = Block::builder("check").add_attribute(
+            "name",
+            Value::string(&[consul_name.as_str(), "-health"].concat()),
+        );
         match &health.path {
             Some(path) => {
                 check = check

@@ -14,13 +14,14 @@
 //! tagged `eos:<service>/<volume>`, then `restic forget --prune` with the
 //! volume's `keep_*`.
 
-use serde_json::json;
+use std::borrow::Cow;
+use std::fmt::Write as _;
 
 use super::layout::Layout;
 use super::paths::{self, LIB_DIR, SYSTEMD_DIR};
 use super::secrets::{self, TOOLS};
 use super::shell;
-use super::sls::{req, Sls};
+use super::sls::{Arg, Sls, Step};
 use crate::ast::{BackupDecl, BackupHook, Capability, Runtime};
 use crate::emit::{topology, Artifacts, EmitError, Input};
 use crate::model::{HostId, ServiceId, VolumeStorage};
@@ -45,23 +46,30 @@ fn host_sls(
     let host_name = &stack.host(host).name.value;
     let mut sls = Sls::new(paths::backup_sls(host_name));
     // Per-host IDs: the backup files of all hosts are one namespace in Salt.
-    let (tools_id, reload_id) = (
-        format!("eos_backup.{host_name}.tools"),
+    let tools = [Step::new("pkg", format!("eos_backup.{host_name}.tools"))];
+    let reload = [Step::new(
+        "cmd",
         format!("eos_backup.{host_name}.daemon-reload"),
-    );
+    )];
     let Some(settings) = &stack.settings.backup else {
         return Err(EmitError {
             artifact: sls.path(),
             message: "volumes have backups but the stack has no `backup` block".into(),
         });
     };
-    let mut tools: Vec<&str> = vec!["restic"];
-    tools.extend(TOOLS);
+    let packages = std::iter::once("restic").chain(TOOLS).map(Cow::Borrowed);
     sls.state(
-        tools_id.clone(),
+        tools[0].id.clone(),
         "pkg.installed",
-        vec![("pkgs", json!(tools))],
+        [("pkgs", Arg::Texts(packages.collect()))],
     );
+    // The same for every volume of the file.
+    let shared = ScriptParts {
+        header: crate::emit::header("#", input.source_name),
+        vault: secrets::vault_functions(input),
+        secret: shell::quote(&settings.secret.value),
+        repository: shell::quote(&settings.repository.value),
+    };
     let mut unit_files = Vec::new();
     let mut timers = Vec::new();
     for &(id, index) in volumes {
@@ -72,93 +80,99 @@ fn host_sls(
         };
         let key = paths::volume_key(service, &volume.name.value);
         let prefix = format!("eos_backup.{service}.{}", volume.name.value);
-        let script = script(
-            input,
-            host,
-            id,
-            index,
-            &settings.repository.value,
-            &settings.secret.value,
-        );
+        let script_step = [Step::new("file", format!("{prefix}.script"))];
         sls.state(
-            format!("{prefix}.script"),
+            script_step[0].id.clone(),
             "file.managed",
-            vec![
-                ("name", json!(format!("{LIB_DIR}/backup/{key}"))),
-                ("contents", json!(script)),
-                ("mode", json!("0700")),
-                ("makedirs", json!(true)),
-                ("require", json!([req("pkg", &tools_id)])),
+            [
+                ("name", Arg::from(format!("{LIB_DIR}/backup/{key}"))),
+                ("contents", script(input, &shared, host, id, index).into()),
+                ("mode", "0700".into()),
+                ("makedirs", true.into()),
+                ("require", tools.as_slice().into()),
             ],
         );
-        let timer = timer_unit(input, service, &volume.name.value, backup).map_err(|message| {
-            EmitError {
-                artifact: sls.path(),
-                message,
-            }
-        })?;
+        let timer =
+            timer_unit(&shared.header, service, &volume.name.value, backup).map_err(|message| {
+                EmitError {
+                    artifact: sls.path(),
+                    message,
+                }
+            })?;
         let what = format!("{service}/{}", volume.name.value);
         for (suffix, contents) in [
-            ("service", service_unit(input, &what, &key)),
+            ("service", service_unit(&shared.header, &what, &key)),
             ("timer", timer),
         ] {
             let state = format!("{prefix}.{suffix}-unit");
             sls.state(
                 state.clone(),
                 "file.managed",
-                vec![
+                [
                     (
                         "name",
-                        json!(format!("{SYSTEMD_DIR}/eos-backup-{key}.{suffix}")),
+                        Arg::from(format!("{SYSTEMD_DIR}/eos-backup-{key}.{suffix}")),
                     ),
-                    ("contents", json!(contents)),
-                    ("mode", json!("0644")),
-                    ("require", json!([req("file", &format!("{prefix}.script"))])),
+                    ("contents", contents.into()),
+                    ("mode", "0644".into()),
+                    ("require", script_step.as_slice().into()),
                 ],
             );
-            unit_files.push(req("file", &state));
+            unit_files.push(Step::new("file", state));
         }
         timers.push((
             format!("{prefix}.timer"),
             format!("eos-backup-{key}.timer"),
-            format!("{prefix}.timer-unit"),
+            [Step::new("file", format!("{prefix}.timer-unit"))],
         ));
     }
     sls.state(
-        reload_id.clone(),
+        reload[0].id.clone(),
         "cmd.run",
-        vec![
-            ("name", json!("systemctl daemon-reload")),
-            ("onchanges", json!(unit_files)),
+        [
+            ("name", Arg::from("systemctl daemon-reload")),
+            ("onchanges", unit_files.as_slice().into()),
         ],
     );
-    for (state, unit, file) in timers {
+    for (state, unit, file) in &timers {
         sls.state(
-            state,
+            state.clone(),
             "service.running",
-            vec![
-                ("name", json!(unit)),
-                ("enable", json!(true)),
-                ("require", json!([req("cmd", &reload_id)])),
-                ("watch", json!([req("file", &file)])),
+            [
+                ("name", Arg::from(unit.as_str())),
+                ("enable", true.into()),
+                ("require", reload.as_slice().into()),
+                ("watch", file.as_slice().into()),
             ],
         );
     }
     Ok(sls)
 }
 
-fn service_unit(input: &Input<'_>, what: &str, key: &str) -> String {
+/// The parts of the backup scripts of one file that do not depend on the
+/// volume.
+struct ScriptParts {
+    /// The generated-by comment line.
+    header: String,
+    /// The shell prelude defining `vault_data`.
+    vault: String,
+    /// The Vault path of the restic secret, shell-quoted.
+    secret: String,
+    /// The restic repository, shell-quoted.
+    repository: String,
+}
+
+fn service_unit(header: &str, what: &str, key: &str) -> String {
     format!(
-        "{}[Unit]\nDescription=eos: restic backup of volume {what}\nWants=network-online.target\n\
-         After=network-online.target\n\n[Service]\nType=oneshot\nExecStart={LIB_DIR}/backup/{key}\n",
-        crate::emit::header("#", input.source_name)
+        "{header}[Unit]\nDescription=eos: restic backup of volume {what}\nWants=network-online.target\n\
+         After=network-online.target\n\n[Service]\nType=oneshot\nExecStart={LIB_DIR}/backup/{key}\n"
     )
 }
 
 /// The timer; the schedule must be a plain systemd calendar expression (no
 /// `%` specifiers, quotes or line continuations reach the unit file).
 fn timer_unit(
-    input: &Input<'_>,
+    header: &str,
     service: &str,
     volume: &str,
     backup: &BackupDecl,
@@ -172,20 +186,18 @@ fn timer_unit(
         ));
     }
     Ok(format!(
-        "{}[Unit]\nDescription=eos: schedule of the restic backup of volume {service}/{volume}\n\n\
-         [Timer]\nOnCalendar={schedule}\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n",
-        crate::emit::header("#", input.source_name)
+        "{header}[Unit]\nDescription=eos: schedule of the restic backup of volume {service}/{volume}\n\n\
+         [Timer]\nOnCalendar={schedule}\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n"
     ))
 }
 
 /// The backup script of one volume.
 fn script(
     input: &Input<'_>,
+    shared: &ScriptParts,
     host: HostId,
     id: ServiceId,
     index: usize,
-    repository: &str,
-    secret: &str,
 ) -> String {
     let stack = input.stack;
     let service = stack.service(id);
@@ -196,18 +208,21 @@ fn script(
     let data = paths::volume_dir(stack, id, index);
     let tag = format!("eos:{}/{}", service.name(), volume.name.value);
     let restic_host = match service.volumes[index] {
-        VolumeStorage::Disk(_) => stack.host(host).name.value.clone(),
-        VolumeStorage::Cephfs => "cephfs".to_string(),
+        VolumeStorage::Disk(_) => stack.host(host).name.value.as_str(),
+        VolumeStorage::Cephfs => "cephfs",
     };
-    let mut text = String::from("#!/bin/sh\n");
-    text.push_str(&crate::emit::header("#", input.source_name));
-    text.push_str(&format!(
-        "# restic backup of volume {}/{} ({data}). The restic password is read from Vault at run time.\n",
+    let mut text = String::with_capacity(2048);
+    text.push_str("#!/bin/sh\n");
+    text.push_str(&shared.header);
+    let _ = writeln!(
+        text,
+        "# restic backup of volume {}/{} ({data}). The restic password is read from Vault at run time.",
         service.name(),
         volume.name.value
-    ));
-    text.push_str(&secrets::vault_functions(input));
-    text.push_str(&format!(
+    );
+    text.push_str(&shared.vault);
+    let _ = write!(
+        text,
         r#"
 secret=$(vault_data {secret})
 RESTIC_PASSWORD=$(printf '%s' "$secret" | jq -jer '.password | if type == "string" then . else tojson end')
@@ -217,34 +232,31 @@ RESTIC_REPOSITORY={repository}
 export RESTIC_REPOSITORY
 data={data}
 "#,
-        secret = shell::quote(secret),
-        repository = shell::quote(repository),
+        secret = shared.secret,
+        repository = shared.repository,
         data = shell::quote(&data),
-    ));
+    );
     if backup.hook.value == BackupHook::PgDump {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             "\n# pg_dump hook: a consistent dump next to the data, backed up with it.\nmkdir -p \"$data/eos-backup\"\n\
              {} > \"$data/eos-backup/pg_dumpall.sql.tmp\"\n\
              mv \"$data/eos-backup/pg_dumpall.sql.tmp\" \"$data/eos-backup/pg_dumpall.sql\"\n",
             dump_command(input, id)
-        ));
+        );
     }
-    let keep = [
-        ("--keep-daily", backup.keep_daily.value),
-        ("--keep-weekly", backup.keep_weekly.value),
-        ("--keep-monthly", backup.keep_monthly.value),
-    ]
-    .iter()
-    .map(|(flag, n)| format!("{flag} {n}"))
-    .collect::<Vec<_>>()
-    .join(" ");
-    text.push_str(&format!(
+    let _ = write!(
+        text,
         "\nrestic cat config >/dev/null 2>&1 || restic init\n\
          restic backup --host {host} --tag {tag} \"$data\"\n\
-         restic forget --host {host} --tag {tag} --group-by host,tags {keep} --prune\n",
-        host = shell::quote(&restic_host),
+         restic forget --host {host} --tag {tag} --group-by host,tags \
+         --keep-daily {daily} --keep-weekly {weekly} --keep-monthly {monthly} --prune\n",
+        host = shell::quote(restic_host),
         tag = shell::quote(&tag),
-    ));
+        daily = backup.keep_daily.value,
+        weekly = backup.keep_weekly.value,
+        monthly = backup.keep_monthly.value,
+    );
     text
 }
 

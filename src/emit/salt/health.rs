@@ -15,31 +15,15 @@
 //! Time allowed: `grace` + 10 × `interval`, probing every `interval`; each
 //! probe is bounded by `timeout`.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
+use super::layout::Layout;
 use super::shell;
-use super::sls::Sls;
-use crate::ast::{Capability, HealthDecl, PortProtocol, Runtime};
+use super::sls::{Arg, Sls, Step};
+use crate::ast::{HealthDecl, PortProtocol, Runtime};
 use crate::emit::topology::{self, consul_service_name, host_port};
 use crate::emit::Input;
 use crate::model::ServiceId;
-
-/// A state of the orchestrate file: its module (for requisites) and ID.
-#[derive(Debug, Clone)]
-pub(super) struct Step {
-    pub(super) module: &'static str,
-    pub(super) id: String,
-}
-
-impl Step {
-    pub(super) fn new(module: &'static str, id: String) -> Self {
-        Self { module, id }
-    }
-
-    pub(super) fn requisite(&self) -> Value {
-        json!({ self.module: self.id })
-    }
-}
 
 /// Whole seconds, rounded up, at least one.
 pub(super) fn seconds(millis: u64) -> u64 {
@@ -68,17 +52,18 @@ fn timing(health: &HealthDecl) -> Timing {
 pub(super) fn add_waits(
     sls: &mut Sls,
     input: &Input<'_>,
+    layout: &Layout,
     prefix: &str,
     id: ServiceId,
-    after: &[Value],
+    after: &[Step],
 ) -> Vec<Step> {
     let service = input.stack.service(id);
     let Some(health) = &service.decl.health else {
         return Vec::new();
     };
-    let prefix = format!("{prefix}.{}.health", service.name());
+    let prefix = [prefix, ".", service.name(), ".health"].concat();
     if service.decl.runtime.value == Runtime::Nomad {
-        return nomad_wait(sls, input, &prefix, id, health, after)
+        return nomad_wait(sls, input, layout, &prefix, id, health, after)
             .into_iter()
             .collect();
     }
@@ -100,23 +85,18 @@ pub(super) fn add_waits(
     let mut steps = Vec::new();
     for host in topology::hosts_of(input.stack, id) {
         let address = &input.stack.host(host).address.value;
-        let state = format!("{prefix}.{}", input.stack.host(host).name.value);
+        let state = [prefix.as_str(), ".", &input.stack.host(host).name.value].concat();
         let step = match (&health.path, port.protocol.value) {
             (_, PortProtocol::Udp) => {
+                let name = format!(
+                    "UDP port {} of {} cannot be probed",
+                    port.number.value,
+                    service.name()
+                );
                 sls.state(
                     state.clone(),
                     "test.succeed_without_changes",
-                    vec![
-                        (
-                            "name",
-                            json!(format!(
-                                "UDP port {} of {} cannot be probed",
-                                port.number.value,
-                                service.name()
-                            )),
-                        ),
-                        ("require", json!(after)),
-                    ],
+                    [("name", Arg::from(name)), ("require", after.into())],
                 );
                 Step::new("test", state)
             }
@@ -146,29 +126,29 @@ fn http_wait(
     url: &str,
     matching: Option<(&str, &str)>,
     timing: &Timing,
-    after: &[Value],
+    after: &[Step],
 ) -> Step {
-    let mut args = vec![
-        ("name", json!(url)),
-        ("status", json!("^2[0-9][0-9]$")),
-        ("status_type", json!("pcre")),
+    let mut args: Vec<(&str, Arg)> = vec![
+        ("name", url.into()),
+        ("status", "^2[0-9][0-9]$".into()),
+        ("status_type", "pcre".into()),
     ];
     if let Some((pattern, kind)) = matching {
-        args.push(("match", json!(pattern)));
-        args.push(("match_type", json!(kind)));
+        args.push(("match", pattern.into()));
+        args.push(("match_type", kind.into()));
     }
     args.extend([
-        ("verify_ssl", json!(false)),
-        ("wait_for", json!(timing.deadline)),
-        ("request_interval", json!(timing.interval)),
-        ("require", json!(after)),
+        ("verify_ssl", false.into()),
+        ("wait_for", timing.deadline.into()),
+        ("request_interval", timing.interval.into()),
+        ("require", after.into()),
     ]);
     sls.state(state.clone(), "http.wait_for_successful_query", args);
     Step::new("http", state)
 }
 
-fn retry(timing: &Timing) -> Value {
-    json!({ "attempts": timing.attempts, "interval": timing.interval, "until": true })
+fn retry(timing: &Timing) -> Arg<'static> {
+    Arg::Json(json!({ "attempts": timing.attempts, "interval": timing.interval, "until": true }))
 }
 
 fn tcp_wait(
@@ -177,20 +157,20 @@ fn tcp_wait(
     address: &str,
     port: u64,
     timing: &Timing,
-    after: &[Value],
+    after: &[Step],
 ) -> Step {
     let probe = format!("exec 3<>/dev/tcp/{address}/{port}");
     let timeout = timing.timeout.to_string();
     sls.state(
         state.clone(),
         "cmd.run",
-        vec![
+        [
             (
                 "name",
-                json!(shell::join(["timeout", &timeout, "bash", "-c", &probe])),
+                shell::join(["timeout", &timeout, "bash", "-c", &probe]).into(),
             ),
             ("retry", retry(timing)),
-            ("require", json!(after)),
+            ("require", after.into()),
         ],
     );
     Step::new("cmd", state)
@@ -203,7 +183,7 @@ fn command_wait(
     id: ServiceId,
     command: &str,
     health: &HealthDecl,
-    after: &[Value],
+    after: &[Step],
 ) -> Step {
     let stack = input.stack;
     let service = stack.service(id);
@@ -216,24 +196,21 @@ fn command_wait(
     sls.state(
         prefix.to_string(),
         "salt.function",
-        vec![
-            ("name", json!("cmd.run")),
+        [
+            ("name", "cmd.run".into()),
             (
                 "tgt",
-                json!(super::orchestrate::targets(
-                    stack,
-                    &topology::hosts_of(stack, id)
-                )),
+                super::orchestrate::targets(stack, &topology::hosts_of(stack, id)).into(),
             ),
-            ("tgt_type", json!("list")),
-            ("expect_minions", json!(true)),
-            ("arg", json!([command])),
+            ("tgt_type", "list".into()),
+            ("expect_minions", true.into()),
+            ("arg", Arg::Texts(vec![command.into()])),
             (
                 "kwarg",
-                json!({ "python_shell": true, "timeout": timing.timeout }),
+                Arg::Json(json!({ "python_shell": true, "timeout": timing.timeout })),
             ),
             ("retry", retry(&timing)),
-            ("require", json!(after)),
+            ("require", after.into()),
         ],
     );
     Step::new("salt", prefix.to_string())
@@ -242,21 +219,19 @@ fn command_wait(
 fn nomad_wait(
     sls: &mut Sls,
     input: &Input<'_>,
+    layout: &Layout,
     prefix: &str,
     id: ServiceId,
     health: &HealthDecl,
-    after: &[Value],
+    after: &[Step],
 ) -> Option<Step> {
     let stack = input.stack;
     let service = stack.service(id);
     let timing = timing(health);
-    if let Some(consul) = topology::provider_endpoint(stack, input.analysis, Capability::Consul) {
+    if let Some(consul) = &layout.consul_url {
         let port = service.health_port.map(|i| &service.decl.ports[i])?;
         let name = consul_service_name(service.name(), &port.name.value);
-        let url = format!(
-            "{}/v1/health/service/{name}?passing=true",
-            consul.url(stack)
-        );
+        let url = format!("{consul}/v1/health/service/{name}?passing=true");
         return Some(http_wait(
             sls,
             prefix.to_string(),
@@ -266,8 +241,8 @@ fn nomad_wait(
             after,
         ));
     }
-    let nomad = topology::provider_endpoint(stack, input.analysis, Capability::Nomad)?;
-    let url = format!("{}/v1/job/{}/summary", nomad.url(stack), service.name());
+    let nomad = layout.nomad_url.as_ref()?;
+    let url = format!("{nomad}/v1/job/{}/summary", service.name());
     Some(http_wait(
         sls,
         prefix.to_string(),

@@ -50,6 +50,10 @@ pub(super) struct Layout {
     /// Hosts with `eos.backup.<host>` and the (service, volume) backed up there.
     pub(super) backups: Vec<(HostId, Vec<(ServiceId, usize)>)>,
     pub(super) proxies: Vec<Proxy>,
+    /// The API addresses of the Consul and Nomad providers
+    /// (`http://10.0.0.1:8500`), computed once for the many states that use them.
+    pub(super) consul_url: Option<String>,
+    pub(super) nomad_url: Option<String>,
 }
 
 /// Services Salt installs itself: baremetal and docker, in declaration order.
@@ -96,6 +100,8 @@ impl Layout {
             controller,
             cephfs,
             backups,
+            consul_url: provider_url(input, Capability::Consul),
+            nomad_url: provider_url(input, Capability::Nomad),
         })
     }
 
@@ -277,4 +283,9 @@ fn proxies(input: &Input<'_>, out: &Artifacts) -> Vec<Proxy> {
             })
         })
         .collect()
+}
+
+/// The API address of the provider of `capability`, if the stack has one.
+fn provider_url(input: &Input<'_>, capability: Capability) -> Option<String> {
+    topology::provider_endpoint(input.stack, input.analysis, capability).map(|e| e.url(input.stack))
 }

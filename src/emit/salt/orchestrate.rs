@@ -25,13 +25,11 @@
 //! build at `/srv/eos` and runs `terraform` (`init` once, first).
 //! IDs are `stage-<k>.<service>.<what>`: names have no `.`.
 
-use serde_json::{json, Value};
-
-use super::health::{self, Step};
+use super::health;
 use super::layout::{self, Layout};
 use super::paths::{self, TERRAFORM_DIR};
 use super::shell;
-use super::sls::Sls;
+use super::sls::{Arg, Sls, Step, NO_ARGS};
 use crate::emit::topology;
 use crate::emit::Input;
 use crate::model::{HostId, ServiceId, Stack};
@@ -52,15 +50,15 @@ fn apply(
     id: String,
     hosts: &[HostId],
     sls_name: &str,
-    after: &[Value],
+    after: &[Step],
 ) -> Step {
-    let mut args = vec![
-        ("tgt", json!(targets(stack, hosts))),
-        ("tgt_type", json!("list")),
-        ("sls", json!([sls_name])),
+    let mut args: Vec<(&str, Arg)> = vec![
+        ("tgt", targets(stack, hosts).into()),
+        ("tgt_type", "list".into()),
+        ("sls", Arg::Texts(vec![sls_name.into()])),
     ];
     if !after.is_empty() {
-        args.push(("require", json!(after)));
+        args.push(("require", after.into()));
     }
     sls.state(id.clone(), "salt.state", args);
     Step::new("salt", id)
@@ -73,17 +71,17 @@ pub(super) fn ops_command(
     stack: &Stack,
     id: String,
     command: &str,
-    after: &[Value],
+    after: &[Step],
 ) -> Step {
-    let mut args = vec![
-        ("name", json!("cmd.run")),
-        ("tgt", json!(targets(stack, &[layout.ops_host]))),
-        ("tgt_type", json!("list")),
-        ("expect_minions", json!(true)),
-        ("arg", json!([command])),
+    let mut args: Vec<(&str, Arg)> = vec![
+        ("name", "cmd.run".into()),
+        ("tgt", targets(stack, &[layout.ops_host]).into()),
+        ("tgt_type", "list".into()),
+        ("expect_minions", true.into()),
+        ("arg", Arg::Texts(vec![command.into()])),
     ];
     if !after.is_empty() {
-        args.push(("require", json!(after)));
+        args.push(("require", after.into()));
     }
     sls.state(id.clone(), "salt.function", args);
     Step::new("salt", id)
@@ -136,7 +134,7 @@ pub(super) fn bootstrap(input: &Input<'_>, layout: &Layout) -> Sls {
     });
     let mut gate: Option<Step> = None;
     for stage in 0..=layout.max_stage() {
-        let after: Vec<Value> = gate.iter().map(Step::requisite).collect();
+        let after: Vec<Step> = gate.take().into_iter().collect();
         gate = Some(stage_steps(
             &mut sls,
             input,
@@ -146,7 +144,7 @@ pub(super) fn bootstrap(input: &Input<'_>, layout: &Layout) -> Sls {
             init.as_ref(),
         ));
     }
-    let after: Vec<Value> = gate.iter().map(Step::requisite).collect();
+    let after: Vec<Step> = gate.into_iter().collect();
     let mut last = after.clone();
     if let Some(cephfs) = layout
         .cephfs
@@ -160,8 +158,7 @@ pub(super) fn bootstrap(input: &Input<'_>, layout: &Layout) -> Sls {
             &cephfs.hosts,
             paths::CEPHFS_SLS,
             &after,
-        )
-        .requisite()];
+        )];
     }
     for proxy in &layout.proxies {
         apply(
@@ -193,7 +190,7 @@ fn stage_steps(
     input: &Input<'_>,
     layout: &Layout,
     stage: usize,
-    after: &[Value],
+    after: &[Step],
     init: Option<&Step>,
 ) -> Step {
     let stack = input.stack;
@@ -229,46 +226,47 @@ fn stage_steps(
         ));
     }
     let services = services_in_stage(input, layout, stage);
-    let mut ready: Vec<Value> = after.to_vec();
-    ready.extend(before.iter().map(Step::requisite));
+    let mut ready: Vec<Step> = after.to_vec();
+    ready.extend(before.iter().cloned());
     let terraform = terraform_step(sls, input, layout, &prefix, &services, &ready, init);
     let mut steps = before;
     if let Some(step) = terraform {
-        ready.push(step.requisite());
+        ready.push(step.clone());
         steps.push(step);
     }
     // One barrier instead of every service requiring every preparation step:
     // with a volume step per host, the latter grows with hosts × services.
     if ready.len() > 1 {
         let barrier = format!("{prefix}.ready");
-        sls.state(barrier.clone(), "test.nop", vec![("require", json!(ready))]);
-        ready = vec![Step::new("test", barrier).requisite()];
+        sls.state(barrier.clone(), "test.nop", [("require", ready.as_slice())]);
+        ready = vec![Step::new("test", barrier)];
     }
     for &id in &services {
         let name = stack.service(id).name();
-        let mut wait_after = ready.clone();
-        if layout::is_salted(stack, id) {
+        let applied = layout::is_salted(stack, id).then(|| {
             let hosts = topology::hosts_of(stack, id);
-            let step = apply(
+            apply(
                 sls,
                 stack,
-                format!("{prefix}.{name}.apply"),
+                [prefix.as_str(), ".", name, ".apply"].concat(),
                 &hosts,
                 &paths::service_sls(name),
                 &ready,
-            );
-            wait_after = vec![step.requisite()];
-            steps.push(step);
-        }
-        steps.extend(health::add_waits(sls, input, &prefix, id, &wait_after));
+            )
+        });
+        let wait_after = applied
+            .as_ref()
+            .map_or(ready.as_slice(), std::slice::from_ref);
+        let waits = health::add_waits(sls, input, layout, &prefix, id, wait_after);
+        steps.extend(applied);
+        steps.extend(waits);
     }
     let gate = format!("{prefix}.done");
-    let mut args = vec![];
-    let require: Vec<Value> = steps.iter().map(Step::requisite).collect();
-    if !require.is_empty() {
-        args.push(("require", json!(require)));
+    if steps.is_empty() {
+        sls.state(gate.clone(), "test.nop", NO_ARGS);
+    } else {
+        sls.state(gate.clone(), "test.nop", [("require", steps.as_slice())]);
     }
-    sls.state(gate.clone(), "test.nop", args);
     Step::new("test", gate)
 }
 
@@ -279,7 +277,7 @@ fn terraform_step(
     layout: &Layout,
     prefix: &str,
     services: &[ServiceId],
-    after: &[Value],
+    after: &[Step],
     init: Option<&Step>,
 ) -> Option<Step> {
     let stack = input.stack;
@@ -309,7 +307,7 @@ fn terraform_step(
     ];
     words.extend(targets.iter().map(String::as_str));
     let mut require = after.to_vec();
-    require.extend(init.map(Step::requisite));
+    require.extend(init.cloned());
     Some(ops_command(
         sls,
         layout,

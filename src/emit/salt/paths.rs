@@ -59,12 +59,12 @@ pub(super) fn volume_mount_point(
 
 /// A file name part unique per (service, volume): names never contain `_`.
 pub(super) fn volume_key(service: &str, volume: &str) -> String {
-    format!("{service}_{volume}")
+    [service, "_", volume].concat()
 }
 
 /// The SLS of a baremetal/docker service.
 pub(super) fn service_sls(service: &str) -> String {
-    format!("eos.{service}")
+    ["eos.", service].concat()
 }
 
 /// Per-host and shared SLS names. Service SLS are `eos.<name>` and names have

@@ -5,16 +5,13 @@
 //! `docker.stop` on their hosts; a gate `stage-k.stopped` must pass before the
 //! stage below begins. The salt master itself is left running.
 
-use serde_json::{json, Value};
-
-use super::health::Step;
 use super::layout::Layout;
 use super::orchestrate::{ops_command, services_in_stage, targets};
 use super::paths;
 use super::shell;
-use super::sls::Sls;
+use super::sls::{Arg, Sls, Step, NO_ARGS};
 use super::units;
-use crate::ast::{Capability, Runtime};
+use crate::ast::Runtime;
 use crate::emit::topology;
 use crate::emit::Input;
 use crate::model::ServiceId;
@@ -23,23 +20,18 @@ pub(super) fn shutdown(input: &Input<'_>, layout: &Layout) -> Sls {
     let mut sls = Sls::new(paths::SHUTDOWN_SLS);
     let mut gate: Option<Step> = None;
     for stage in (0..=layout.max_stage()).rev() {
-        let after: Vec<Value> = gate.iter().map(Step::requisite).collect();
+        let after: Vec<Step> = gate.take().into_iter().collect();
         let prefix = format!("stage-{stage}");
         let steps: Vec<Step> = services_in_stage(input, layout, stage)
             .into_iter()
             .map(|id| stop(&mut sls, input, layout, &prefix, id, &after))
             .collect();
         let id = format!("{prefix}.stopped");
-        let require: Vec<Value> = steps.iter().map(Step::requisite).collect();
-        sls.state(
-            id.clone(),
-            "test.nop",
-            if require.is_empty() {
-                vec![]
-            } else {
-                vec![("require", json!(require))]
-            },
-        );
+        if steps.is_empty() {
+            sls.state(id.clone(), "test.nop", NO_ARGS);
+        } else {
+            sls.state(id.clone(), "test.nop", [("require", steps.as_slice())]);
+        }
         gate = Some(Step::new("test", id));
     }
     sls
@@ -51,15 +43,17 @@ fn stop(
     layout: &Layout,
     prefix: &str,
     id: ServiceId,
-    after: &[Value],
+    after: &[Step],
 ) -> Step {
     let stack = input.stack;
     let service = stack.service(id);
-    let state = format!("{prefix}.{}.stop", service.name());
+    let state = [prefix, ".", service.name(), ".stop"].concat();
     let (function, arg) = match service.decl.runtime.value {
         Runtime::Nomad => {
-            let address = topology::provider_endpoint(stack, input.analysis, Capability::Nomad)
-                .map_or_else(|| "http://127.0.0.1:4646".to_string(), |e| e.url(stack));
+            let address = layout
+                .nomad_url
+                .as_deref()
+                .unwrap_or("http://127.0.0.1:4646");
             let command = shell::join([
                 "nomad",
                 "job",
@@ -75,15 +69,15 @@ fn stop(
         ),
         Runtime::Docker => ("docker.stop", service.name().to_string()),
     };
-    let mut args = vec![
-        ("name", json!(function)),
-        ("tgt", json!(targets(stack, &topology::hosts_of(stack, id)))),
-        ("tgt_type", json!("list")),
-        ("expect_minions", json!(true)),
-        ("arg", json!([arg])),
+    let mut args: Vec<(&str, Arg)> = vec![
+        ("name", function.into()),
+        ("tgt", targets(stack, &topology::hosts_of(stack, id)).into()),
+        ("tgt_type", "list".into()),
+        ("expect_minions", true.into()),
+        ("arg", Arg::Texts(vec![arg.into()])),
     ];
     if !after.is_empty() {
-        args.push(("require", json!(after)));
+        args.push(("require", after.into()));
     }
     sls.state(state.clone(), "salt.function", args);
     Step::new("salt", state)

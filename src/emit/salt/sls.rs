@@ -10,6 +10,7 @@
 //! any such string that this emitter did not create itself through
 //! [`Sls::slot`], so no spec value can become a call.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashSet};
 
 use serde_json::{json, Value};
@@ -47,36 +48,77 @@ impl Sls {
     }
 
     /// Adds state `id` calling `function` (`file.managed`) with `args` in
-    /// order: `ID: { FUNCTION: [ {ARG: VALUE}, … ] }`.
-    pub(super) fn state(
+    /// order: `ID: { FUNCTION: [ {ARG: VALUE}, … ] }`. An argument is an
+    /// [`Arg`] or any JSON value.
+    pub(super) fn state<'a, A: Into<Arg<'a>>>(
         &mut self,
         id: impl Into<String>,
         function: &str,
-        args: Vec<(&str, Value)>,
+        args: impl IntoIterator<Item = (&'a str, A)>,
     ) {
         let id = id.into();
         self.note_foreign(&id);
         self.note_foreign(function);
         yaml::quote_into(&mut self.text, &id);
         self.text.push_str(":\n");
-        if args.is_empty() {
+        let mut args = args.into_iter().peekable();
+        if args.peek().is_none() {
             yaml::write_entry(&mut self.text, 1, function, &json!([]));
         } else {
             self.text.push_str("  ");
             yaml::quote_into(&mut self.text, function);
             self.text.push_str(":\n");
-            for (key, value) in args {
-                self.note_foreign(key);
-                if self.foreign.is_none() {
-                    self.foreign = foreign_slot(&value, &self.slots).map(str::to_string);
-                }
-                yaml::write_single_entry_item(&mut self.text, 2, key, &value);
+            for (key, arg) in args {
+                self.argument(key, &arg.into());
             }
         }
         if self.ids.contains(&id) {
             self.duplicate.get_or_insert(id);
         } else {
             self.ids.insert(id);
+        }
+    }
+
+    /// Writes `- key: value` of a state and checks its strings for slots.
+    fn argument(&mut self, key: &str, arg: &Arg<'_>) {
+        const LEVEL: usize = 2;
+        self.note_foreign(key);
+        let text = &mut self.text;
+        match arg {
+            Arg::Text(value) => {
+                yaml::write_single_entry_text(text, LEVEL, key, value);
+                self.note_foreign(value);
+            }
+            Arg::Bool(value) => {
+                yaml::write_single_entry_plain(
+                    text,
+                    LEVEL,
+                    key,
+                    if *value { "true" } else { "false" },
+                );
+            }
+            Arg::Number(value) => {
+                yaml::write_single_entry_plain(text, LEVEL, key, &value.to_string());
+            }
+            Arg::Texts(items) => {
+                yaml::write_single_entry_texts(text, LEVEL, key, items.iter().map(AsRef::as_ref));
+                for item in items {
+                    self.note_foreign(item);
+                }
+            }
+            Arg::Requires(steps) => {
+                let pairs = steps.iter().map(|step| (step.module, step.id.as_str()));
+                yaml::write_single_entry_pairs(text, LEVEL, key, pairs);
+                for step in *steps {
+                    self.note_foreign(&step.id);
+                }
+            }
+            Arg::Json(value) => {
+                yaml::write_single_entry_item(text, LEVEL, key, value);
+                if self.foreign.is_none() {
+                    self.foreign = foreign_slot(value, &self.slots).map(str::to_string);
+                }
+            }
         }
     }
 
@@ -147,6 +189,73 @@ pub(super) fn req(module: &str, id: &str) -> Value {
     json!({ module: id })
 }
 
+/// A state a requisite can name: its module (`salt` for `salt.function`)
+/// and its ID.
+#[derive(Debug, Clone)]
+pub(super) struct Step {
+    pub(super) module: &'static str,
+    pub(super) id: String,
+}
+
+impl Step {
+    pub(super) fn new(module: &'static str, id: String) -> Self {
+        Self { module, id }
+    }
+}
+
+/// The arguments of a state that takes none (`test.nop`).
+pub(super) const NO_ARGS: [(&str, Arg<'static>); 0] = [];
+
+/// An argument of a state, written straight to YAML: the forms the
+/// orchestration files write thousands of times, and any other JSON value.
+/// Each is written exactly as the equivalent JSON value would be.
+pub(super) enum Arg<'a> {
+    Text(Cow<'a, str>),
+    Bool(bool),
+    Number(u64),
+    /// A list of strings.
+    Texts(Vec<Cow<'a, str>>),
+    /// A requisite list: `- <module>: <id>` per step.
+    Requires(&'a [Step]),
+    Json(Value),
+}
+
+impl From<Value> for Arg<'_> {
+    fn from(value: Value) -> Self {
+        Arg::Json(value)
+    }
+}
+
+impl<'a> From<&'a str> for Arg<'a> {
+    fn from(text: &'a str) -> Self {
+        Arg::Text(Cow::Borrowed(text))
+    }
+}
+
+impl From<String> for Arg<'_> {
+    fn from(text: String) -> Self {
+        Arg::Text(Cow::Owned(text))
+    }
+}
+
+impl From<bool> for Arg<'_> {
+    fn from(value: bool) -> Self {
+        Arg::Bool(value)
+    }
+}
+
+impl From<u64> for Arg<'_> {
+    fn from(value: u64) -> Self {
+        Arg::Number(value)
+    }
+}
+
+impl<'a> From<&'a [Step]> for Arg<'a> {
+    fn from(steps: &'a [Step]) -> Self {
+        Arg::Requires(steps)
+    }
+}
+
 /// The first string (key or value) starting with `__slot__:` that is not one
 /// of `allowed`.
 fn foreign_slot<'a>(value: &'a Value, allowed: &BTreeSet<String>) -> Option<&'a str> {
@@ -209,8 +318,8 @@ mod tests {
     #[test]
     fn duplicate_ids_are_remembered() {
         let mut sls = Sls::new("eos.x");
-        sls.state("a", "test.nop", vec![]);
-        sls.state("a", "test.nop", vec![]);
+        sls.state("a", "test.nop", NO_ARGS);
+        sls.state("a", "test.nop", NO_ARGS);
         assert_eq!(sls.duplicate.as_deref(), Some("a"));
     }
 }
