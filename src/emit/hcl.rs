@@ -1,22 +1,27 @@
-//! HCL strings that hold exactly the spec's value. hcl-rs escapes `${` itself,
-//! but its marker escaping mishandles runs like `$${` (it drops a `$`), so the
-//! emitters escape strings here and hand hcl-rs the finished quoted text.
+//! HCL strings that hold exactly the spec's value: the body of a quoted
+//! string, escaped here for every HCL artifact (`hcl_doc.rs` writes them).
+//! hcl-rs, the tests' reference, escapes `${` itself, but its marker escaping
+//! mishandles runs like `$${` (it drops a `$`); the tests hand it the finished
+//! quoted text (`string`).
 //!
 //! `${` and `%{` become `\u0024{` and `\u0025{`: HCL scans templates before it
 //! processes escapes, so these are literals to `HashiCorp`'s parser, hcl-rs and
 //! python-hcl2 alike (python-hcl2 rejects a `$${` without a closing brace).
 
+#[cfg(test)]
 use hcl::expr::{Expression, TemplateExpr};
 
 use super::plain_run::plain_prefix;
 
 /// A quoted HCL string expression whose value is exactly `value`.
-pub fn string(value: &str) -> Expression {
+#[cfg(test)]
+pub(crate) fn string(value: &str) -> Expression {
     Expression::from(TemplateExpr::QuotedString(escape(value)))
 }
 
 /// A list of strings.
-pub fn strings<'a>(values: impl IntoIterator<Item = &'a str>) -> Expression {
+#[cfg(test)]
+pub(crate) fn strings<'a>(values: impl IntoIterator<Item = &'a str>) -> Expression {
     Expression::Array(values.into_iter().map(string).collect())
 }
 

@@ -1,18 +1,20 @@
-//! A small HCL document for the Nomad jobspecs, written straight to text.
+//! A small HCL document, written straight to text: the Nomad jobspecs and
+//! Terraform's `main.tf`.
 //!
-//! The jobspecs were built as hcl-rs bodies and written by [`super::hcl_text`];
-//! building those trees (an allocation per key, expression and structure) and
-//! walking them took half of the Nomad emitter's time. Here keys are static or
-//! borrowed, values are rendered when they are added, and [`Body::write`] lays
-//! the document out exactly as `hcl_text` lays out the same hcl-rs body: a blank
-//! line around blocks, runs of one-line attributes aligned on their `=`, comment
-//! lines before chosen block headers. The tests below build random documents
-//! both ways and compare the text.
+//! Keys are static or borrowed, values are rendered when they are added, and
+//! [`Body::write`] lays the document out as hcl-rs's formatter (compact
+//! arrays) followed by the `=` alignment of `terraform fmt` lays out the same
+//! body: a blank line around blocks, runs of one-line attributes aligned on
+//! their `=`, objects one entry per line; plus comment lines before chosen
+//! block headers. Both emitters were built on hcl-rs trees first; building and
+//! walking those trees took half of their time. The tests below build random
+//! documents both ways and compare the text with hcl-rs's.
 
 use std::borrow::Cow;
 
 use super::hcl::escape_into;
-use super::hcl_text::{header_line, indent};
+
+const INDENT: &str = "  ";
 
 /// The structures of a document or of a block, in order.
 #[derive(Debug, Default)]
@@ -77,6 +79,29 @@ impl Value {
     /// An emitter-written template, passed to Nomad as is (not spec text).
     pub(crate) fn template(template: &str) -> Self {
         Value::Line(format!("\"{template}\""))
+    }
+
+    /// An emitter-written expression, written as is: a traversal
+    /// (`vault_policy.app.name`), a list of them, a function call.
+    pub(crate) fn expression(text: impl Into<String>) -> Self {
+        Value::Line(text.into())
+    }
+
+    /// An object of identifier keys (written bare) and one-line values, in
+    /// order.
+    pub(crate) fn object<'a>(entries: impl IntoIterator<Item = (&'a str, Value)>) -> Self {
+        Value::Object(
+            entries
+                .into_iter()
+                .map(|(key, value)| {
+                    let line = match value {
+                        Value::Line(line) => line,
+                        Value::Object(_) => unreachable!("no emitter nests objects"),
+                    };
+                    (key.to_string(), line)
+                })
+                .collect(),
+        )
     }
 
     /// An object of string keys and string values, in order.
@@ -173,6 +198,16 @@ impl Body {
             None => Ok(writer.out),
             Some((target, _)) => Err(format!("no block `{target}` for its comment")),
         }
+    }
+
+    /// Appends the document (without comments) to `out`.
+    pub(crate) fn write_to(&self, out: &mut String) {
+        let mut writer = Writer {
+            out: std::mem::take(out),
+            pending: Vec::new(),
+        };
+        writer.body(self, 0);
+        *out = writer.out;
     }
 }
 
@@ -289,7 +324,32 @@ impl Writer<'_> {
 }
 
 fn width(key: &str) -> usize {
-    key.chars().count()
+    if key.is_ascii() {
+        key.len()
+    } else {
+        key.chars().count()
+    }
+}
+
+/// A block's header line at `level`, without the indentation: `head {`, or for
+/// an empty block `head {` + the indentation + `}`, as hcl-rs writes it.
+fn header_line(head: &str, empty: bool, level: usize) -> String {
+    let mut header = String::with_capacity(head.len() + 3 + INDENT.len() * level);
+    header.push_str(head);
+    header.push_str(" {");
+    if empty {
+        for _ in 0..level {
+            header.push_str(INDENT);
+        }
+        header.push('}');
+    }
+    header
+}
+
+fn indent(out: &mut String, level: usize) {
+    for _ in 0..level {
+        out.push_str(INDENT);
+    }
 }
 
 /// How many items from the start form one run of aligned attributes: the
@@ -312,7 +372,9 @@ fn is_multiline(value: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hcl::expr::{Expression, ObjectKey, TemplateExpr};
+    use crate::emit::hcl_reference;
+    use hcl::expr::{Expression, FuncCall, ObjectKey, TemplateExpr, Traversal, Variable};
+    use hcl::Identifier;
     use proptest::prelude::*;
 
     /// A document shape, built both as a [`Body`] and as an hcl-rs body.
@@ -323,6 +385,12 @@ mod tests {
         Number(String, u64),
         Bool(String, bool),
         Object(String, Vec<(String, String)>),
+        /// An object with identifier keys.
+        Record(String, Vec<(String, String)>),
+        /// A list of traversals (`[a.b, c.d.e]`).
+        Traversals(String, Vec<Vec<String>>),
+        /// `file("<template>")`.
+        Call(String, String),
         Block(String, Vec<String>, Vec<Shape>),
     }
 
@@ -351,6 +419,21 @@ mod tests {
                     key.clone(),
                     Value::string_object(entries.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
                 ),
+                Shape::Record(key, entries) => body.add_attribute(
+                    key.clone(),
+                    Value::object(entries.iter().map(|(k, v)| (k.as_str(), Value::string(v)))),
+                ),
+                Shape::Traversals(key, traversals) => {
+                    let items: Vec<String> = traversals.iter().map(|t| t.join(".")).collect();
+                    let list = format!("[{}]", items.join(", "));
+                    body.add_attribute(key.clone(), Value::expression(list));
+                }
+                Shape::Call(key, template) => {
+                    body.add_attribute(
+                        key.clone(),
+                        Value::expression(format!("file(\"{template}\")")),
+                    );
+                }
             }
         }
         body
@@ -385,9 +468,35 @@ mod tests {
                         .collect();
                     body.add_attribute((key.as_str(), Expression::Object(object)))
                 }
+                Shape::Record(key, entries) => {
+                    let object = entries
+                        .iter()
+                        .map(|(k, v)| (ObjectKey::Identifier(Identifier::unchecked(k)), string(v)))
+                        .collect();
+                    body.add_attribute((key.as_str(), Expression::Object(object)))
+                }
+                Shape::Traversals(key, traversals) => {
+                    let items = traversals.iter().map(|parts| traversal(parts)).collect();
+                    body.add_attribute((key.as_str(), Expression::Array(items)))
+                }
+                Shape::Call(key, template) => {
+                    let call = FuncCall::builder("file")
+                        .arg(TemplateExpr::QuotedString(template.clone()))
+                        .build();
+                    body.add_attribute((key.as_str(), call))
+                }
             };
         }
         body.build()
+    }
+
+    fn traversal(parts: &[String]) -> Expression {
+        let (root, rest) = parts.split_first().expect("a root");
+        let mut builder = Traversal::builder(Variable::unchecked(root.as_str()));
+        for part in rest {
+            builder = builder.attr(Identifier::unchecked(part.as_str()));
+        }
+        Expression::from(builder.build())
     }
 
     fn key() -> impl Strategy<Value = String> {
@@ -407,7 +516,25 @@ mod tests {
             // Unique keys: an object is a map (so is the env it stands for).
             (key(), prop::collection::btree_map(text(), text(), 1..4))
                 .prop_map(|(k, e)| Shape::Object(k, e.into_iter().collect())),
+            (
+                key(),
+                prop::collection::btree_map(identifier(), text(), 1..4)
+            )
+                .prop_map(|(k, e)| Shape::Record(k, e.into_iter().collect())),
+            (
+                key(),
+                prop::collection::vec(prop::collection::vec(identifier(), 1..4), 0..3)
+            )
+                .prop_map(|(k, t)| Shape::Traversals(k, t)),
+            (key(), "[a-z0-9./${}]{0,16}").prop_map(|(k, t)| Shape::Call(k, t)),
         ]
+    }
+
+    /// An identifier hcl-rs writes bare (no keyword).
+    fn identifier() -> impl Strategy<Value = String> {
+        "[a-z][a-z_]{0,7}".prop_filter("a keyword", |k| {
+            !matches!(k.as_str(), "true" | "false" | "null" | "for" | "in" | "if")
+        })
     }
 
     fn shapes() -> impl Strategy<Value = Vec<Shape>> {
@@ -429,13 +556,15 @@ mod tests {
     }
 
     proptest! {
-        /// The same document, written here and by `hcl_text` from hcl-rs's
-        /// tree (which its own tests hold to hcl-rs's formatter).
+        /// The same document, written here and by hcl-rs's formatter plus
+        /// `terraform fmt`'s alignment from hcl-rs's tree.
         #[test]
-        fn writes_what_hcl_text_writes(shapes in shapes()) {
-            let expected = crate::emit::hcl_text::format(&hcl_rs(&shapes))
-                .expect("hcl_text covers these shapes");
-            prop_assert_eq!(ours(&shapes).write("", &[]).unwrap(), expected);
+        fn writes_what_the_reference_writes(shapes in shapes()) {
+            let expected = hcl_reference::format(&hcl_rs(&shapes));
+            prop_assert_eq!(&ours(&shapes).write("", &[]).unwrap(), &expected);
+            let mut appended = String::from("# kept\n");
+            ours(&shapes).write_to(&mut appended);
+            prop_assert_eq!(appended, format!("# kept\n{expected}"));
         }
     }
 
@@ -469,10 +598,7 @@ mod tests {
             .build();
         assert_eq!(
             body.write("# head\n", &[]).unwrap(),
-            format!(
-                "# head\n{}",
-                crate::emit::hcl_text::format(&expected).unwrap()
-            )
+            format!("# head\n{}", hcl_reference::format(&expected))
         );
     }
 }

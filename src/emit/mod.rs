@@ -9,7 +9,8 @@
 mod caddy;
 pub mod hcl;
 mod hcl_doc;
-mod hcl_text;
+#[cfg(test)]
+mod hcl_reference;
 mod nginx;
 mod nomad;
 mod plain_run;

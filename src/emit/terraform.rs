@@ -29,14 +29,11 @@
 //!   `VAULT_ADDR`. The Vault token comes from `VAULT_TOKEN` on the machine that
 //!   runs Terraform, never from the spec.
 //!
-//! This module also holds [`render`], the HCL formatting shared with the Nomad
-//! emitter: hcl-rs's formatter plus the `=` alignment `terraform fmt` applies.
+//! The file is written with the light HCL writer of `hcl_doc.rs`, block by
+//! block, in the layout of hcl-rs's formatter plus the `=` alignment of
+//! `terraform fmt` (`hcl_reference.rs` holds that reference for the tests).
 
-use hcl::expr::{Expression, FuncCall, ObjectKey, TemplateExpr, Traversal, Variable};
-use hcl::format::{Format, Formatter};
-use hcl::{Block, Body, Identifier};
-
-use super::hcl::{string, strings};
+use super::hcl_doc::{Block, Body, Value};
 use super::nomad;
 use super::topology::provider_endpoint;
 use super::{header, Artifacts, EmitError, Input};
@@ -76,12 +73,12 @@ pub(crate) fn vault_role_name(service: &str) -> String {
 pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitError> {
     let stack = input.stack;
     let mut main = MainTf::new(&header("#", input.source_name));
-    main.add(settings_block())?;
+    main.add(settings_block());
     if let Some(endpoint) = provider_endpoint(stack, input.analysis, Capability::Nomad) {
-        main.add(provider_block("nomad", &endpoint.url(stack)))?;
+        main.add(provider_block("nomad", &endpoint.url(stack)));
     }
     if let Some(endpoint) = provider_endpoint(stack, input.analysis, Capability::Vault) {
-        main.add(provider_block("vault", &endpoint.url(stack)))?;
+        main.add(provider_block("vault", &endpoint.url(stack)));
     }
     let with_secrets: Vec<&Service> = stack
         .service_ids()
@@ -89,7 +86,7 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
         .filter(|s| !s.decl.secrets.is_empty())
         .collect();
     for service in &with_secrets {
-        main.add(policy_block(service)?)?;
+        main.add(policy_block(service)?);
     }
     let nomad_with_secrets: Vec<&&Service> = with_secrets
         .iter()
@@ -99,13 +96,13 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
         let nomad = provider_endpoint(stack, input.analysis, Capability::Nomad).ok_or_else(|| {
             error("the stack has nomad jobs with secrets but no Nomad provider with an address (for Vault to verify workload identities)")
         })?;
-        main.add(jwt_backend_block(&nomad.url(stack)))?;
+        main.add(jwt_backend_block(&nomad.url(stack)));
         for service in nomad_with_secrets {
-            main.add(jwt_role_block(service.name()))?;
+            main.add(jwt_role_block(service.name()));
         }
     }
     for id in super::topology::services_with_runtime(stack, Runtime::Nomad) {
-        main.add(job_block(stack.service(id)))?;
+        main.add(job_block(stack.service(id)));
     }
     out.add(PATH, main.text);
     Ok(())
@@ -120,14 +117,17 @@ fn error(message: &str) -> EmitError {
 
 fn settings_block() -> Block {
     let provider = |source: &str, version: &str| {
-        object([("source", string(source)), ("version", string(version))])
+        Value::object([
+            ("source", Value::string(source)),
+            ("version", Value::string(version)),
+        ])
     };
     Block::builder("terraform")
-        .add_attribute(("required_version", string(REQUIRED_VERSION)))
+        .add_attribute("required_version", Value::string(REQUIRED_VERSION))
         .add_block(
             Block::builder("required_providers")
-                .add_attribute(("nomad", provider("hashicorp/nomad", NOMAD_PROVIDER_VERSION)))
-                .add_attribute(("vault", provider("hashicorp/vault", VAULT_PROVIDER_VERSION)))
+                .add_attribute("nomad", provider("hashicorp/nomad", NOMAD_PROVIDER_VERSION))
+                .add_attribute("vault", provider("hashicorp/vault", VAULT_PROVIDER_VERSION))
                 .build(),
         )
         .build()
@@ -136,7 +136,7 @@ fn settings_block() -> Block {
 fn provider_block(name: &str, address: &str) -> Block {
     Block::builder("provider")
         .add_label(name)
-        .add_attribute(("address", string(address)))
+        .add_attribute("address", Value::string(address))
         .build()
 }
 
@@ -147,9 +147,9 @@ fn policy_block(service: &Service) -> Result<Block, EmitError> {
         .map_err(|message| error(&format!("service `{name}`: {message}")))?;
     Ok(Block::builder("resource")
         .add_label("vault_policy")
-        .add_label(job_resource_name(name))
-        .add_attribute(("name", string(&vault_policy_name(name))))
-        .add_attribute(("policy", string(&text)))
+        .add_label(&job_resource_name(name))
+        .add_attribute("name", Value::string(&vault_policy_name(name)))
+        .add_attribute("policy", Value::string(&text))
         .build())
 }
 
@@ -174,13 +174,13 @@ fn jwt_backend_block(nomad_url: &str) -> Block {
     Block::builder("resource")
         .add_label("vault_jwt_auth_backend")
         .add_label(JWT_BACKEND_RESOURCE)
-        .add_attribute(("path", string(JWT_AUTH_PATH)))
-        .add_attribute(("type", string("jwt")))
-        .add_attribute((
+        .add_attribute("path", Value::string(JWT_AUTH_PATH))
+        .add_attribute("type", Value::string("jwt"))
+        .add_attribute(
             "jwks_url",
-            string(&format!("{nomad_url}/.well-known/jwks.json")),
-        ))
-        .add_attribute(("jwt_supported_algs", strings(["RS256", "EdDSA"])))
+            Value::string(&format!("{nomad_url}/.well-known/jwks.json")),
+        )
+        .add_attribute("jwt_supported_algs", Value::strings(["RS256", "EdDSA"]))
         .build()
 }
 
@@ -191,34 +191,34 @@ fn jwt_role_block(service: &str) -> Block {
     let claims = ["nomad_namespace", "nomad_job_id", "nomad_task"];
     Block::builder("resource")
         .add_label("vault_jwt_auth_backend_role")
-        .add_label(resource.as_str())
-        .add_attribute((
+        .add_label(&resource)
+        .add_attribute(
             "backend",
             traversal(&["vault_jwt_auth_backend", JWT_BACKEND_RESOURCE, "path"]),
-        ))
-        .add_attribute(("role_name", string(&vault_role_name(service))))
-        .add_attribute(("role_type", string("jwt")))
-        .add_attribute(("bound_audiences", strings([VAULT_AUDIENCE])))
-        .add_attribute((
+        )
+        .add_attribute("role_name", Value::string(&vault_role_name(service)))
+        .add_attribute("role_type", Value::string("jwt"))
+        .add_attribute("bound_audiences", Value::strings([VAULT_AUDIENCE]))
+        .add_attribute(
             "bound_claims",
-            object([
-                ("nomad_namespace", string("default")),
-                ("nomad_job_id", string(service)),
+            Value::object([
+                ("nomad_namespace", Value::string("default")),
+                ("nomad_job_id", Value::string(service)),
             ]),
-        ))
-        .add_attribute(("user_claim", string("/nomad_job_id")))
-        .add_attribute(("user_claim_json_pointer", Expression::Bool(true)))
-        .add_attribute((
+        )
+        .add_attribute("user_claim", Value::string("/nomad_job_id"))
+        .add_attribute("user_claim_json_pointer", Value::bool(true))
+        .add_attribute(
             "claim_mappings",
-            object(claims.map(|claim| (claim, string(claim)))),
-        ))
-        .add_attribute(("token_type", string("service")))
-        .add_attribute((
+            Value::object(claims.map(|claim| (claim, Value::string(claim)))),
+        )
+        .add_attribute("token_type", Value::string("service"))
+        .add_attribute(
             "token_policies",
-            Expression::Array(vec![traversal(&["vault_policy", &resource, "name"])]),
-        ))
-        .add_attribute(("token_period", Expression::from(1800)))
-        .add_attribute(("token_explicit_max_ttl", Expression::from(0)))
+            Value::expression(format!("[vault_policy.{resource}.name]")),
+        )
+        .add_attribute("token_period", Value::number(1800))
+        .add_attribute("token_explicit_max_ttl", Value::number(0))
         .build()
 }
 
@@ -227,81 +227,30 @@ fn job_block(service: &Service) -> Block {
     let resource = job_resource_name(name);
     // Emitter-written: `${path.module}` is Terraform's, the file name a
     // validated service name.
-    let file = FuncCall::builder("file")
-        .arg(TemplateExpr::QuotedString(format!(
-            "${{path.module}}/../{}",
-            nomad::jobspec_path(name)
-        )))
-        .build();
+    let file = format!(
+        "file(\"${{path.module}}/../{}\")",
+        nomad::jobspec_path(name)
+    );
     let mut block = Block::builder("resource")
         .add_label("nomad_job")
-        .add_label(resource.as_str())
-        .add_attribute(("jobspec", file));
+        .add_label(&resource)
+        .add_attribute("jobspec", Value::expression(file));
     if !service.decl.secrets.is_empty() {
-        block = block.add_attribute((
+        block = block.add_attribute(
             "depends_on",
-            Expression::Array(vec![traversal(&["vault_jwt_auth_backend_role", &resource])]),
-        ));
+            Value::expression(format!("[vault_jwt_auth_backend_role.{resource}]")),
+        );
     }
     block.build()
 }
 
-/// `a.b.c` as an expression (every part an identifier written by the emitter).
-fn traversal(parts: &[&str]) -> Expression {
-    let (root, rest) = parts.split_first().expect("a traversal has a root");
-    let mut builder = Traversal::builder(Variable::unchecked(*root));
-    for part in rest {
-        builder = builder.attr(Identifier::unchecked(*part));
-    }
-    Expression::from(builder.build())
+/// `a.b.c` (every part an identifier written by the emitter).
+fn traversal(parts: &[&str]) -> Value {
+    Value::expression(parts.join("."))
 }
 
-/// `{ key = value … }` with identifier keys, in the order given.
-fn object<'a>(items: impl IntoIterator<Item = (&'a str, Expression)>) -> Expression {
-    Expression::Object(
-        items
-            .into_iter()
-            .map(|(key, value)| (ObjectKey::Identifier(Identifier::unchecked(key)), value))
-            .collect(),
-    )
-}
-
-/// An HCL body as the artifacts are written: hcl-rs's layout with one-line
-/// arrays and `=` aligned as `terraform fmt` aligns it.
-///
-/// `hcl_text` writes it in one pass; for a construct it does not cover, the
-/// reference path (hcl-rs's formatter, then the alignment pass) writes it.
-fn body_text(body: &Body) -> Result<String, String> {
-    match super::hcl_text::format(body) {
-        Some(text) => Ok(text),
-        None => {
-            debug_assert!(false, "an emitter built HCL that hcl_text does not cover");
-            body_text_with_hcl_rs(body)
-        }
-    }
-}
-
-/// `header` (comment lines), then the body as [`body_text`] writes it by the
-/// reference path (the tests compare `hcl_text` with it).
-#[cfg(test)]
-pub(super) fn render_with_hcl_rs(header: &str, body: &Body) -> Result<String, String> {
-    let mut out = String::from(header);
-    out.push('\n');
-    out.push_str(&body_text_with_hcl_rs(body)?);
-    Ok(out)
-}
-
-fn body_text_with_hcl_rs(body: &Body) -> Result<String, String> {
-    let mut formatter = Formatter::builder().compact_arrays(true).build_vec();
-    let text = body
-        .format_string(&mut formatter)
-        .map_err(|e| format!("formatting HCL failed: {e}"))?;
-    Ok(align_assignments(&text))
-}
-
-/// `main.tf`, written block by block as the blocks are built (the hcl-rs tree
-/// of a whole large stack took tens of megabytes): top-level blocks are
-/// separated by a blank line, as in the body they would make.
+/// `main.tf`, written block by block as the blocks are built: top-level
+/// blocks are separated by a blank line, as in the body they would make.
 struct MainTf {
     text: String,
     empty: bool,
@@ -314,98 +263,15 @@ impl MainTf {
         Self { text, empty: true }
     }
 
-    fn add(&mut self, block: Block) -> Result<(), EmitError> {
-        let body = Body::builder().add_block(block).build();
-        let block_text = body_text(&body).map_err(|message| error(&message))?;
+    fn add(&mut self, block: Block) {
         if !self.empty {
             self.text.push('\n');
         }
-        self.text.push_str(&block_text);
+        let mut body = Body::default();
+        body.add_block(block);
+        body.write_to(&mut self.text);
         self.empty = false;
-        Ok(())
     }
-}
-
-/// Aligns the `=` of consecutive one-line attributes as `terraform fmt`
-/// (hclwrite) does: a line takes part when its first `=` outside strings
-/// follows something and what comes after it opens no bracket it does not
-/// close; any other line (blank, block header, `}`, the first line of a
-/// multi-line value, a comment) ends the run.
-pub(crate) fn align_assignments(text: &str) -> String {
-    let lines: Vec<&str> = text.split('\n').collect();
-    let marks: Vec<Option<usize>> = lines.iter().map(|line| assignment(line)).collect();
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    let mut i = 0;
-    while i < lines.len() {
-        let Some(_) = marks[i] else {
-            out.push_str(lines[i]);
-            if i + 1 < lines.len() {
-                out.push('\n');
-            }
-            i += 1;
-            continue;
-        };
-        let end = (i..lines.len())
-            .find(|&j| marks[j].is_none())
-            .unwrap_or(lines.len());
-        let width = |j: usize| lines[j][..marks[j].unwrap_or(0)].trim_end().chars().count();
-        let column = (i..end).map(width).max().unwrap_or(0);
-        for j in i..end {
-            let at = marks[j].unwrap_or(0);
-            let lead = lines[j][..at].trim_end();
-            out.push_str(lead);
-            out.push_str(&" ".repeat(column - width(j) + 1));
-            out.push('=');
-            out.push(' ');
-            out.push_str(lines[j][at + 1..].trim_start());
-            if j + 1 < lines.len() {
-                out.push('\n');
-            }
-        }
-        i = end;
-    }
-    out
-}
-
-/// The byte offset of the `=` that `terraform fmt` aligns on this line, if any.
-fn assignment(line: &str) -> Option<usize> {
-    let trimmed = line.trim_start();
-    if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("//") {
-        return None;
-    }
-    let bytes = line.as_bytes();
-    let start = line.len() - trimmed.len();
-    let (mut in_string, mut escaped) = (false, false);
-    let mut equals = None;
-    let mut depth = 0i32;
-    for (i, &b) in bytes.iter().enumerate().skip(start) {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'{' | b'[' | b'(' if equals.is_some() => depth += 1,
-            b'}' | b']' | b')' if equals.is_some() => depth -= 1,
-            b'=' if equals.is_none() => {
-                let next = bytes.get(i + 1).copied();
-                let previous = bytes[i - 1];
-                let operator = matches!(next, Some(b'=' | b'>'))
-                    || matches!(previous, b'!' | b'<' | b'>' | b'=');
-                if i == start || operator {
-                    return None;
-                }
-                equals = Some(i);
-            }
-            _ => {}
-        }
-    }
-    equals.filter(|_| depth == 0)
 }
 
 #[cfg(test)]
@@ -416,7 +282,7 @@ mod tests {
     fn resource_names_are_identifiers() {
         assert_eq!(job_resource_name("clusterfuzz-bot"), "clusterfuzz_bot");
         assert_eq!(vault_policy_name("app"), "eos-app");
-        assert!(Identifier::new(job_resource_name("x-1-y")).is_ok());
+        assert!(hcl::Identifier::new(job_resource_name("x-1-y")).is_ok());
     }
 
     fn secret(path: &str) -> SecretDecl {
@@ -443,19 +309,5 @@ mod tests {
         );
         assert!(policy_text(&[secret("kv/data/*")]).is_err());
         assert!(policy_text(&[secret("kv/data/x\" {")]).is_err());
-    }
-
-    #[test]
-    fn alignment_follows_hclwrite() {
-        let text = "a {\n  x = 1\n  long_name = \"a = b\"\n  obj = {\n    k = 1\n    kk = [1, 2]\n  }\n\n  y = \"}\"\n  zz = file(\"x\")\n}\n";
-        let want = "a {\n  x         = 1\n  long_name = \"a = b\"\n  obj = {\n    k  = 1\n    kk = [1, 2]\n  }\n\n  y  = \"}\"\n  zz = file(\"x\")\n}\n";
-        assert_eq!(align_assignments(text), want);
-        // Escaped quotes do not end a string.
-        assert_eq!(
-            align_assignments("a = \"\\\"{\"\nbbb = 2\n"),
-            "a   = \"\\\"{\"\nbbb = 2\n"
-        );
-        // Idempotent.
-        assert_eq!(align_assignments(want), want);
     }
 }
