@@ -136,7 +136,12 @@ impl Block {
     pub(crate) fn builder(identifier: &str) -> BlockBuilder {
         BlockBuilder {
             block: Block {
-                head: identifier.to_string(),
+                // Room for a label or two without growing.
+                head: {
+                    let mut head = String::with_capacity(identifier.len() + 32);
+                    head.push_str(identifier);
+                    head
+                },
                 body: Body::default(),
             },
         }
@@ -272,11 +277,15 @@ impl Writer<'_> {
 
     /// `key = ` at `level`, padded so that the `=` is at `column + 1`.
     fn key(&mut self, key: &str, column: usize, level: usize) {
+        const SPACES: &str = "                                ";
         self.indent(level);
         self.out.push_str(key);
-        for _ in width(key)..=column {
-            self.out.push(' ');
+        let mut padding = column + 1 - width(key);
+        while padding > SPACES.len() {
+            self.out.push_str(SPACES);
+            padding -= SPACES.len();
         }
+        self.out.push_str(&SPACES[..padding]);
         self.out.push_str("= ");
     }
 
@@ -298,21 +307,24 @@ impl Writer<'_> {
 
     fn block(&mut self, block: &Block, level: usize) {
         let empty = block.body.items.is_empty();
-        let header = header_line(&block.head, empty, level);
-        if let Some(at) = self
-            .pending
-            .iter()
-            .position(|(target, _)| *target == header)
-        {
-            for comment in &self.pending.remove(at).1 {
-                self.indent(level);
-                self.out.push_str("# ");
-                self.out.push_str(comment);
-                self.out.push('\n');
+        if !self.pending.is_empty() {
+            let mut header = String::new();
+            write_header(&mut header, &block.head, empty, level);
+            if let Some(at) = self
+                .pending
+                .iter()
+                .position(|(target, _)| *target == header)
+            {
+                for comment in &self.pending.remove(at).1 {
+                    self.indent(level);
+                    self.out.push_str("# ");
+                    self.out.push_str(comment);
+                    self.out.push('\n');
+                }
             }
         }
         self.indent(level);
-        self.out.push_str(&header);
+        write_header(&mut self.out, &block.head, empty, level);
         if !empty {
             self.out.push('\n');
             self.body(&block.body, level + 1);
@@ -331,19 +343,16 @@ fn width(key: &str) -> usize {
     }
 }
 
-/// A block's header line at `level`, without the indentation: `head {`, or for
-/// an empty block `head {` + the indentation + `}`, as hcl-rs writes it.
-fn header_line(head: &str, empty: bool, level: usize) -> String {
-    let mut header = String::with_capacity(head.len() + 3 + INDENT.len() * level);
-    header.push_str(head);
-    header.push_str(" {");
+/// Appends a block's header line at `level`, without the indentation:
+/// `head {`, or for an empty block `head {` + the indentation + `}`, as hcl-rs
+/// writes it.
+fn write_header(out: &mut String, head: &str, empty: bool, level: usize) {
+    out.push_str(head);
+    out.push_str(" {");
     if empty {
-        for _ in 0..level {
-            header.push_str(INDENT);
-        }
-        header.push('}');
+        indent(out, level);
+        out.push('}');
     }
-    header
 }
 
 fn indent(out: &mut String, level: usize) {
@@ -584,6 +593,20 @@ mod tests {
         );
         let lost = vec![("volume \"x\" {".to_string(), vec!["two".to_string()])];
         assert!(body.write("", &lost).unwrap_err().contains("volume"));
+    }
+
+    /// Keys longer than the padding written in one piece (environment names).
+    #[test]
+    fn long_keys_are_aligned_as_the_reference_aligns_them() {
+        let long = "A_VERY_LONG_ENVIRONMENT_VARIABLE_NAME_OF_SEVENTY_CHARACTERS_OR_SO_XYZ";
+        let shapes = vec![
+            Shape::Text("a".into(), "x".into()),
+            Shape::Text(long.into(), "y".into()),
+        ];
+        assert_eq!(
+            ours(&shapes).write("", &[]).unwrap(),
+            hcl_reference::format(&hcl_rs(&shapes))
+        );
     }
 
     #[test]
