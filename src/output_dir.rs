@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::io;
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -60,7 +60,7 @@ fn replaceable(dir: &Path) -> Result<bool, WriteError> {
 pub fn write(dir: &Path, artifacts: &Artifacts) -> Result<(), WriteError> {
     write_streaming(dir, |write| {
         for (relative, contents) in &artifacts.files {
-            write(relative, contents);
+            write(relative, &[contents]);
         }
         Ok::<(), std::convert::Infallible>(())
     })
@@ -91,7 +91,7 @@ pub fn write_streaming<T, E>(
     let _ = fs::remove_dir_all(&staging);
     fs::create_dir(&staging).map_err(io_error(&staging))?;
     let stage = Stage::new(&staging);
-    let produced = produce(&|relative: &str, contents: &str| stage.write(relative, contents));
+    let produced = produce(&|relative: &str, pieces: &[&str]| stage.write(relative, pieces));
     let result = match (produced, stage.into_failure()) {
         (_, Some(failure)) => Err(failure),
         (Err(error), None) => Ok(Err(error)),
@@ -126,16 +126,16 @@ impl<'a> Stage<'a> {
         }
     }
 
-    fn write(&self, relative: &str, contents: &str) {
+    fn write(&self, relative: &str, pieces: &[&str]) {
         if lock(&self.failure).is_some() {
             return;
         }
-        if let Err(error) = self.try_write(relative, contents) {
+        if let Err(error) = self.try_write(relative, pieces) {
             lock(&self.failure).get_or_insert(error);
         }
     }
 
-    fn try_write(&self, relative: &str, contents: &str) -> Result<(), WriteError> {
+    fn try_write(&self, relative: &str, pieces: &[&str]) -> Result<(), WriteError> {
         if let Some((folder, _)) = relative.rsplit_once('/') {
             let mut folders = lock(&self.folders);
             if !folders.contains(folder) {
@@ -145,7 +145,15 @@ impl<'a> Stage<'a> {
             }
         }
         let path = self.root.join(relative);
-        fs::write(&path, contents).map_err(io_error(&path))
+        let written = match pieces {
+            [one] => fs::write(&path, one),
+            _ => fs::File::create(&path).and_then(|mut file| {
+                pieces
+                    .iter()
+                    .try_for_each(|piece| file.write_all(piece.as_bytes()))
+            }),
+        };
+        written.map_err(io_error(&path))
     }
 
     fn into_failure(self) -> Option<WriteError> {

@@ -4,6 +4,12 @@
 
 mod common;
 
+// The benchmarks' stack generator, for a stack whose largest files are
+// written in several pieces.
+#[path = "../src/bin/eosc-bench.rs"]
+#[allow(dead_code)]
+mod stackgen;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -108,13 +114,20 @@ fn builds_are_byte_identical() {
 }
 
 /// `eosc build` writes each artifact as it is produced: the folder holds
-/// exactly what the in-memory emitters produce, plus the marker.
+/// exactly what the in-memory emitters produce, plus the marker — also for a
+/// generated stack of 1,000 services, whose orchestration files and `main.tf`
+/// are handed to the writer in several pieces.
 #[test]
 fn the_written_build_is_what_the_emitters_produce() {
+    let generated = tempfile::tempdir().unwrap();
+    let large = generated.path().join("large.eos");
+    std::fs::write(&large, stackgen::spec_text(1_000, 1).unwrap()).unwrap();
+    let large = large.to_str().unwrap().to_string();
     for spec in [
         "specs/eos.eos",
         "specs/proxies.eos",
         "specs/ceph-bootstrap.eos",
+        large.as_str(),
     ] {
         let temp = tempfile::tempdir().unwrap();
         let dir = temp.path().join("out");

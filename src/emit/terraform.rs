@@ -36,7 +36,7 @@
 use super::hcl_doc::{Block, Body, Value};
 use super::nomad;
 use super::topology::provider_endpoint;
-use super::{header, Artifacts, EmitError, Input};
+use super::{header, Artifacts, EmitError, Input, Pieces};
 use crate::ast::{Capability, Runtime, SecretDecl};
 use crate::model::Service;
 
@@ -104,7 +104,7 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
     for id in super::topology::services_with_runtime(stack, Runtime::Nomad) {
         main.add(job_block(stack.service(id)));
     }
-    out.add(PATH, main.text);
+    out.add_pieces(PATH, main.text);
     Ok(())
 }
 
@@ -252,24 +252,27 @@ fn traversal(parts: &[&str]) -> Value {
 /// `main.tf`, written block by block as the blocks are built: top-level
 /// blocks are separated by a blank line, as in the body they would make.
 struct MainTf {
-    text: String,
+    text: Pieces,
     empty: bool,
 }
 
 impl MainTf {
     fn new(header: &str) -> Self {
-        let mut text = String::from(header);
-        text.push('\n');
+        let mut text = Pieces::default();
+        let head = text.current();
+        head.push_str(header);
+        head.push('\n');
         Self { text, empty: true }
     }
 
     fn add(&mut self, block: Block) {
+        let text = self.text.current();
         if !self.empty {
-            self.text.push('\n');
+            text.push('\n');
         }
         let mut body = Body::default();
         body.add_block(block);
-        body.write_to(&mut self.text);
+        body.write_to(text);
         self.empty = false;
     }
 }

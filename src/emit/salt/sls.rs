@@ -15,7 +15,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use serde_json::{json, Value};
 
-use super::super::{yaml, Artifacts, EmitError, Input};
+use super::super::{yaml, Artifacts, EmitError, Input, Pieces};
 
 const SLOT_PREFIX: &str = "__slot__:";
 
@@ -25,7 +25,7 @@ const SLOT_PREFIX: &str = "__slot__:";
 pub(super) struct Sls {
     name: String,
     /// The YAML of the states so far.
-    text: String,
+    text: Pieces,
     ids: HashSet<String>,
     slots: BTreeSet<String>,
     duplicate: Option<String>,
@@ -39,7 +39,7 @@ impl Sls {
     pub(super) fn new(sls: impl Into<String>) -> Self {
         Self {
             name: sls.into(),
-            text: String::new(),
+            text: Pieces::default(),
             ids: HashSet::new(),
             slots: BTreeSet::new(),
             duplicate: None,
@@ -59,15 +59,16 @@ impl Sls {
         let id = id.into();
         self.note_foreign(&id);
         self.note_foreign(function);
-        yaml::quote_into(&mut self.text, &id);
-        self.text.push_str(":\n");
+        let text = self.text.current();
+        yaml::quote_into(text, &id);
+        text.push_str(":\n");
         let mut args = args.into_iter().peekable();
         if args.peek().is_none() {
-            yaml::write_entry(&mut self.text, 1, function, &json!([]));
+            yaml::write_entry(text, 1, function, &json!([]));
         } else {
-            self.text.push_str("  ");
-            yaml::quote_into(&mut self.text, function);
-            self.text.push_str(":\n");
+            text.push_str("  ");
+            yaml::quote_into(text, function);
+            text.push_str(":\n");
             for (key, arg) in args {
                 self.argument(key, &arg.into());
             }
@@ -83,7 +84,7 @@ impl Sls {
     fn argument(&mut self, key: &str, arg: &Arg<'_>) {
         const LEVEL: usize = 2;
         self.note_foreign(key);
-        let text = &mut self.text;
+        let text = self.text.current();
         match arg {
             Arg::Text(value) => {
                 yaml::write_single_entry_text(text, LEVEL, key, value);
@@ -137,7 +138,7 @@ impl Sls {
     /// The file's text. Refused: a state ID generated twice, and any string
     /// starting with `__slot__:` that [`Sls::slot`] did not make before the
     /// state that holds it was added.
-    pub(super) fn render(self, input: &Input<'_>) -> Result<String, EmitError> {
+    pub(super) fn render(self, input: &Input<'_>) -> Result<Pieces, EmitError> {
         let error = |message: String| EmitError {
             artifact: self.path(),
             message,
@@ -157,10 +158,7 @@ impl Sls {
         if self.text.is_empty() {
             head.push_str("{}\n");
         }
-        // In place: the states of a large file are megabytes.
-        let mut text = self.text;
-        text.insert_str(0, &head);
-        Ok(text)
+        Ok(self.text.after(head))
     }
 
     /// Remembers `text` if it is the first string of the file (ID, function,
@@ -174,7 +172,8 @@ impl Sls {
 
     /// Renders the file into `out`.
     pub(super) fn write(self, input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitError> {
-        out.add(self.path(), self.render(input)?);
+        let path = self.path();
+        out.add_pieces(path, self.render(input)?);
         Ok(())
     }
 }
