@@ -146,6 +146,12 @@ fn the_written_build_is_what_the_emitters_produce() {
         written.sort();
         assert_eq!(written, expected, "{spec}");
     }
+    // The generated stack did take the path of files in several pieces.
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("out");
+    assert_eq!(build_status(&large, &dir), Some(0));
+    let bootstrap = std::fs::metadata(dir.join("salt/orch/bootstrap.sls")).unwrap();
+    assert!(bootstrap.len() > 2 * eosc::emit::PIECE_SIZE as u64);
 }
 
 #[test]

@@ -2,28 +2,13 @@
 //! string, escaped here for every HCL artifact (`hcl_doc.rs` writes them).
 //! hcl-rs, the tests' reference, escapes `${` itself, but its marker escaping
 //! mishandles runs like `$${` (it drops a `$`); the tests hand it the finished
-//! quoted text (`string`).
+//! quoted text (`hcl_reference::string`).
 //!
 //! `${` and `%{` become `\u0024{` and `\u0025{`: HCL scans templates before it
 //! processes escapes, so these are literals to `HashiCorp`'s parser, hcl-rs and
 //! python-hcl2 alike (python-hcl2 rejects a `$${` without a closing brace).
 
-#[cfg(test)]
-use hcl::expr::{Expression, TemplateExpr};
-
 use super::plain_run::plain_prefix;
-
-/// A quoted HCL string expression whose value is exactly `value`.
-#[cfg(test)]
-pub(crate) fn string(value: &str) -> Expression {
-    Expression::from(TemplateExpr::QuotedString(escape(value)))
-}
-
-/// A list of strings.
-#[cfg(test)]
-pub(crate) fn strings<'a>(values: impl IntoIterator<Item = &'a str>) -> Expression {
-    Expression::Array(values.into_iter().map(string).collect())
-}
 
 /// The body of a quoted HCL string (without the quotes) for `value`.
 pub fn escape(value: &str) -> String {
@@ -152,7 +137,7 @@ mod tests {
     /// Parses `x = <expr>` with hcl-rs and evaluates the string it holds.
     fn round_trip(value: &str) -> String {
         let body = hcl::Body::builder()
-            .add_attribute(("x", string(value)))
+            .add_attribute(("x", crate::emit::hcl_reference::string(value)))
             .build();
         let text = hcl::format::to_string(&body).unwrap();
         let parsed: hcl::Body = hcl::parse(&text).unwrap();

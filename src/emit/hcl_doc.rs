@@ -1,7 +1,7 @@
 //! A small HCL document, written straight to text: the Nomad jobspecs and
 //! Terraform's `main.tf`.
 //!
-//! Keys are static or borrowed, values are rendered when they are added, and
+//! Keys are static or owned, values are rendered when they are added, and
 //! [`Body::write`] lays the document out as hcl-rs's formatter (compact
 //! arrays) followed by the `=` alignment of `terraform fmt` lays out the same
 //! body: a blank line around blocks, runs of one-line attributes aligned on
@@ -449,7 +449,7 @@ mod tests {
     }
 
     fn hcl_rs(shapes: &[Shape]) -> hcl::Body {
-        use crate::emit::hcl::{string, strings};
+        use crate::emit::hcl_reference::{string, strings};
         let mut body = hcl::Body::builder();
         for shape in shapes {
             body = match shape {

@@ -3,8 +3,22 @@
 //! emitters write HCL with the light writer of `hcl_doc.rs`, whose tests hold
 //! it to this.
 
+use hcl::expr::{Expression, TemplateExpr};
 use hcl::format::{Format, Formatter};
 use hcl::Body;
+
+use super::hcl::escape;
+
+/// A quoted HCL string expression whose value is exactly `value`, escaped as
+/// the emitters escape it (hcl-rs's own escaping drops a `$` of `$${`).
+pub(crate) fn string(value: &str) -> Expression {
+    Expression::from(TemplateExpr::QuotedString(escape(value)))
+}
+
+/// A list of strings.
+pub(crate) fn strings<'a>(values: impl IntoIterator<Item = &'a str>) -> Expression {
+    Expression::Array(values.into_iter().map(string).collect())
+}
 
 /// `body` as hcl-rs writes it, realigned as `terraform fmt` aligns it.
 pub(crate) fn format(body: &Body) -> String {

@@ -100,14 +100,12 @@ impl<'w> Artifacts<'w> {
     }
 
     fn keep(&mut self, path: String, contents: String) {
-        match self.files.entry(path) {
-            std::collections::btree_map::Entry::Vacant(entry) => {
-                entry.insert(contents);
-            }
-            std::collections::btree_map::Entry::Occupied(entry) => {
-                debug_assert!(false, "artifact {} written twice", entry.key());
-            }
-        }
+        debug_assert!(
+            !self.files.contains_key(&path),
+            "artifact {path} written twice"
+        );
+        // The last one wins, as it does on disk.
+        self.files.insert(path, contents);
     }
 
     /// How many artifacts there are, handed on or kept.
@@ -130,8 +128,11 @@ pub(crate) struct Pieces {
     current: String,
 }
 
+/// The size of a piece of a large artifact ([`Pieces`]).
+pub const PIECE_SIZE: usize = 256 * 1024;
+
 impl Pieces {
-    pub(crate) const SIZE: usize = 256 * 1024;
+    pub(crate) const SIZE: usize = PIECE_SIZE;
 
     /// The piece to append to: a new one once the current is full.
     pub(crate) fn current(&mut self) -> &mut String {
@@ -146,8 +147,16 @@ impl Pieces {
         self.done.is_empty() && self.current.is_empty()
     }
 
-    /// `head`, then the pieces, in order.
-    pub(crate) fn after(self, head: String) -> Self {
+    /// `head`, then the pieces, in order; one piece if the text is small (one
+    /// write instead of two for the many small files).
+    pub(crate) fn after(self, mut head: String) -> Self {
+        if self.done.is_empty() {
+            head.push_str(&self.current);
+            return Self {
+                done: Vec::new(),
+                current: head,
+            };
+        }
         let mut done = Vec::with_capacity(self.done.len() + 2);
         done.push(head);
         done.extend(self.done);
@@ -318,6 +327,10 @@ mod tests {
             .iter()
             .all(|p| p.len() >= Pieces::SIZE && p.len() < Pieces::SIZE + 100));
         assert_eq!(parts[1..].concat(), whole);
+
+        let mut small = Pieces::default();
+        small.current().push_str("a: 1\n");
+        assert_eq!(small.after("head\n".into()).into_vec(), ["head\na: 1\n"]);
 
         let mut again = Pieces::default();
         again.current().push_str(&whole);

@@ -86,9 +86,18 @@ pub fn write_single_entry_text(out: &mut String, level: usize, key: &str, text: 
     out.push('\n');
 }
 
-/// [`write_single_entry_item`] of a boolean or a number, given as its text
-/// (`true`, `30`).
-pub fn write_single_entry_plain(out: &mut String, level: usize, key: &str, plain: &str) {
+/// [`write_single_entry_item`] of a boolean.
+pub fn write_single_entry_bool(out: &mut String, level: usize, key: &str, value: bool) {
+    write_single_entry_plain(out, level, key, if value { "true" } else { "false" });
+}
+
+/// [`write_single_entry_item`] of a number.
+pub fn write_single_entry_number(out: &mut String, level: usize, key: &str, value: u64) {
+    write_single_entry_plain(out, level, key, &value.to_string());
+}
+
+/// `- key: <plain>`: only for the text of a boolean or a number.
+fn write_single_entry_plain(out: &mut String, level: usize, key: &str, plain: &str) {
     item_key(out, level, key);
     out.push(' ');
     out.push_str(plain);
@@ -308,14 +317,16 @@ mod tests {
             direct(&|o| write_single_entry_text(o, 2, "k\"ey", "a \"b\"\n")),
             via_value(json!("a \"b\"\n"))
         );
-        for (plain, value) in [
-            ("true", json!(true)),
-            ("false", json!(false)),
-            ("30", json!(30)),
-        ] {
+        for value in [true, false] {
             assert_eq!(
-                direct(&|o| write_single_entry_plain(o, 2, "k\"ey", plain)),
-                via_value(value)
+                direct(&|o| write_single_entry_bool(o, 2, "k\"ey", value)),
+                via_value(json!(value))
+            );
+        }
+        for value in [0, 30, u64::MAX] {
+            assert_eq!(
+                direct(&|o| write_single_entry_number(o, 2, "k\"ey", value)),
+                via_value(json!(value))
             );
         }
         for items in [vec![], vec!["a"], vec!["a", "b\tc", ""]] {

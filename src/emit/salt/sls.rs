@@ -90,17 +90,8 @@ impl Sls {
                 yaml::write_single_entry_text(text, LEVEL, key, value);
                 self.note_foreign(value);
             }
-            Arg::Bool(value) => {
-                yaml::write_single_entry_plain(
-                    text,
-                    LEVEL,
-                    key,
-                    if *value { "true" } else { "false" },
-                );
-            }
-            Arg::Number(value) => {
-                yaml::write_single_entry_plain(text, LEVEL, key, &value.to_string());
-            }
+            Arg::Bool(value) => yaml::write_single_entry_bool(text, LEVEL, key, *value),
+            Arg::Number(value) => yaml::write_single_entry_number(text, LEVEL, key, *value),
             Arg::Texts(items) => {
                 yaml::write_single_entry_texts(text, LEVEL, key, items.iter().map(AsRef::as_ref));
                 for item in items {
@@ -312,6 +303,21 @@ mod tests {
         );
         sls.state("c", "cmd.run", vec![("__slot__:salt:x", json!(1))]);
         assert_eq!(sls.foreign.as_deref(), Some("__slot__:salt:cmd.run(id)"));
+
+        // Every kind of argument is looked at.
+        let foreign = "__slot__:salt:cmd.run(x)";
+        let steps = [Step::new("cmd", foreign.to_string())];
+        let kinds: [Vec<(&str, Arg)>; 4] = [
+            vec![("name", Arg::from(foreign))],
+            vec![("arg", Arg::Texts(vec!["ok".into(), foreign.into()]))],
+            vec![("require", Arg::from(&steps[..]))],
+            vec![(foreign, Arg::from(true))],
+        ];
+        for args in kinds {
+            let mut sls = Sls::new("eos.x");
+            sls.state("a", "cmd.run", args);
+            assert_eq!(sls.foreign.as_deref(), Some(foreign));
+        }
     }
 
     #[test]
