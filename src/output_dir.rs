@@ -145,15 +145,13 @@ impl<'a> Stage<'a> {
             }
         }
         let path = self.root.join(relative);
-        let written = match pieces {
-            [one] => fs::write(&path, one),
-            _ => fs::File::create(&path).and_then(|mut file| {
+        fs::File::create(&path)
+            .and_then(|mut file| {
                 pieces
                     .iter()
                     .try_for_each(|piece| file.write_all(piece.as_bytes()))
-            }),
-        };
-        written.map_err(io_error(&path))
+            })
+            .map_err(io_error(&path))
     }
 
     fn into_failure(self) -> Option<WriteError> {

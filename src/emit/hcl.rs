@@ -163,6 +163,7 @@ mod tests {
             "line\nbreak\ttab\rcr",
             "unicode é 😀 ☃",
             "bell \u{7} del \u{7f}",
+            "C1 \u{80} \u{9f} and not \u{a0}",
             "$ alone % alone {}",
         ] {
             assert_eq!(round_trip(value), value, "{value:?}");

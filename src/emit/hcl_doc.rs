@@ -194,25 +194,31 @@ impl Body {
     ) -> Result<String, String> {
         let mut out = String::with_capacity(4096);
         out.push_str(head);
-        let mut writer = Writer {
-            out,
-            pending: comments.iter().collect(),
-        };
-        writer.body(self, 0);
-        match writer.pending.first() {
-            None => Ok(writer.out),
-            Some((target, _)) => Err(format!("no block `{target}` for its comment")),
+        match self.write_into(&mut out, comments) {
+            None => Ok(out),
+            Some(target) => Err(format!("no block `{target}` for its comment")),
         }
     }
 
     /// Appends the document (without comments) to `out`.
     pub(crate) fn write_to(&self, out: &mut String) {
+        self.write_into(out, &[]);
+    }
+
+    /// Appends the document to `out`, placing `comments`; the key of a
+    /// comment whose block never came.
+    fn write_into<'c>(
+        &self,
+        out: &mut String,
+        comments: &'c [(String, Vec<String>)],
+    ) -> Option<&'c str> {
         let mut writer = Writer {
             out: std::mem::take(out),
-            pending: Vec::new(),
+            pending: comments.iter().collect(),
         };
         writer.body(self, 0);
         *out = writer.out;
+        writer.pending.first().map(|(target, _)| target.as_str())
     }
 }
 
@@ -595,13 +601,15 @@ mod tests {
         assert!(body.write("", &lost).unwrap_err().contains("volume"));
     }
 
-    /// Keys longer than the padding written in one piece (environment names).
+    /// Edge cases, as the reference writes them: keys longer than the padding
+    /// written in one piece (environment names), a call with an empty argument.
     #[test]
-    fn long_keys_are_aligned_as_the_reference_aligns_them() {
+    fn edge_cases_are_written_as_the_reference_writes_them() {
         let long = "A_VERY_LONG_ENVIRONMENT_VARIABLE_NAME_OF_SEVENTY_CHARACTERS_OR_SO_XYZ";
         let shapes = vec![
             Shape::Text("a".into(), "x".into()),
             Shape::Text(long.into(), "y".into()),
+            Shape::Call("f".into(), String::new()),
         ];
         assert_eq!(
             ours(&shapes).write("", &[]).unwrap(),

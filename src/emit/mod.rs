@@ -119,7 +119,7 @@ impl<'w> Artifacts<'w> {
 }
 
 /// The text of a large artifact (Salt's orchestration files, `main.tf`: megabytes
-/// for a large stack), built in pieces of about [`Pieces::SIZE`] bytes: growing
+/// for a large stack), built in pieces of about [`PIECE_SIZE`] bytes: growing
 /// one string copies it each time it doubles and leaves up to twice its size
 /// allocated; the writer takes the pieces in order.
 #[derive(Debug, Default)]
@@ -132,12 +132,10 @@ pub(crate) struct Pieces {
 pub const PIECE_SIZE: usize = 256 * 1024;
 
 impl Pieces {
-    pub(crate) const SIZE: usize = PIECE_SIZE;
-
     /// The piece to append to: a new one once the current is full.
     pub(crate) fn current(&mut self) -> &mut String {
-        if self.current.len() >= Self::SIZE {
-            let next = String::with_capacity(Self::SIZE + Self::SIZE / 4);
+        if self.current.len() >= PIECE_SIZE {
+            let next = String::with_capacity(PIECE_SIZE + PIECE_SIZE / 4);
             self.done.push(std::mem::replace(&mut self.current, next));
         }
         &mut self.current
@@ -306,7 +304,7 @@ pub(crate) fn header(comment: &str, source_name: &str) -> String {
 mod tests {
     use super::*;
 
-    /// A large text in pieces: each piece about `SIZE`, nothing lost or
+    /// A large text in pieces: each piece about `PIECE_SIZE`, nothing lost or
     /// reordered, the head first; the writer gets the pieces and an in-memory
     /// build the whole text.
     #[test]
@@ -325,7 +323,7 @@ mod tests {
         assert_eq!(parts[0], "head\n");
         assert!(parts[1..parts.len() - 1]
             .iter()
-            .all(|p| p.len() >= Pieces::SIZE && p.len() < Pieces::SIZE + 100));
+            .all(|p| p.len() >= PIECE_SIZE && p.len() < PIECE_SIZE + 100));
         assert_eq!(parts[1..].concat(), whole);
 
         let mut small = Pieces::default();
@@ -347,14 +345,14 @@ mod tests {
         let mut handed = Artifacts::handing_on_to(&writer);
         let mut big = Pieces::default();
         for _ in 0..3 {
-            big.current().push_str(&"x".repeat(Pieces::SIZE));
+            big.current().push_str(&"x".repeat(PIECE_SIZE));
         }
         handed.add_pieces("b.txt", big);
         assert_eq!(handed.len(), 1);
         assert!(handed.files.is_empty());
         let seen = seen.into_inner().unwrap();
         assert_eq!(seen[0].0, "b.txt");
-        assert_eq!(seen[0].1.len(), 3 * Pieces::SIZE);
+        assert_eq!(seen[0].1.len(), 3 * PIECE_SIZE);
         assert_eq!(seen[0].2, 3);
     }
 }

@@ -74,8 +74,10 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
     let stack = input.stack;
     let mut main = MainTf::new(&header("#", input.source_name));
     main.add(settings_block());
-    if let Some(endpoint) = provider_endpoint(stack, input.analysis, Capability::Nomad) {
-        main.add(provider_block("nomad", &endpoint.url(stack)));
+    let nomad_url =
+        provider_endpoint(stack, input.analysis, Capability::Nomad).map(|e| e.url(stack));
+    if let Some(url) = &nomad_url {
+        main.add(provider_block("nomad", url));
     }
     if let Some(endpoint) = provider_endpoint(stack, input.analysis, Capability::Vault) {
         main.add(provider_block("vault", &endpoint.url(stack)));
@@ -93,10 +95,10 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
         .filter(|s| s.decl.runtime.value == Runtime::Nomad)
         .collect();
     if !nomad_with_secrets.is_empty() {
-        let nomad = provider_endpoint(stack, input.analysis, Capability::Nomad).ok_or_else(|| {
+        let nomad_url = nomad_url.ok_or_else(|| {
             error("the stack has nomad jobs with secrets but no Nomad provider with an address (for Vault to verify workload identities)")
         })?;
-        main.add(jwt_backend_block(&nomad.url(stack)));
+        main.add(jwt_backend_block(&nomad_url));
         for service in nomad_with_secrets {
             main.add(jwt_role_block(service.name()));
         }

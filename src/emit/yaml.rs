@@ -26,20 +26,25 @@ pub fn quote_into(out: &mut String, value: &str) {
         out.push_str(&rest[..plain]);
         rest = &rest[plain..];
         let Some(c) = rest.chars().next() else { break };
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if needs_escape(c) => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
+        push_char(out, c);
         rest = &rest[c.len_utf8()..];
     }
     out.push('"');
+}
+
+/// One character inside a double-quoted scalar: itself, or its escape.
+fn push_char(out: &mut String, c: char) {
+    match c {
+        '"' => out.push_str("\\\""),
+        '\\' => out.push_str("\\\\"),
+        '\n' => out.push_str("\\n"),
+        '\t' => out.push_str("\\t"),
+        '\r' => out.push_str("\\r"),
+        c if needs_escape(c) => {
+            let _ = write!(out, "\\u{:04X}", c as u32);
+        }
+        c => out.push(c),
+    }
 }
 
 /// Characters outside YAML's printable set, and the line/paragraph separators
@@ -274,19 +279,12 @@ mod tests {
         );
     }
 
-    /// One character at a time: the reference for the run-copying [`quote_into`].
+    /// One character at a time: the reference for the run-copying [`quote_into`]
+    /// (what each character becomes is `quoting_escapes_what_yaml_loaders_reject`'s).
     fn quote_each_char(value: &str) -> String {
         let mut out = String::from("\"");
         for c in value.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\t' => out.push_str("\\t"),
-                '\r' => out.push_str("\\r"),
-                c if needs_escape(c) => out.push_str(&format!("\\u{:04X}", c as u32)),
-                c => out.push(c),
-            }
+            push_char(&mut out, c);
         }
         out.push('"');
         out

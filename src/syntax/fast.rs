@@ -43,8 +43,19 @@ pub(crate) struct Parsed<S> {
 /// run of blocks gets its own sink from `new_sink`: one, or two (the two halves
 /// of a large file, read on two threads), in file order. Sinks of an attempt
 /// that gave up are dropped. A file over the size limit is not read (the pest
-/// path reports it).
+/// path reports it). The literal diagnostics come back sorted.
 pub(crate) fn parse_each<S: Send>(
+    text: &str,
+    new_sink: impl Fn() -> S + Sync,
+    visit: impl Fn(&mut S, Block) + Sync,
+) -> Option<Parsed<S>> {
+    let mut parsed = read_runs(text, new_sink, visit)?;
+    parsed.diags.sort();
+    Some(parsed)
+}
+
+/// [`parse_each`] before sorting: the file in one run, or in two halves.
+fn read_runs<S: Send>(
     text: &str,
     new_sink: impl Fn() -> S + Sync,
     visit: impl Fn(&mut S, Block) + Sync,

@@ -33,13 +33,11 @@ pub fn parse(text: &str) -> (Document, Diagnostics) {
 pub fn parse_via(text: &str, fast_path: bool) -> (Document, Diagnostics, bool) {
     if fast_path {
         if let Some(parsed) = fast::parse_each(text, Vec::new, Vec::push) {
-            let mut diags = parsed.diags;
-            diags.sort();
             let document = Document {
                 blocks: parsed.sinks.into_iter().flatten().collect(),
                 comments: parsed.comments,
             };
-            return (document, diags, true);
+            return (document, parsed.diags, true);
         }
     }
     let (document, diags) = parse_without_fast_start(text, fast_path);
@@ -59,9 +57,7 @@ pub fn parse_each<S: Send>(
     visit: impl Fn(&mut S, Block) + Sync,
 ) -> Option<(Vec<S>, Diagnostics)> {
     let parsed = fast::parse_each(text, new_sink, visit)?;
-    let mut diags = parsed.diags;
-    diags.sort();
-    Some((parsed.sinks, diags))
+    Some((parsed.sinks, parsed.diags))
 }
 
 /// [`parse`] for a file [`parse_each`] gave up on: the same result, without

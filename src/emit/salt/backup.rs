@@ -22,8 +22,8 @@ use super::paths::{self, LIB_DIR, SYSTEMD_DIR};
 use super::secrets::{self, TOOLS};
 use super::shell;
 use super::sls::{Arg, Sls, Step};
-use crate::ast::{BackupDecl, BackupHook, Capability, Runtime};
-use crate::emit::{topology, Artifacts, EmitError, Input};
+use crate::ast::{BackupDecl, BackupHook, Runtime};
+use crate::emit::{Artifacts, EmitError, Input};
 use crate::model::{HostId, ServiceId, VolumeStorage};
 
 pub(super) fn emit(
@@ -32,13 +32,14 @@ pub(super) fn emit(
     out: &mut Artifacts,
 ) -> Result<(), EmitError> {
     for (host, volumes) in &layout.backups {
-        host_sls(input, *host, volumes)?.write(input, out)?;
+        host_sls(input, layout, *host, volumes)?.write(input, out)?;
     }
     Ok(())
 }
 
 fn host_sls(
     input: &Input<'_>,
+    layout: &Layout,
     host: HostId,
     volumes: &[(ServiceId, usize)],
 ) -> Result<Sls, EmitError> {
@@ -69,6 +70,7 @@ fn host_sls(
         vault: secrets::vault_functions(input),
         secret: shell::quote(&settings.secret.value),
         repository: shell::quote(&settings.repository.value),
+        nomad_address: layout.nomad_cli_address(),
     };
     let mut unit_files = Vec::new();
     let mut timers = Vec::new();
@@ -151,7 +153,7 @@ fn host_sls(
 
 /// The parts of the backup scripts of one file that do not depend on the
 /// volume.
-struct ScriptParts {
+struct ScriptParts<'a> {
     /// The generated-by comment line.
     header: String,
     /// The shell prelude defining `vault_data`.
@@ -160,6 +162,8 @@ struct ScriptParts {
     secret: String,
     /// The restic repository, shell-quoted.
     repository: String,
+    /// The Nomad CLI's `-address`, for the `pg_dump` hook of nomad jobs.
+    nomad_address: &'a str,
 }
 
 fn service_unit(header: &str, what: &str, key: &str) -> String {
@@ -194,7 +198,7 @@ fn timer_unit(
 /// The backup script of one volume.
 fn script(
     input: &Input<'_>,
-    shared: &ScriptParts,
+    shared: &ScriptParts<'_>,
     host: HostId,
     id: ServiceId,
     index: usize,
@@ -242,7 +246,7 @@ data={data}
             "\n# pg_dump hook: a consistent dump next to the data, backed up with it.\nmkdir -p \"$data/eos-backup\"\n\
              {} > \"$data/eos-backup/pg_dumpall.sql.tmp\"\n\
              mv \"$data/eos-backup/pg_dumpall.sql.tmp\" \"$data/eos-backup/pg_dumpall.sql\"\n",
-            dump_command(input, id)
+            dump_command(input, id, shared.nomad_address)
         );
     }
     let _ = write!(
@@ -261,7 +265,7 @@ data={data}
 }
 
 /// `pg_dumpall` for the service's runtime.
-fn dump_command(input: &Input<'_>, id: ServiceId) -> String {
+fn dump_command(input: &Input<'_>, id: ServiceId, nomad_address: &str) -> String {
     let stack = input.stack;
     let decl = &stack.service(id).decl;
     let user = decl
@@ -280,9 +284,7 @@ fn dump_command(input: &Input<'_>, id: ServiceId) -> String {
             user,
         ]),
         Runtime::Nomad => {
-            let address = topology::provider_endpoint(stack, input.analysis, Capability::Nomad)
-                .map_or_else(|| "http://127.0.0.1:4646".to_string(), |e| e.url(stack));
-            let address = format!("-address={address}");
+            let address = format!("-address={nomad_address}");
             shell::join([
                 "nomad",
                 "alloc",

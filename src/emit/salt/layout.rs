@@ -105,6 +105,12 @@ impl Layout {
         })
     }
 
+    /// The `-address` for the Nomad CLI: the Nomad provider's API, else the
+    /// local agent's default.
+    pub(super) fn nomad_cli_address(&self) -> &str {
+        self.nomad_url.as_deref().unwrap_or("http://127.0.0.1:4646")
+    }
+
     pub(super) fn max_stage(&self) -> usize {
         self.stages.iter().copied().max().unwrap_or(0)
     }

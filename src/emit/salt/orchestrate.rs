@@ -29,7 +29,7 @@ use super::health;
 use super::layout::{self, Layout};
 use super::paths::{self, TERRAFORM_DIR};
 use super::shell;
-use super::sls::{Arg, Sls, Step, NO_ARGS};
+use super::sls::{Arg, Sls, Step};
 use crate::emit::topology;
 use crate::emit::Input;
 use crate::model::{HostId, ServiceId, Stack};
@@ -134,18 +134,17 @@ pub(super) fn bootstrap(input: &Input<'_>, layout: &Layout) -> Sls {
     });
     let mut gate: Option<Step> = None;
     for stage in 0..=layout.max_stage() {
-        let after: Vec<Step> = gate.take().into_iter().collect();
         gate = Some(stage_steps(
             &mut sls,
             input,
             layout,
             stage,
-            &after,
+            gate.as_slice(),
             init.as_ref(),
         ));
     }
-    let after: Vec<Step> = gate.into_iter().collect();
-    let mut last = after.clone();
+    let after = gate.as_slice();
+    let mut last = after.to_vec();
     if let Some(cephfs) = layout
         .cephfs
         .as_ref()
@@ -157,7 +156,7 @@ pub(super) fn bootstrap(input: &Input<'_>, layout: &Layout) -> Sls {
             "final.cephfs-mount".into(),
             &cephfs.hosts,
             paths::CEPHFS_SLS,
-            &after,
+            after,
         )];
     }
     for proxy in &layout.proxies {
@@ -238,7 +237,7 @@ fn stage_steps(
     // with a volume step per host, the latter grows with hosts × services.
     if ready.len() > 1 {
         let barrier = format!("{prefix}.ready");
-        sls.state(barrier.clone(), "test.nop", [("require", ready.as_slice())]);
+        sls.nop(barrier.clone(), &ready);
         ready = vec![Step::new("test", barrier)];
     }
     for &id in &services {
@@ -262,11 +261,7 @@ fn stage_steps(
         steps.extend(waits);
     }
     let gate = format!("{prefix}.done");
-    if steps.is_empty() {
-        sls.state(gate.clone(), "test.nop", NO_ARGS);
-    } else {
-        sls.state(gate.clone(), "test.nop", [("require", steps.as_slice())]);
-    }
+    sls.nop(gate.clone(), &steps);
     Step::new("test", gate)
 }
 

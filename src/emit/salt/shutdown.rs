@@ -9,7 +9,7 @@ use super::layout::Layout;
 use super::orchestrate::{ops_command, services_in_stage, targets};
 use super::paths;
 use super::shell;
-use super::sls::{Arg, Sls, Step, NO_ARGS};
+use super::sls::{Arg, Sls, Step};
 use super::units;
 use crate::ast::Runtime;
 use crate::emit::topology;
@@ -20,18 +20,13 @@ pub(super) fn shutdown(input: &Input<'_>, layout: &Layout) -> Sls {
     let mut sls = Sls::new(paths::SHUTDOWN_SLS);
     let mut gate: Option<Step> = None;
     for stage in (0..=layout.max_stage()).rev() {
-        let after: Vec<Step> = gate.take().into_iter().collect();
         let prefix = format!("stage-{stage}");
         let steps: Vec<Step> = services_in_stage(input, layout, stage)
             .into_iter()
-            .map(|id| stop(&mut sls, input, layout, &prefix, id, &after))
+            .map(|id| stop(&mut sls, input, layout, &prefix, id, gate.as_slice()))
             .collect();
         let id = format!("{prefix}.stopped");
-        if steps.is_empty() {
-            sls.state(id.clone(), "test.nop", NO_ARGS);
-        } else {
-            sls.state(id.clone(), "test.nop", [("require", steps.as_slice())]);
-        }
+        sls.nop(id.clone(), &steps);
         gate = Some(Step::new("test", id));
     }
     sls
@@ -50,15 +45,11 @@ fn stop(
     let state = [prefix, ".", service.name(), ".stop"].concat();
     let (function, arg) = match service.decl.runtime.value {
         Runtime::Nomad => {
-            let address = layout
-                .nomad_url
-                .as_deref()
-                .unwrap_or("http://127.0.0.1:4646");
             let command = shell::join([
                 "nomad",
                 "job",
                 "stop",
-                &format!("-address={address}"),
+                &format!("-address={}", layout.nomad_cli_address()),
                 service.name(),
             ]);
             return ops_command(sls, layout, stack, state, &command, after);

@@ -80,6 +80,16 @@ impl Sls {
         }
     }
 
+    /// A `test.nop` state requiring `steps` (no argument when there are none):
+    /// the gates and barriers of the orchestration files.
+    pub(super) fn nop(&mut self, id: String, steps: &[Step]) {
+        if steps.is_empty() {
+            self.state(id, "test.nop", NO_ARGS);
+        } else {
+            self.state(id, "test.nop", [("require", steps)]);
+        }
+    }
+
     /// Writes `- key: value` of a state and checks its strings for slots.
     fn argument(&mut self, key: &str, arg: &Arg<'_>) {
         const LEVEL: usize = 2;
@@ -156,7 +166,7 @@ impl Sls {
     /// key or value) that starts with `__slot__:` and was not made by
     /// [`Sls::slot`].
     fn note_foreign(&mut self, text: &str) {
-        if self.foreign.is_none() && text.starts_with(SLOT_PREFIX) && !self.slots.contains(text) {
+        if self.foreign.is_none() && is_foreign(text, &self.slots) {
             self.foreign = Some(text.to_string());
         }
     }
@@ -193,8 +203,8 @@ impl Step {
     }
 }
 
-/// The arguments of a state that takes none (`test.nop`).
-pub(super) const NO_ARGS: [(&str, Arg<'static>); 0] = [];
+/// The arguments of a state that takes none.
+const NO_ARGS: [(&str, Arg<'static>); 0] = [];
 
 /// An argument of a state, written straight to YAML: the forms the
 /// orchestration files write thousands of times, and any other JSON value.
@@ -246,10 +256,15 @@ impl<'a> From<&'a [Step]> for Arg<'a> {
     }
 }
 
+/// Whether `text` starts with `__slot__:` and is not one of `allowed`.
+fn is_foreign(text: &str, allowed: &BTreeSet<String>) -> bool {
+    text.starts_with(SLOT_PREFIX) && !allowed.contains(text)
+}
+
 /// The first string (key or value) starting with `__slot__:` that is not one
 /// of `allowed`.
 fn foreign_slot<'a>(value: &'a Value, allowed: &BTreeSet<String>) -> Option<&'a str> {
-    let is_foreign = |s: &str| s.starts_with(SLOT_PREFIX) && !allowed.contains(s);
+    let is_foreign = |s: &str| is_foreign(s, allowed);
     match value {
         Value::String(s) => is_foreign(s).then_some(s.as_str()),
         Value::Array(items) => items.iter().find_map(|v| foreign_slot(v, allowed)),
@@ -323,8 +338,8 @@ mod tests {
     #[test]
     fn duplicate_ids_are_remembered() {
         let mut sls = Sls::new("eos.x");
-        sls.state("a", "test.nop", NO_ARGS);
-        sls.state("a", "test.nop", NO_ARGS);
+        sls.nop("a".into(), &[]);
+        sls.nop("a".into(), &[]);
         assert_eq!(sls.duplicate.as_deref(), Some("a"));
     }
 }
