@@ -12,8 +12,8 @@
 # Notes (see also the project's validator notes):
 # - salt 3008.5 is not installable from the registry mirror (it needs
 #   certifi>=2026.10.23); 3008.4 is pinned.
-# - docker_container.* states live in the saltext-dockermod extension since
-#   salt 3008 and need the `docker` Python library (no daemon needed for mock).
+# - The venv is a stock Salt: no extension (the states need none; docker
+#   services are systemd units, see src/emit/salt/docker.rs).
 # - The venv is installed from a complete pinned list with --no-deps, so no
 #   resolver runs.  timelib (a salt requirement that compiles C for ~100 s and
 #   is only used for free-form date parsing) is left out on purpose.
@@ -116,8 +116,6 @@ fi
 # Verified on CPython 3.11 / Debian 12, installed with --no-deps.
 read -r -d '' REQUIREMENTS <<'EOF' || true
 salt==3008.4
-saltext.dockermod==0.1.3
-docker==7.2.0
 python-hcl2==8.1.4
 pre-commit==4.7.0
 jsonschema==4.26.0
@@ -247,7 +245,7 @@ else
     rm -f "$req_file"
     # Smoke test before writing the stamp.
     "$EOSC_VENV/bin/salt-call" --version >/dev/null
-    "$EOSC_VENV/bin/python" -c 'import hcl2, jsonschema, docker, saltext.dockermod' >/dev/null
+    "$EOSC_VENV/bin/python" -c 'import hcl2, jsonschema' >/dev/null
     "$EOSC_VENV/bin/pre-commit" --version >/dev/null
     printf '%s' "$stamp_text" >"$STAMP"
 fi

@@ -51,6 +51,7 @@ pub struct StackDecl {
     pub memory_budget: Spanned<Percent>,
     pub disk_budget: Spanned<Percent>,
     pub ceph_replicas: Spanned<u64>,
+    pub nomad_edition: Spanned<NomadEdition>,
     pub backup: Option<StackBackupDecl>,
 }
 

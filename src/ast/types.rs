@@ -137,6 +137,11 @@ keyword_enum! {
 }
 
 keyword_enum! {
+    /// Which Nomad runs the jobs: NUMA-aware scheduling is Enterprise only.
+    NomadEdition { Ce = "ce", Enterprise = "enterprise", }
+}
+
+keyword_enum! {
     /// The one backend a volume may name instead of a disk.
     VolumeBackend { Cephfs = "cephfs", }
 }

@@ -6,6 +6,7 @@ mod budget;
 mod deps;
 mod disks;
 mod network;
+mod nomad_edition;
 mod operations;
 mod ports;
 mod security;
@@ -31,7 +32,7 @@ pub fn run(stack: &Stack, files: &SourceFiles, diags: &mut Diagnostics) -> Analy
     // other checks on this one. Each check reports into its own list, and the
     // lists are joined in one fixed order: the result does not depend on which
     // thread finishes first.
-    let (placement, [budget, ports], [deps, disks, network, security, operations], stages) =
+    let (placement, [budget, ports], [deps, disks, network, security, operations, edition], stages) =
         std::thread::scope(|scope| {
             let placed = scope.spawn(|| {
                 let placement = phase("  placement", || Placement::compute(stack, &graph));
@@ -47,13 +48,16 @@ pub fn run(stack: &Stack, files: &SourceFiles, diags: &mut Diagnostics) -> Analy
                 report("  network", |d| network::check(stack, &graph, d)),
                 report("  security", |d| security::check(stack, files, d)),
                 report("  operations", |d| operations::check(stack, &graph, d)),
+                report("  nomad edition", |d| nomad_edition::check(stack, d)),
             ];
             let (placement, placed) = placed
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (placement, placed, unplaced, stages)
         });
-    for report in [deps, budget, disks, network, ports, security, operations] {
+    for report in [
+        deps, budget, disks, network, ports, security, operations, edition,
+    ] {
         diags.extend(report);
     }
     diags.sort();

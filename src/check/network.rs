@@ -1,14 +1,15 @@
-//! Routes (E0401–E0403, E0406, E0407): what Caddy and nginx will be asked to
-//! serve, checked before either sees a config.
+//! Routes (E0401–E0403, E0406, E0407, E0409): what Caddy and nginx will be
+//! asked to serve, checked before either sees a config.
 
 use std::collections::BTreeMap;
 
-use crate::ast::{Auth, PortProtocol, RouteProtocol, Runtime};
+use crate::ast::{Auth, Capability, PortProtocol, RouteProtocol, Runtime};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::{DependencyGraph, Stack};
 use crate::span::Span;
 
-pub(super) fn check(stack: &Stack, _graph: &DependencyGraph, diags: &mut Diagnostics) {
+pub(super) fn check(stack: &Stack, graph: &DependencyGraph, diags: &mut Diagnostics) {
+    let authentik = graph.provider(Capability::Authentik);
     check_http_routes_unique(stack, diags);
     check_listen_ports(stack, diags);
     for route in &stack.routes {
@@ -21,6 +22,26 @@ pub(super) fn check(stack: &Stack, _graph: &DependencyGraph, diags: &mut Diagnos
                     .with_primary_label("Authentik forward auth is HTTP only")
                     .with_label(decl.protocol.span, format!("protocol is {}", decl.protocol.value))
                     .with_help("remove `auth`, or authenticate in the service itself (Boundary for tcp access)"),
+            );
+        }
+        if decl.auth.value == Auth::Authentik && Some(route.target.service) == authentik {
+            diags.push(
+                Diagnostic::new(
+                    Code::E0409,
+                    decl.auth.span,
+                    format!(
+                        "route `{}` asks Authentik to authenticate the way to Authentik",
+                        decl.name.value
+                    ),
+                )
+                .with_primary_label("a forward-auth loop: the login page itself needs a login")
+                .with_label(
+                    decl.to.span,
+                    format!("`{}` provides authentik", target.name()),
+                )
+                .with_help(
+                    "remove `auth` from the route to Authentik: it authenticates its own pages",
+                ),
             );
         }
         let matches = match decl.protocol.value {
@@ -77,8 +98,12 @@ fn check_http_routes_unique(stack: &Stack, diags: &mut Diagnostics) {
         else {
             continue;
         };
+        // `/app` and `/app/` are one Caddy matcher (`path /app /app/*`).
         let path = decl.path.value.as_str();
-        let key = (host.value.trim_end_matches('.').to_ascii_lowercase(), path);
+        let key = (
+            host.value.trim_end_matches('.').to_ascii_lowercase(),
+            path.trim_end_matches('/'),
+        );
         if let Some(&first) = seen.get(&key) {
             diags.push(
                 Diagnostic::new(Code::E0401, decl.head, format!("two http routes for {}{path}", host.value))

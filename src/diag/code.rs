@@ -89,6 +89,7 @@ codes! {
     E0308, Error, "osd volume shares its disk";
     W0309, Warning, "fsync/wal volume on hdd";
     E0310, Error, "CephFS volumes exceed CephFS capacity";
+    W0312, Warning, "NUMA pinning of a nomad job needs Nomad Enterprise";
     E0401, Error, "duplicate http route";
     E0402, Error, "tcp/udp listen port used twice or reserved";
     E0403, Error, "auth on a non-http route";
@@ -96,6 +97,7 @@ codes! {
     E0405, Error, "port bound twice on one host";
     E0406, Error, "tcp/udp route to a dynamic nomad port";
     E0407, Error, "route protocol does not match the port";
+    E0409, Error, "forward auth on the route to Authentik itself";
     E0501, Error, "plaintext secret in env";
     E0502, Error, "file source outside the spec folder";
     E0503, Error, "file source missing";

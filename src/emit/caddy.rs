@@ -34,6 +34,7 @@ const AUTHENTIK_HEADERS: [&str; 12] = [
 struct View {
     source: String,
     email: Option<String>,
+    ca_file: &'static str,
     sites: Vec<Site>,
 }
 
@@ -158,6 +159,7 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
     let view = View {
         source: input.source_name.to_string(),
         email: stack.settings.acme_email.as_ref().map(|e| e.value.clone()),
+        ca_file: topology::INTERNAL_CA_FILE,
         sites,
     };
     out.add(PATH, input.templates.render(CADDYFILE, PATH, view)?);

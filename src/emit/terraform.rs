@@ -24,10 +24,17 @@
 //!   `terraform import vault_jwt_auth_backend.nomad jwt-nomad`.
 //! - Providers: `hashicorp/nomad` and `hashicorp/vault` are always required
 //!   (so `terraform init` is the same for every stack); a `provider` block
-//!   with an address is written for each capability the stack has a provider
-//!   with an address for. Otherwise the provider reads `NOMAD_ADDR` /
-//!   `VAULT_ADDR`. The Vault token comes from `VAULT_TOKEN` on the machine that
-//!   runs Terraform, never from the spec.
+//!   is written for each capability the stack has a provider with an address
+//!   for, its address a variable (`nomad_address`, `vault_address`) whose
+//!   default is the spec's, so a tunnel or a test can override it with
+//!   `-var`. An https Vault is checked against `vault_ca_cert_file` (default
+//!   the stack's internal CA, `/etc/eos/ca.pem`). Otherwise the provider reads
+//!   `NOMAD_ADDR` / `VAULT_ADDR`. The Vault token comes from `VAULT_TOKEN` on
+//!   the machine that runs Terraform, never from the spec.
+//! - `memory_max` only limits a task when Nomad's scheduler has memory
+//!   oversubscription enabled: with any such job, `nomad_scheduler_config.eos`
+//!   enables it (the other settings Nomad's defaults) and those jobs depend on
+//!   it, so a targeted apply sets it first.
 //!
 //! The file is written with the light HCL writer of `hcl_doc.rs`, block by
 //! block, in the layout of hcl-rs's formatter plus the `=` alignment of
@@ -35,7 +42,7 @@
 
 use super::hcl_doc::{Block, Body, Value};
 use super::nomad;
-use super::topology::provider_endpoint;
+use super::topology::{provider_endpoint, INTERNAL_CA_FILE};
 use super::{header, Artifacts, EmitError, Input, Pieces};
 use crate::ast::{Capability, Runtime, SecretDecl};
 use crate::model::Service;
@@ -53,6 +60,13 @@ pub(crate) const JWT_AUTH_PATH: &str = "jwt-nomad";
 pub(crate) const VAULT_AUDIENCE: &str = "vault.io";
 /// The Terraform name of the JWT auth method resource.
 const JWT_BACKEND_RESOURCE: &str = "nomad";
+/// The Terraform name of the Nomad scheduler configuration.
+const SCHEDULER_CONFIG_RESOURCE: &str = "eos";
+/// Variables holding the provider addresses (defaults from the spec), so that
+/// a test or an operator behind a tunnel can point Terraform elsewhere.
+pub(crate) const NOMAD_ADDRESS_VAR: &str = "nomad_address";
+pub(crate) const VAULT_ADDRESS_VAR: &str = "vault_address";
+pub(crate) const VAULT_CA_VAR: &str = "vault_ca_cert_file";
 
 /// The Terraform resource name of a service's `nomad_job` (and of its
 /// `vault_policy` and `vault_jwt_auth_backend_role`): `-` becomes `_`.
@@ -76,11 +90,40 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
     main.add(settings_block());
     let nomad_url =
         provider_endpoint(stack, input.analysis, Capability::Nomad).map(|e| e.url(stack));
+    let vault_url =
+        provider_endpoint(stack, input.analysis, Capability::Vault).map(|e| e.url(stack));
     if let Some(url) = &nomad_url {
-        main.add(provider_block("nomad", url));
+        main.add(variable_block(
+            NOMAD_ADDRESS_VAR,
+            "Nomad's API, as the spec places it; override it to reach Nomad through a tunnel.",
+            url,
+        ));
     }
-    if let Some(endpoint) = provider_endpoint(stack, input.analysis, Capability::Vault) {
-        main.add(provider_block("vault", &endpoint.url(stack)));
+    if let Some(url) = &vault_url {
+        main.add(variable_block(
+            VAULT_ADDRESS_VAR,
+            "Vault's API, as the spec places it; override it to reach Vault through a tunnel.",
+            url,
+        ));
+        if url.starts_with("https:") {
+            main.add(variable_block(
+                VAULT_CA_VAR,
+                "The CA bundle Vault's certificate is checked against (empty: the system's).",
+                INTERNAL_CA_FILE,
+            ));
+        }
+    }
+    if nomad_url.is_some() {
+        main.add(provider_block("nomad", NOMAD_ADDRESS_VAR, None));
+    }
+    if let Some(url) = &vault_url {
+        let ca = url.starts_with("https:").then_some(VAULT_CA_VAR);
+        main.add(provider_block("vault", VAULT_ADDRESS_VAR, ca));
+    }
+    let oversubscribed = super::topology::services_with_runtime(stack, Runtime::Nomad)
+        .any(|id| stack.service(id).decl.memory_max.is_some());
+    if oversubscribed {
+        main.add(scheduler_config_block());
     }
     let with_secrets: Vec<&Service> = stack
         .service_ids()
@@ -95,16 +138,16 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
         .filter(|s| s.decl.runtime.value == Runtime::Nomad)
         .collect();
     if !nomad_with_secrets.is_empty() {
-        let nomad_url = nomad_url.ok_or_else(|| {
+        nomad_url.ok_or_else(|| {
             error("the stack has nomad jobs with secrets but no Nomad provider with an address (for Vault to verify workload identities)")
         })?;
-        main.add(jwt_backend_block(&nomad_url));
+        main.add(jwt_backend_block());
         for service in nomad_with_secrets {
             main.add(jwt_role_block(service.name()));
         }
     }
     for id in super::topology::services_with_runtime(stack, Runtime::Nomad) {
-        main.add(job_block(stack.service(id)));
+        main.add(job_block(stack.service(id), oversubscribed));
     }
     out.add_pieces(PATH, main.text);
     Ok(())
@@ -135,10 +178,43 @@ fn settings_block() -> Block {
         .build()
 }
 
-fn provider_block(name: &str, address: &str) -> Block {
-    Block::builder("provider")
+fn variable_block(name: &str, description: &str, default: &str) -> Block {
+    Block::builder("variable")
         .add_label(name)
-        .add_attribute("address", Value::string(address))
+        .add_attribute("description", Value::string(description))
+        .add_attribute("type", Value::expression("string"))
+        .add_attribute("default", Value::string(default))
+        .build()
+}
+
+fn provider_block(name: &str, address_var: &str, ca_var: Option<&str>) -> Block {
+    let mut block = Block::builder("provider")
+        .add_label(name)
+        .add_attribute("address", Value::expression(format!("var.{address_var}")));
+    if let Some(ca) = ca_var {
+        block = block.add_attribute("ca_cert_file", Value::expression(format!("var.{ca}")));
+    }
+    block.build()
+}
+
+/// Nomad ignores `memory_max` unless memory oversubscription is enabled in
+/// its scheduler configuration. The other settings are Nomad's defaults,
+/// written out so that a plan after apply shows no change.
+fn scheduler_config_block() -> Block {
+    Block::builder("resource")
+        .add_label("nomad_scheduler_config")
+        .add_label(SCHEDULER_CONFIG_RESOURCE)
+        .add_attribute("scheduler_algorithm", Value::string("binpack"))
+        .add_attribute("memory_oversubscription_enabled", Value::bool(true))
+        .add_attribute(
+            "preemption_config",
+            Value::object([
+                ("batch_scheduler_enabled", Value::bool(false)),
+                ("service_scheduler_enabled", Value::bool(false)),
+                ("sysbatch_scheduler_enabled", Value::bool(false)),
+                ("system_scheduler_enabled", Value::bool(true)),
+            ]),
+        )
         .build()
 }
 
@@ -172,7 +248,7 @@ pub(crate) fn policy_text(secrets: &[SecretDecl]) -> Result<String, String> {
     Ok(stanzas.join("\n"))
 }
 
-fn jwt_backend_block(nomad_url: &str) -> Block {
+fn jwt_backend_block() -> Block {
     Block::builder("resource")
         .add_label("vault_jwt_auth_backend")
         .add_label(JWT_BACKEND_RESOURCE)
@@ -180,7 +256,9 @@ fn jwt_backend_block(nomad_url: &str) -> Block {
         .add_attribute("type", Value::string("jwt"))
         .add_attribute(
             "jwks_url",
-            Value::string(&format!("{nomad_url}/.well-known/jwks.json")),
+            Value::expression(format!(
+                "\"${{var.{NOMAD_ADDRESS_VAR}}}/.well-known/jwks.json\""
+            )),
         )
         .add_attribute("jwt_supported_algs", Value::strings(["RS256", "EdDSA"]))
         .build()
@@ -224,7 +302,7 @@ fn jwt_role_block(service: &str) -> Block {
         .build()
 }
 
-fn job_block(service: &Service) -> Block {
+fn job_block(service: &Service, oversubscribed: bool) -> Block {
     let name = service.name();
     let resource = job_resource_name(name);
     // Emitter-written: `${path.module}` is Terraform's, the file name a
@@ -237,10 +315,19 @@ fn job_block(service: &Service) -> Block {
         .add_label("nomad_job")
         .add_label(&resource)
         .add_attribute("jobspec", Value::expression(file));
+    let mut needs = Vec::new();
     if !service.decl.secrets.is_empty() {
+        needs.push(format!("vault_jwt_auth_backend_role.{resource}"));
+    }
+    if oversubscribed && service.decl.memory_max.is_some() {
+        needs.push(format!(
+            "nomad_scheduler_config.{SCHEDULER_CONFIG_RESOURCE}"
+        ));
+    }
+    if !needs.is_empty() {
         block = block.add_attribute(
             "depends_on",
-            Value::expression(format!("[vault_jwt_auth_backend_role.{resource}]")),
+            Value::expression(format!("[{}]", needs.join(", "))),
         );
     }
     block.build()

@@ -9,6 +9,11 @@ use crate::model::{HostId, ServiceId, Stack};
 pub const DEFAULT_NOMAD_PORT: u64 = 4646;
 pub const DEFAULT_VAULT_PORT: u64 = 8200;
 pub const DEFAULT_CONSUL_PORT: u64 = 8500;
+/// The CA bundle of the stack's internal TLS certificates (Vault's, an https
+/// upstream's such as the Wazuh dashboard): placed on every host by the
+/// operator, as the Vault token is. Trusted by Caddy for https upstreams, by
+/// Terraform's Vault provider and by every Vault client eosc writes.
+pub const INTERNAL_CA_FILE: &str = "/etc/eos/ca.pem";
 /// Consul's DNS interface, which Caddy asks for SRV records of Nomad services.
 pub const CONSUL_DNS_PORT: u64 = 8600;
 

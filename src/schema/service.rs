@@ -226,6 +226,22 @@ fn check_runtime_blocks(s: &ServiceDecl, diags: &mut Diagnostics) {
             );
         }
     }
+    if runtime == Runtime::Nomad {
+        check_nomad_interpolation(s, diags);
+    }
+    if runtime == Runtime::Docker {
+        for volume in s.volumes.iter().filter(|v| v.path.value.contains(':')) {
+            diags.push(
+                Diagnostic::new(
+                    Code::E0107,
+                    volume.path.span,
+                    "a docker volume path cannot contain `:`",
+                )
+                .with_primary_label("Docker reads `:` as the separator of a bind's fields")
+                .with_help("choose a path without `:` (a bind is `host:container:options`)"),
+            );
+        }
+    }
     let local_volume = s
         .volumes
         .iter()
@@ -241,6 +257,32 @@ fn check_runtime_blocks(s: &ServiceDecl, diags: &mut Diagnostics) {
                 .with_primary_label("more than one allocation")
                 .with_label(volume.head, "this volume pins every allocation to one host")
                 .with_help("use count = 1, or put the volume on `backend = cephfs`"),
+            );
+        }
+    }
+}
+
+/// Nomad replaces `${…}` in a task's env, image, args and command with its runtime
+/// variables when the task starts, and has no escape for it: a spec value
+/// holding `${` would change meaning, so it is refused.
+fn check_nomad_interpolation(s: &ServiceDecl, diags: &mut Diagnostics) {
+    let values = s
+        .env
+        .iter()
+        .map(|e| (&e.value, "an `env` value"))
+        .chain(s.args.iter().map(|a| (a, "an argument")))
+        .chain(s.command.iter().map(|c| (c, "the command")))
+        .chain(s.image.iter().map(|i| (i, "the image")));
+    for (value, what) in values {
+        if value.value.contains("${") {
+            diags.push(
+                Diagnostic::new(
+                    Code::E0107,
+                    value.span,
+                    format!("{what} of a nomad service contains `${{`"),
+                )
+                .with_primary_label("Nomad interpolates `${…}` here when the task starts")
+                .with_help("Nomad has no escape for `${`: write the value without it (e.g. `$VAR` for the container's shell)"),
             );
         }
     }

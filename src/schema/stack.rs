@@ -4,7 +4,7 @@ use super::reader::BlockReader;
 use super::validate;
 use super::value::PercentValue;
 use super::{check_range, name_label, no_label};
-use crate::ast::{Percent, StackBackupDecl, StackDecl};
+use crate::ast::{NomadEdition, Percent, StackBackupDecl, StackDecl};
 use crate::diag::Diagnostics;
 use crate::span::Spanned;
 use crate::syntax::Block;
@@ -20,6 +20,7 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> StackDecl {
     let memory_budget = budget(&mut r, "memory_budget", 80);
     let disk_budget = budget(&mut r, "disk_budget", 90);
     let ceph_replicas = r.or_default::<u64>("ceph_replicas", 1);
+    let nomad_edition = r.or_default::<NomadEdition>("nomad_edition", NomadEdition::Ce);
     let backup = r.single_block("backup").map(|b| backup(b, r.diags));
     r.finish();
     check_range(diags, &ceph_replicas, "ceph_replicas", 1, 16);
@@ -32,6 +33,7 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> StackDecl {
         memory_budget,
         disk_budget,
         ceph_replicas,
+        nomad_edition,
         backup,
     }
 }

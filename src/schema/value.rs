@@ -2,8 +2,8 @@
 //! Each conversion reports its own diagnostics (E0103 wrong type, E0107 invalid).
 
 use crate::ast::{
-    Auth, BackupHook, Capability, CpuRange, DiskKind, IoClass, Percent, PortProtocol, Reference,
-    RouteProtocol, Runtime, VolumeBackend,
+    Auth, BackupHook, Capability, CpuRange, DiskKind, IoClass, NomadEdition, Percent, PortProtocol,
+    Reference, RouteProtocol, Runtime, VolumeBackend,
 };
 use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics};
 use crate::span::Spanned;
@@ -363,7 +363,8 @@ enum_from_value!(
     BackupHook,
     RouteProtocol,
     Auth,
-    VolumeBackend
+    VolumeBackend,
+    NomadEdition
 );
 
 fn enum_value<T>(

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod agents;
+
 use std::path::{Path, PathBuf};
 
 use eosc::diag::render::{self, HumanStyle, JsonReport};
@@ -186,4 +188,87 @@ pub fn run_with_stdin(command: &mut std::process::Command, input: &[u8]) -> std:
 /// A spec string literal for `value` (the language's own escaping).
 pub fn eos_string(value: &str) -> String {
     format!("\"{}\"", eosc::syntax::escape(value))
+}
+
+/// A private CA and a server certificate it signed for `127.0.0.1`,
+/// `127.0.0.11`–`15` and `localhost`, made with openssl in `dir`: (ca.pem, cert.pem, key.pem). The
+/// tests put it where the artifacts name the stack's internal CA
+/// (`/etc/eos/ca.pem`): a test-only change of certificates.
+#[allow(dead_code)]
+pub fn test_ca(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let openssl = validator("openssl", "Debian openssl").expect("openssl");
+    let (ca_key, ca) = (dir.join("ca-key.pem"), dir.join("ca.pem"));
+    let (key, csr, cert) = (
+        dir.join("key.pem"),
+        dir.join("req.csr"),
+        dir.join("cert.pem"),
+    );
+    let ext = dir.join("san.ext");
+    // The loopback addresses the real-systems tests give the example hosts.
+    std::fs::write(
+        &ext,
+        "subjectAltName=IP:127.0.0.1,IP:127.0.0.11,IP:127.0.0.12,IP:127.0.0.13,IP:127.0.0.14,IP:127.0.0.15,DNS:localhost\n",
+    )
+    .unwrap();
+    let run = |args: &[&std::ffi::OsStr]| {
+        let output = std::process::Command::new(&openssl)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    let os = |s: &str| std::ffi::OsString::from(s);
+    run(&[
+        &os("req"),
+        &os("-x509"),
+        &os("-newkey"),
+        &os("ec"),
+        &os("-pkeyopt"),
+        &os("ec_paramgen_curve:P-256"),
+        &os("-nodes"),
+        &os("-days"),
+        &os("2"),
+        &os("-subj"),
+        &os("/CN=eos test CA"),
+        &os("-keyout"),
+        ca_key.as_os_str(),
+        &os("-out"),
+        ca.as_os_str(),
+    ]);
+    run(&[
+        &os("req"),
+        &os("-newkey"),
+        &os("ec"),
+        &os("-pkeyopt"),
+        &os("ec_paramgen_curve:P-256"),
+        &os("-nodes"),
+        &os("-subj"),
+        &os("/CN=localhost"),
+        &os("-keyout"),
+        key.as_os_str(),
+        &os("-out"),
+        csr.as_os_str(),
+    ]);
+    run(&[
+        &os("x509"),
+        &os("-req"),
+        &os("-in"),
+        csr.as_os_str(),
+        &os("-CA"),
+        ca.as_os_str(),
+        &os("-CAkey"),
+        ca_key.as_os_str(),
+        &os("-CAcreateserial"),
+        &os("-days"),
+        &os("2"),
+        &os("-extfile"),
+        ext.as_os_str(),
+        &os("-out"),
+        cert.as_os_str(),
+    ]);
+    (ca, cert, key)
 }

@@ -16,14 +16,16 @@
 //!   ([`host_volume_name`]); the Nomad client on the disk's host must declare
 //!   `host_volume "<service>-<volume>"` with a folder on that disk (Salt
 //!   creates the folder and the client configuration).
-//! - `CephFS` volumes are CSI volumes with the ID `<service>-<volume>`
-//!   ([`csi_volume_id`]), `multi-node-multi-writer` / `file-system`: a `CephFS`
-//!   CSI plugin must run and the volume be registered under that ID before the
-//!   job is placed.
+//! - `CephFS` volumes are host volumes too, `<service>-<volume>`: every Nomad
+//!   client mounts `CephFS` at `/mnt/cephfs` (Salt, before the first job) and
+//!   declares the volume's folder there, so any client can run the job — no
+//!   CSI plugin, nothing to register, and the folders are the ones the
+//!   backups read.
 //! - CPU: `cpu` in MHz = cores × the clock of the slowest candidate client
 //!   ([`resources::reference_clock`]), rounded up. With `numa`, `cores =
-//!   ceil(cpu)` and `numa { affinity = "require" }` instead (Nomad Enterprise;
-//!   Nomad picks the NUMA node itself, it cannot be told node N).
+//!   ceil(cpu)` instead, plus `numa { affinity = "require" }` when the stack's
+//!   `nomad_edition = enterprise` (Nomad CE refuses the block: W0312; Nomad
+//!   picks the NUMA node itself, it cannot be told node N).
 //! - Memory in MiB (Nomad's "MB"), rounded up; `memory_max` likewise.
 //! - Secrets: `vault { role = "eos-<service>" }` (workload identity; the role
 //!   and its policy are written by the Terraform emitter) and one
@@ -58,11 +60,6 @@ pub(crate) fn jobspec_path(service: &str) -> String {
 
 /// The Nomad client `host_volume` a local-disk volume of a nomad service uses.
 pub(crate) fn host_volume_name(service: &str, volume: &str) -> String {
-    format!("{service}-{volume}")
-}
-
-/// The CSI volume ID a `CephFS` volume of a nomad service uses.
-pub(crate) fn csi_volume_id(service: &str, volume: &str) -> String {
     format!("{service}-{volume}")
 }
 
@@ -162,15 +159,13 @@ fn job(
                 (block, note)
             }
             VolumeStorage::Cephfs => {
-                let source = csi_volume_id(name, label);
+                let source = host_volume_name(name, label);
                 let block = block
-                    .add_attribute("type", Value::string("csi"))
+                    .add_attribute("type", Value::string("host"))
                     .add_attribute("source", Value::string(&source))
-                    .add_attribute("access_mode", Value::string("multi-node-multi-writer"))
-                    .add_attribute("attachment_mode", Value::string("file-system"))
                     .add_attribute("read_only", Value::bool(false));
                 let note = format!(
-                    "CSI volume `{source}` on CephFS: registered with the CephFS CSI plugin before this job runs."
+                    "Host volume `{source}` on CephFS: declared by every Nomad client over its CephFS mount."
                 );
                 (block, note)
             }
@@ -311,12 +306,20 @@ fn task(
         );
     }
     let (resources, numa) = resources(input, id, all_clients_clock)?;
-    if numa {
+    if numa && enterprise(input) {
         comments.push((
             "numa {".to_string(),
             vec![
                 "NUMA-aware scheduling (`numa` with `cores`) needs Nomad Enterprise.".to_string(),
                 "Nomad keeps the cores on one NUMA node; it cannot be told which node.".to_string(),
+            ],
+        ));
+    } else if numa {
+        comments.push((
+            "resources {".to_string(),
+            vec![
+                "Whole cores for `numa`, on no particular NUMA node: Nomad CE refuses".to_string(),
+                "`numa { affinity = \"require\" }` (W0312).".to_string(),
             ],
         ));
     }
@@ -403,7 +406,7 @@ fn resources(
     if let Some(max) = &decl.memory_max {
         block = block.add_attribute("memory_max", Value::number(resources::memory_mb(max.value)));
     }
-    if numa {
+    if numa && enterprise(input) {
         block = block.add_block(
             Block::builder("numa")
                 .add_attribute("affinity", Value::string("require"))
@@ -411,6 +414,12 @@ fn resources(
         );
     }
     Ok((block.build(), numa))
+}
+
+/// Whether the stack's Nomad is Enterprise, the only edition that takes a
+/// `numa` block.
+fn enterprise(input: &Input<'_>) -> bool {
+    input.stack.settings.nomad_edition.value == crate::ast::NomadEdition::Enterprise
 }
 
 /// `service { name = "<service>-<port>" … }`, with the check when `health`
@@ -484,7 +493,6 @@ mod tests {
     fn naming_conventions() {
         assert_eq!(jobspec_path("app"), "nomad/app.nomad.hcl");
         assert_eq!(host_volume_name("postgres", "data"), "postgres-data");
-        assert_eq!(csi_volume_id("authentik", "media"), "authentik-media");
     }
 
     fn text(value: &str) -> Spanned<String> {

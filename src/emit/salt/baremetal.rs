@@ -1,7 +1,10 @@
 //! `salt/eos/<service>.sls` for a baremetal service, in apply order: volume
-//! folders bind-mounted onto their paths, the package, its config files, the
-//! secrets script and drop-in, the slice and limits drop-ins (`units.rs`), a
-//! `systemctl daemon-reload` when a unit file changed, and the service running,
+//! folders bind-mounted onto their paths, for a proxy provider a site-less
+//! config (`proxy::seed_config`), the package, the volume folders handed to
+//! the unit's user, its config files (the restricted ones to the unit's
+//! group), the slice, limits, `env` (`Environment=`), `ExecStart` (boundary)
+//! and secrets drop-ins (`units.rs`, `secrets.rs`), a `systemctl
+//! daemon-reload` when a unit file changed, and the service running,
 //! enabled, restarted when any of these change.
 //!
 //! State IDs are `eos-<service>.<what>`: service names have no `.`, so IDs of
@@ -10,7 +13,7 @@
 use serde_json::{json, Value};
 
 use super::sls::{req, Sls};
-use super::{files, paths, secrets, units, volumes};
+use super::{files, paths, proxy, secrets, shell, units, volumes};
 use crate::emit::topology;
 use crate::emit::{Artifacts, EmitError, Input};
 use crate::model::ServiceId;
@@ -29,18 +32,37 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts, id: ServiceId) -> Res
         .collect();
     let pkg = format!("{prefix}.pkg");
     let mut pkg_args = vec![("name", json!(service.decl.package.value))];
-    if !mounts.is_empty() {
-        pkg_args.push((
-            "require",
-            json!(mounts.iter().map(|m| req("mount", m)).collect::<Vec<_>>()),
-        ));
+    let mut before_pkg: Vec<Value> = mounts.iter().map(|m| req("mount", m)).collect();
+    for (path, contents) in service
+        .decl
+        .provides
+        .iter()
+        .filter_map(|c| proxy::seed_config(c.value))
+    {
+        let seed = format!("{prefix}.seed-config");
+        sls.state(
+            seed.clone(),
+            "file.managed",
+            vec![
+                ("name", json!(path)),
+                ("contents", json!(contents)),
+                ("mode", json!("0644")),
+                ("makedirs", json!(true)),
+                ("replace", json!(false)),
+            ],
+        );
+        before_pkg.push(req("file", &seed));
+    }
+    if !before_pkg.is_empty() {
+        pkg_args.push(("require", json!(before_pkg)));
     }
     sls.state(pkg.clone(), "pkg.installed", pkg_args);
+    for owner in owner_states(&mut sls, input, id, &pkg) {
+        watch.push(req("cmd", &owner));
+    }
     watch.extend(mounts.iter().map(|m| req("mount", m)));
 
-    for file in files::add(&mut sls, input, out, id, &pkg)? {
-        watch.push(req("file", &file));
-    }
+    watch.extend(files::add(&mut sls, input, out, id, &pkg)?);
     let unit_files = add_unit_files(&mut sls, input, id, &pkg);
     watch.extend(unit_files.iter().map(|f| req("file", f)));
 
@@ -73,6 +95,89 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts, id: ServiceId) -> Res
         ],
     );
     sls.write(input, out)
+}
+
+/// The service's `env` as the unit's `Environment=` (a drop-in
+/// `eos-env.conf`): baremetal services get their plain variables from
+/// systemd, exactly as written.
+fn env_dropin(input: &Input<'_>, id: ServiceId, header: &str) -> String {
+    let mut text = format!("{header}[Service]\n");
+    for var in &input.stack.service(id).decl.env {
+        text.push_str("Environment=");
+        text.push_str(&units::systemd_word(
+            &[&var.key.value, "=", &var.value.value].concat(),
+        ));
+        text.push('\n');
+    }
+    text
+}
+
+/// Packages whose unit starts the daemon with a fixed config file the spec
+/// does not write: `HashiCorp`'s `boundary` runs `boundary server
+/// -config=/etc/boundary.d/boundary.hcl`, so a controller or worker whose
+/// config is `/etc/boundary.d/controller.hcl` would start on the package's
+/// example. The drop-in points `ExecStart` at the service's own `.hcl` file
+/// under `/etc/boundary.d` (its first one).
+fn exec_override(input: &Input<'_>, id: ServiceId, header: &str) -> Option<(String, String)> {
+    let decl = &input.stack.service(id).decl;
+    if decl.package.value != "boundary" {
+        return None;
+    }
+    let config = decl.files.iter().map(|f| f.path.value.as_str()).find(|p| {
+        p.starts_with("/etc/boundary.d/")
+            && std::path::Path::new(p)
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("hcl"))
+    })?;
+    let exec = units::systemd_word(&format!("-config={config}"));
+    Some((
+        "boundary.service".into(),
+        format!("{header}[Service]\nExecStart=\nExecStart=/usr/bin/boundary server {exec}\n"),
+    ))
+}
+
+/// After the package: each volume's folder (bind-mounted on its `path`)
+/// handed to the user and group of the package's unit (`User=`/`Group=`,
+/// e.g. `vault`), so a service that does not run as root can write its data.
+/// The owner is read from systemd, as installed: the spec does not name
+/// users. A unit without `User=` runs as root and keeps root's folder; only
+/// the folder itself changes owner, not what it holds. Returns the IDs.
+fn owner_states(sls: &mut Sls, input: &Input<'_>, id: ServiceId, pkg: &str) -> Vec<String> {
+    let stack = input.stack;
+    let service = stack.service(id);
+    let unit = units::units(&service.decl.package.value).start;
+    let prefix = format!("eos-{}", service.name());
+    let owner = format!(
+        "u=$(systemctl show -P User {unit}); g=$(systemctl show -P Group {unit}); g=${{g:-$u}}",
+        unit = shell::quote(&unit)
+    );
+    let mut ids = Vec::new();
+    for index in volumes::managed(stack, id) {
+        let volume = &service.decl.volumes[index];
+        let path = shell::quote(&volume.path.value);
+        let state = format!("{prefix}.volume.{}.owner", volume.name.value);
+        sls.state(
+            state.clone(),
+            "cmd.run",
+            vec![
+                (
+                    "name",
+                    json!(format!(
+                        "{owner}; if [ -n \"$u\" ]; then chown \"$u:$g\" {path}; fi"
+                    )),
+                ),
+                (
+                    "unless",
+                    json!(format!(
+                        "{owner}; [ -z \"$u\" ] || [ \"$(stat -c %U:%G {path})\" = \"$u:$g\" ]"
+                    )),
+                ),
+                ("require", json!([req("pkg", pkg)])),
+            ],
+        );
+        ids.push(state);
+    }
+    ids
 }
 
 /// The slice, the limits drop-ins and the secrets script and drop-ins, all
@@ -140,6 +245,38 @@ fn add_unit_files(sls: &mut Sls, input: &Input<'_>, id: ServiceId, pkg: &str) ->
             );
             ids.push(state);
         }
+    }
+
+    if !stack.service(id).decl.env.is_empty() {
+        for unit in &units.dropins {
+            let state = format!("{prefix}.env.{unit}");
+            sls.state(
+                state.clone(),
+                "file.managed",
+                managed(
+                    format!("{}/{unit}.d/eos-env.conf", paths::SYSTEMD_DIR),
+                    env_dropin(input, id, &header),
+                    after_pkg(),
+                    vec![],
+                ),
+            );
+            ids.push(state);
+        }
+    }
+
+    if let Some((unit, contents)) = exec_override(input, id, &header) {
+        let state = format!("{prefix}.exec");
+        sls.state(
+            state.clone(),
+            "file.managed",
+            managed(
+                format!("{}/{unit}.d/eos-exec.conf", paths::SYSTEMD_DIR),
+                contents,
+                after_pkg(),
+                vec![],
+            ),
+        );
+        ids.push(state);
     }
 
     if secrets::has_secrets(input, id) {

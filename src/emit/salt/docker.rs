@@ -1,54 +1,89 @@
-//! `salt/eos/<service>.sls` for a docker service: `docker_container.running`
-//! (saltext.dockermod) with the image, command and args, environment (plain
-//! `env` plus secrets read from Vault at apply time, see `secrets.rs`), the
-//! volumes' folders bound at their paths, the ports published on the host,
-//! the memory reservation and limit (`memory_max`, else `memory`),
-//! `nano_cpus`, `cpuset_cpus`/`cpuset_mems` for `numa`, and restart policy
-//! `unless-stopped` (a container stopped by `orch.shutdown` stays down until
-//! `orch.bootstrap` starts it in order).
+//! `salt/eos/<service>.sls` for a docker service: the container runs as a
+//! systemd unit `eos-<service>.service` wrapping `docker run`, written and
+//! started by Salt's core `file` and `service` states.
 //!
-//! `command` and `args` are passed as one string of `sh`-quoted words, which
-//! docker-py splits with `shlex` back into exactly the spec's words (a list
-//! would let Salt read an item starting with `__slot__:` as a call).
+//! Why a unit and not `docker_container.running`: that state lives in the
+//! saltext-dockermod extension and the `docker` Python library, which a
+//! minion installed from the `salt` package lacks; and when it recreates a
+//! container it reports the old and new environment — secrets included — in
+//! the state's `changes`, which go to the master's job cache. The unit needs
+//! only systemd and the Docker CLI, gives docker services the same slice,
+//! secrets and restart handling as baremetal ones, and its file holds no
+//! secret value.
+//!
+//! The unit: `ExecStartPre` removes a leftover container of the same name;
+//! with secrets, `vault-secrets env-file` (as root, at every start) writes
+//! `/run/eos/<service>/secrets.env`, loaded by `EnvironmentFile=-`; plain
+//! `env` is set with `Environment=`. `docker run` passes every variable by
+//! name (`-e NAME`), so the Docker CLI copies it from its own environment:
+//! no value is on its command line. Then the memory reservation and limit
+//! (`memory_max`, else `memory`), `--cpus`, `--cpuset-cpus`/`--cpuset-mems`
+//! for `numa`, the volumes' folders bound at their paths (`--mount`, so a
+//! `:` in a path cannot split it), the ports published on their numbers, the
+//! image, and `command` then `args`, each one word (the image's CMD).
+//! `Restart=on-failure`: a container stopped by `orch.shutdown`
+//! (`systemctl stop`) stays down until `orch.bootstrap` starts it in order.
 
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
 use super::sls::{req, Sls};
-use super::{paths, secrets, shell, units, volumes};
+use super::{paths, secrets, units, volumes};
 use crate::ast::PortProtocol;
 use crate::emit::topology;
 use crate::emit::{Artifacts, EmitError, Input};
 use crate::model::ServiceId;
+
+/// The Docker CLI as Debian's `docker.io` installs it.
+const DOCKER: &str = "/usr/bin/docker";
+
+/// The systemd unit (without `.service`) that runs a docker service.
+pub(super) fn unit(service: &str) -> String {
+    format!("eos-{service}")
+}
 
 pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts, id: ServiceId) -> Result<(), EmitError> {
     let stack = input.stack;
     let name = stack.service(id).name();
     let prefix = format!("eos-{name}");
     let mut sls = Sls::new(paths::service_sls(name));
-    let mut require = Vec::new();
+    let mut watch = Vec::new();
     if secrets::has_secrets(input, id) {
         secrets::add_script(&mut sls, input, id);
-        require.push(req("file", &format!("{prefix}.secrets.script")));
+        watch.push(req("file", &format!("{prefix}.secrets.script")));
     }
     for index in volumes::managed(stack, id) {
         let folder = volumes::add_folder(&mut sls, stack, &prefix, id, index);
-        require.push(req("file", &folder));
+        watch.push(req("file", &folder));
     }
-    let environment = environment(&mut sls, input, id);
-    let base = container_args(input, id, environment, &require);
+    let header = crate::emit::header("#", input.source_name);
+    let slice = format!("{prefix}.slice");
+    sls.state(
+        slice.clone(),
+        "file.managed",
+        vec![
+            (
+                "name",
+                json!(format!("{}/{}", paths::SYSTEMD_DIR, units::slice(name))),
+            ),
+            ("contents", json!(units::slice_unit(stack, id, &header))),
+            ("mode", json!("0644")),
+            ("makedirs", json!(true)),
+        ],
+    );
+    let mut unit_files = vec![slice];
     let variants = units::numa_variants(stack, id, &topology::hosts_of(stack, id));
-    let numa = stack.service(id).decl.numa.map(|n| n.value);
     for (cpus, hosts) in &variants {
-        let mut args = base.clone();
-        if let (Some(node), Some(cpus)) = (numa, cpus) {
-            args.push((
-                "cpuset_cpus",
-                json!(format!("{}-{}", cpus.first, cpus.last)),
-            ));
-            args.push(("cpuset_mems", json!(node.to_string())));
-        }
+        let mut args = vec![
+            (
+                "name",
+                json!(format!("{}/{}.service", paths::SYSTEMD_DIR, unit(name))),
+            ),
+            ("contents", json!(unit_file(input, id, *cpus, &header))),
+            ("mode", json!("0644")),
+            ("makedirs", json!(true)),
+        ];
         let state = if variants.len() == 1 {
-            format!("{prefix}.container")
+            format!("{prefix}.unit")
         } else {
             let names: Vec<&str> = hosts
                 .iter()
@@ -58,89 +93,162 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts, id: ServiceId) -> Res
                 "onlyif",
                 json!([{ "fun": "match.list", "tgt": names.join(",") }]),
             ));
-            format!("{prefix}.container.{}", names[0])
+            format!("{prefix}.unit.{}", names[0])
         };
-        sls.state(state, "docker_container.running", args);
+        sls.state(state.clone(), "file.managed", args);
+        unit_files.push(state);
     }
+    let reload = format!("{prefix}.daemon-reload");
+    sls.state(
+        reload.clone(),
+        "cmd.run",
+        vec![
+            ("name", json!("systemctl daemon-reload")),
+            (
+                "onchanges",
+                json!(unit_files
+                    .iter()
+                    .map(|f| req("file", f))
+                    .collect::<Vec<_>>()),
+            ),
+        ],
+    );
+    watch.extend(unit_files.iter().map(|f| req("file", f)));
+    sls.state(
+        format!("{prefix}.service"),
+        "service.running",
+        vec![
+            ("name", json!(unit(name))),
+            ("enable", json!(true)),
+            ("require", json!([req("cmd", &reload)])),
+            ("watch", json!(watch)),
+        ],
+    );
     sls.write(input, out)
 }
 
-/// `env` in declaration order, then the secrets' variables.
-fn environment(sls: &mut Sls, input: &Input<'_>, id: ServiceId) -> Value {
-    let mut env = Map::new();
-    for var in &input.stack.service(id).decl.env {
-        env.insert(var.key.value.clone(), json!(var.value.value));
-    }
-    for (var, value) in secrets::docker_env(sls, input, id) {
-        env.insert(var, value);
-    }
-    Value::Object(env)
-}
-
-fn container_args(
+/// The unit file for the hosts whose NUMA node has the CPUs `cpus`.
+fn unit_file(
     input: &Input<'_>,
     id: ServiceId,
-    environment: Value,
-    require: &[Value],
-) -> Vec<(&'static str, Value)> {
+    cpus: Option<crate::ast::CpuRange>,
+    header: &str,
+) -> String {
     let stack = input.stack;
-    let decl = &stack.service(id).decl;
-    let mut args = vec![
-        ("name", json!(decl.name.value)),
-        (
-            "image",
-            json!(decl.image.as_ref().map_or("", |i| i.value.as_str())),
-        ),
-    ];
-    let words: Vec<&str> = decl
-        .command
+    let service = stack.service(id);
+    let decl = &service.decl;
+    let name = service.name();
+    let mut text = format!(
+        "{header}[Unit]\nDescription=eos service {name} (docker container)\n\
+         Requires=docker.service\nAfter=docker.service network-online.target\n\
+         Wants=network-online.target\n\n[Service]\nSlice={}\n",
+        units::slice(name)
+    );
+    let mut run: Vec<String> = [DOCKER, "run", "--rm", "--name", name]
         .iter()
-        .map(|c| c.value.as_str())
-        .chain(decl.args.iter().map(|a| a.value.as_str()))
+        .map(|w| (*w).to_string())
         .collect();
-    if !words.is_empty() {
-        args.push(("command", json!(shell::join(words))));
+    for var in &decl.env {
+        text.push_str("Environment=");
+        text.push_str(&units::systemd_word(
+            &[&var.key.value, "=", &var.value.value].concat(),
+        ));
+        text.push('\n');
     }
-    if environment.as_object().is_some_and(|e| !e.is_empty()) {
-        args.push(("environment", environment));
+    if secrets::has_secrets(input, id) {
+        let env = secrets::env_file(name);
+        text.push_str(&format!(
+            "ExecStartPre=+{} env-file {env}\nEnvironmentFile=-{env}\n",
+            secrets::script_path(name)
+        ));
     }
-    if !decl.volumes.is_empty() {
-        args.push(("binds", volumes::docker_binds(stack, id)));
-    }
-    if !decl.ports.is_empty() {
-        args.push(("port_bindings", json!(port_bindings(input, id))));
+    let names = decl
+        .env
+        .iter()
+        .map(|v| v.key.value.as_str())
+        .chain(secrets::variables(input, id));
+    for var in names {
+        run.extend(["-e".to_string(), var.to_string()]);
     }
     let limit = decl
         .memory_max
         .as_ref()
         .map_or(decl.memory.value, |m| m.value);
-    args.extend([
-        ("mem_reservation", json!(decl.memory.value)),
-        ("mem_limit", json!(limit)),
-        ("nano_cpus", json!(decl.cpu.value * 1_000_000)),
-        ("restart_policy", json!("unless-stopped")),
+    run.extend([
+        // Docker's systemd cgroup driver puts the container into the
+        // service's slice, so the slice's limits hold for the container.
+        format!("--cgroup-parent={}", units::slice(name)),
+        format!("--memory-reservation={}", decl.memory.value),
+        format!("--memory={limit}"),
+        format!("--cpus={}", cpus_flag(decl.cpu.value)),
     ]);
-    if !require.is_empty() {
-        args.push(("require", json!(require)));
+    if let (Some(node), Some(cpus)) = (decl.numa, cpus) {
+        run.push(format!("--cpuset-cpus={}-{}", cpus.first, cpus.last));
+        run.push(format!("--cpuset-mems={}", node.value));
     }
-    args
+    for index in 0..decl.volumes.len() {
+        run.push("--mount".into());
+        run.push(format!(
+            "type=bind,source={},target={}",
+            csv_field(&paths::volume_dir(stack, id, index)),
+            csv_field(&decl.volumes[index].path.value)
+        ));
+    }
+    for port in &decl.ports {
+        let n = port.number.value;
+        run.push("-p".into());
+        run.push(if port.protocol.value == PortProtocol::Udp {
+            format!("{n}:{n}/udp")
+        } else {
+            format!("{n}:{n}")
+        });
+    }
+    run.push(
+        decl.image
+            .as_ref()
+            .map_or(String::new(), |i| i.value.clone()),
+    );
+    run.extend(decl.command.iter().map(|c| c.value.clone()));
+    run.extend(decl.args.iter().map(|a| a.value.clone()));
+    text.push_str(&format!(
+        "ExecStartPre=-{DOCKER} rm -f {name}\nExecStart={}\nExecStop={DOCKER} stop -t 30 {name}\n\
+         Restart=on-failure\nRestartSec=5s\nTimeoutStartSec=15min\n\n[Install]\nWantedBy=multi-user.target\n",
+        run.iter().map(|w| units::systemd_word(w)).collect::<Vec<_>>().join(" ")
+    ));
+    text
 }
 
-/// `HOST:CONTAINER[/udp]`: each port published on its own number.
-fn port_bindings(input: &Input<'_>, id: ServiceId) -> Vec<String> {
-    input
-        .stack
-        .service(id)
-        .decl
-        .ports
-        .iter()
-        .map(|p| {
-            let n = p.number.value;
-            if p.protocol.value == PortProtocol::Udp {
-                format!("{n}:{n}/udp")
-            } else {
-                format!("{n}:{n}")
-            }
-        })
-        .collect()
+/// `--cpus` for thousandths of a core: 500 → `0.5`, 2000 → `2`.
+fn cpus_flag(milli: u64) -> String {
+    if milli % 1000 == 0 {
+        (milli / 1000).to_string()
+    } else {
+        format!("{}.{:03}", milli / 1000, milli % 1000)
+            .trim_end_matches('0')
+            .to_string()
+    }
+}
+
+/// A field of `--mount`'s comma-separated list: quoted (CSV) when it holds a
+/// `,` or `"`.
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpus_and_mount_fields() {
+        assert_eq!(cpus_flag(500), "0.5");
+        assert_eq!(cpus_flag(2000), "2");
+        assert_eq!(cpus_flag(1250), "1.25");
+        assert_eq!(csv_field("/srv/a"), "/srv/a");
+        assert_eq!(csv_field("/srv/a,b"), "\"/srv/a,b\"");
+    }
 }

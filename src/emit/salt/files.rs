@@ -6,6 +6,7 @@
 
 use serde_json::json;
 
+use super::shell;
 use super::sls::{req, Sls};
 use crate::emit::{Artifacts, EmitError, Input};
 use crate::model::ServiceId;
@@ -29,14 +30,15 @@ fn copy_name(source: &str, index: usize) -> String {
 }
 
 /// Copies the sources and adds one `file.managed` per file block, each
-/// requiring `after` (the package). Returns the states' IDs.
+/// requiring `after` (the package), and the group of each file others may
+/// not read. Returns the states as requisites.
 pub(super) fn add(
     sls: &mut Sls,
     input: &Input<'_>,
     out: &mut Artifacts,
     id: ServiceId,
     after: &str,
-) -> Result<Vec<String>, EmitError> {
+) -> Result<Vec<serde_json::Value>, EmitError> {
     let service = input.stack.service(id).name();
     let mut ids = Vec::new();
     for (index, file) in input.stack.service(id).decl.files.iter().enumerate() {
@@ -69,9 +71,58 @@ pub(super) fn add(
                 ("require", json!([req("pkg", after)])),
             ],
         );
-        ids.push(state);
+        ids.push(req("file", &state));
+        if !world_readable(&file.mode.value) {
+            ids.push(req("cmd", &add_group_state(sls, input, id, index, &state)));
+        }
     }
     Ok(ids)
+}
+
+/// Whether a mode (`0640`) lets others read the file.
+fn world_readable(mode: &str) -> bool {
+    u32::from_str_radix(mode, 8).is_ok_and(|m| m & 0o004 != 0)
+}
+
+/// A file others may not read belongs to the group the service's unit runs
+/// as (`Group=`, else the `User=`'s group, as systemd reports them once the
+/// package is installed), so that e.g. `vault` can read its `0640` config.
+/// A unit that runs as root needs no change. Returns the state's ID.
+fn add_group_state(
+    sls: &mut Sls,
+    input: &Input<'_>,
+    id: ServiceId,
+    index: usize,
+    file_state: &str,
+) -> String {
+    let service = input.stack.service(id);
+    let unit = shell::quote(&super::units::units(&service.decl.package.value).start);
+    let path = shell::quote(&service.decl.files[index].path.value);
+    let group = format!(
+        "u=$(systemctl show -P User {unit}); g=$(systemctl show -P Group {unit}); \
+         if [ -z \"$g\" ] && [ -n \"$u\" ]; then g=$(id -gn \"$u\"); fi"
+    );
+    let state = format!("eos-{}.file.{index}.group", service.name());
+    sls.state(
+        state.clone(),
+        "cmd.run",
+        vec![
+            (
+                "name",
+                json!(format!(
+                    "{group}; if [ -n \"$g\" ]; then chgrp \"$g\" {path}; fi"
+                )),
+            ),
+            (
+                "unless",
+                json!(format!(
+                    "{group}; [ -z \"$g\" ] || [ \"$(stat -c %G {path})\" = \"$g\" ]"
+                )),
+            ),
+            ("require", json!([req("file", file_state)])),
+        ],
+    );
+    state
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 //! - HTTP (`port` + `path`), baremetal/docker: `http.wait_for_successful_query`
 //!   from the master on each host's address, a 2xx status required (as Consul
 //!   and Nomad count a check passing); TLS is not verified (a liveness probe).
+//!   `/v1/status/leader` must also name a leader: Consul answers 200 with
+//!   `""` while it has none.
 //! - TCP (`port` alone): from the master, `cmd.run` of a bash `/dev/tcp` probe
 //!   under `timeout`, retried; a UDP port cannot be probed and is noted only.
 //! - `command`: `salt.function cmd.run` on the service's hosts (inside the
@@ -111,13 +113,20 @@ pub(super) fn add_waits(
                     host_port(address, port.number.value),
                     path.value
                 );
-                http_wait(sls, state, &url, None, &timing, after)
+                http_wait(sls, state, &url, leader_match(&path.value), &timing, after)
             }
             (None, _) => tcp_wait(sls, state, address, port.number.value, &timing, after),
         };
         steps.push(step);
     }
     steps
+}
+
+/// Consul's (and Nomad's) `/v1/status/leader` answers 200 with `""` while
+/// there is no leader: the gate waits for a non-empty address.
+fn leader_match(path: &str) -> Option<(&'static str, &'static str)> {
+    let endpoint = path.split('?').next().unwrap_or(path);
+    (endpoint.trim_end_matches('/') == "/v1/status/leader").then_some(("\"[^\"]+\"", "pcre"))
 }
 
 fn http_wait(
@@ -204,10 +213,13 @@ fn command_wait(
             ),
             ("tgt_type", "list".into()),
             ("expect_minions", true.into()),
-            ("arg", Arg::Texts(vec![command.into()])),
+            // `cmd` as a keyword: Salt reads a positional `KEY=value` as a
+            // keyword argument, so `VAULT_ADDR=… vault status` would never run.
             (
                 "kwarg",
-                Arg::Json(json!({ "python_shell": true, "timeout": timing.timeout })),
+                Arg::Json(
+                    json!({ "cmd": command, "python_shell": true, "timeout": timing.timeout }),
+                ),
             ),
             ("retry", retry(&timing)),
             ("require", after.into()),
@@ -256,6 +268,15 @@ fn nomad_wait(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leader_endpoint_needs_a_leader() {
+        let (pattern, kind) = leader_match("/v1/status/leader").unwrap();
+        assert_eq!(kind, "pcre");
+        assert_eq!(pattern, "\"[^\"]+\"");
+        assert!(leader_match("/v1/status/leader?stale").is_some());
+        assert!(leader_match("/v1/agent/health").is_none());
+    }
 
     #[test]
     fn seconds_round_up() {

@@ -40,11 +40,14 @@ pub(super) struct Layout {
     /// manages it).
     pub(super) controller: Option<ServiceId>,
     pub(super) cephfs: Option<Cephfs>,
-    /// Hosts with `eos.volumes.<host>`, with the first stage that needs it.
-    pub(super) nomad_volume_hosts: Vec<(HostId, usize)>,
-    /// Per host (index = `HostId`): the local-disk volumes of nomad jobs there,
-    /// (service, volume index).
-    pub(super) nomad_local_volumes: Vec<Vec<(ServiceId, usize)>>,
+    /// The Nomad clients Salt configures (`eos.nomad_client.<host>`): every
+    /// client of a baremetal Nomad, when the stack has nomad jobs.
+    pub(super) nomad_clients: Vec<HostId>,
+    /// The stage whose preparation applies the client configurations.
+    pub(super) nomad_client_stage: usize,
+    /// Per host (index = `HostId`): the host volumes its Nomad client
+    /// declares, (service, volume index).
+    pub(super) nomad_client_volumes: Vec<Vec<(ServiceId, usize)>>,
     /// Per host: the services Salt installs there, in declaration order.
     salted_on: Vec<Vec<ServiceId>>,
     /// Hosts with `eos.backup.<host>` and the (service, volume) backed up there.
@@ -89,10 +92,13 @@ impl Layout {
             .ok_or_else(|| error("the stack has no host"))?;
         let cephfs = cephfs(input, &stages);
         let backups = backups(stack, cephfs.as_ref());
-        let nomad_local_volumes = super::volumes::nomad_local_volumes(stack);
+        let nomad_client_volumes = super::volumes::nomad_client_volumes(input);
+        let (nomad_clients, nomad_client_stage) =
+            nomad_clients(input, &stages, cephfs.as_ref(), &nomad_client_volumes);
         Ok(Self {
-            nomad_volume_hosts: nomad_volume_hosts(&nomad_local_volumes, &stages),
-            nomad_local_volumes,
+            nomad_clients,
+            nomad_client_stage,
+            nomad_client_volumes,
             salted_on: salted_on(stack),
             proxies: proxies(input, out),
             stages,
@@ -137,8 +143,8 @@ impl Layout {
             }
         }
         let name = &stack.host(host).name.value;
-        if self.nomad_volume_hosts.iter().any(|(h, _)| *h == host) {
-            states.push(paths::volumes_sls(name));
+        if self.nomad_clients.contains(&host) {
+            states.push(paths::nomad_client_sls(name));
         }
         if self.backups.iter().any(|(h, _)| *h == host) {
             states.push(paths::backup_sls(name));
@@ -216,21 +222,39 @@ fn cephfs(input: &Input<'_>, stages: &[usize]) -> Option<Cephfs> {
     })
 }
 
-fn nomad_volume_hosts(
-    local_volumes: &[Vec<(ServiceId, usize)>],
+/// The Nomad clients Salt configures, and the stage that does it: the first
+/// stage with a nomad job (after Nomad itself is up), but not before
+/// `CephFS` is mounted when a client declares a volume there. Only a
+/// baremetal Nomad is Salt's to configure.
+fn nomad_clients(
+    input: &Input<'_>,
     stages: &[usize],
-) -> Vec<(HostId, usize)> {
-    local_volumes
+    cephfs: Option<&Cephfs>,
+    volumes: &[Vec<(ServiceId, usize)>],
+) -> (Vec<HostId>, usize) {
+    let stack = input.stack;
+    let baremetal_nomad = input
+        .analysis
+        .graph
+        .provider(Capability::Nomad)
+        .is_some_and(|n| stack.service(n).decl.runtime.value == Runtime::Baremetal);
+    let Some(first_job) = nomad_services(stack).map(|id| stages[id.0]).min() else {
+        return (Vec::new(), 0);
+    };
+    if !baremetal_nomad {
+        return (Vec::new(), 0);
+    }
+    let mut clients = input.analysis.placement.nomad_clients.clone();
+    clients.sort_unstable();
+    clients.dedup();
+    let on_cephfs = volumes
         .iter()
-        .enumerate()
-        .filter_map(|(host, volumes)| {
-            volumes
-                .iter()
-                .map(|(id, _)| stages[id.0])
-                .min()
-                .map(|stage| (HostId(host), stage))
-        })
-        .collect()
+        .flatten()
+        .any(|&(id, index)| stack.service(id).volumes[index] == VolumeStorage::Cephfs);
+    let mounted = cephfs
+        .filter(|_| on_cephfs)
+        .map_or(0, |c| c.provider_stage + 1);
+    (clients, first_job.max(mounted))
 }
 
 /// Where each backed-up volume's data is: its disk's host, or for cephfs the

@@ -26,6 +26,7 @@ mod docker;
 mod files;
 mod health;
 mod layout;
+mod nomad_client;
 mod orchestrate;
 mod paths;
 mod proxy;
@@ -68,8 +69,8 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
     if layout.cephfs.is_some() {
         volumes::cephfs_mount_sls(stack).write(input, out)?;
     }
-    for (host, _) in &layout.nomad_volume_hosts {
-        volumes::nomad_volumes_sls(input, *host, &layout.nomad_local_volumes[host.0])
+    for &host in &layout.nomad_clients {
+        volumes::nomad_client_sls(input, host, &layout.nomad_client_volumes[host.0])
             .write(input, out)?;
     }
     backup::emit(input, &layout, out)?;

@@ -3,8 +3,9 @@
 //! section 4 in order. Stage k:
 //!
 //! 1. steps that must precede its services: `CephFS` mounted on its clients
-//!    (the stage after the cephfs provider's), the folders of nomad jobs'
-//!    local volumes (`eos.volumes.<host>`, the first stage that needs them);
+//!    (the stage after the cephfs provider's), the Nomad client
+//!    configurations (`eos.nomad_client.<host>`: reserved capacity, host
+//!    volumes and their folders; the first stage with a nomad job);
 //! 2. `terraform apply` on the ops host, targeted to the stage's nomad jobs
 //!    (`nomad_job.<name>`) and the Vault policies of its services with secrets
 //!    (`vault_policy.<name>`; `-` becomes `_` in resource names);
@@ -15,6 +16,10 @@
 //! 5. a gate `stage-k.done` (`test.nop`) requiring all of the above, which
 //!    every step of stage k+1 requires.
 //!
+//! The cephfs provider is applied one host at a time (`batch: 1`: a
+//! `ceph.conf` change restarts each host's daemons, never all at once), and
+//! `ceph osd unset noout` (set by `orch.shutdown`) follows its health wait.
+//!
 //! After the last stage: the proxy configs, then the backup timers.
 //!
 //! The salt master's own service (`layout.rs`) is not applied here: a change
@@ -24,6 +29,8 @@
 //! The ops host (`layout.rs`) is the salt master's minion; it holds the
 //! build at `/srv/eos` and runs `terraform` (`init` once, first).
 //! IDs are `stage-<k>.<service>.<what>`: names have no `.`.
+
+use serde_json::json;
 
 use super::health;
 use super::layout::{self, Layout};
@@ -52,16 +59,44 @@ fn apply(
     sls_name: &str,
     after: &[Step],
 ) -> Step {
+    apply_with(sls, stack, id, hosts, sls_name, after, false)
+}
+
+/// [`apply`], one host at a time when `one_by_one`.
+fn apply_with(
+    sls: &mut Sls,
+    stack: &Stack,
+    id: String,
+    hosts: &[HostId],
+    sls_name: &str,
+    after: &[Step],
+    one_by_one: bool,
+) -> Step {
     let mut args: Vec<(&str, Arg)> = vec![
         ("tgt", targets(stack, hosts).into()),
         ("tgt_type", "list".into()),
         ("sls", Arg::Texts(vec![sls_name.into()])),
     ];
+    if one_by_one {
+        args.push(("batch", "1".into()));
+    }
     if !after.is_empty() {
         args.push(("require", after.into()));
     }
     sls.state(id.clone(), "salt.state", args);
     Step::new("salt", id)
+}
+
+/// Ceph applies host by host (`batch: 1`): its state restarts the daemons
+/// when `ceph.conf` changes, and all mons and OSDs at once would stop the
+/// cluster.
+fn rolling(stack: &Stack, id: ServiceId) -> bool {
+    stack
+        .service(id)
+        .decl
+        .provides
+        .iter()
+        .any(|c| c.value == crate::ast::Capability::Cephfs)
 }
 
 /// A `salt.function` step running `command` with `cmd.run` on the ops host.
@@ -78,7 +113,10 @@ pub(super) fn ops_command(
         ("tgt", targets(stack, &[layout.ops_host]).into()),
         ("tgt_type", "list".into()),
         ("expect_minions", true.into()),
-        ("arg", Arg::Texts(vec![command.into()])),
+        // A keyword argument: Salt reads a positional `KEY=value` as a
+        // keyword, so a command such as `VAULT_ADDR=… vault status` would
+        // never run.
+        ("kwarg", Arg::Json(json!({ "cmd": command }))),
     ];
     if !after.is_empty() {
         args.push(("require", after.into()));
@@ -209,20 +247,18 @@ fn stage_steps(
             after,
         ));
     }
-    for (host, _) in layout
-        .nomad_volume_hosts
-        .iter()
-        .filter(|(_, s)| *s == stage)
-    {
-        let name = &stack.host(*host).name.value;
-        before.push(apply(
-            sls,
-            stack,
-            format!("{prefix}.volumes.{name}"),
-            &[*host],
-            &paths::volumes_sls(name),
-            after,
-        ));
+    if stage == layout.nomad_client_stage {
+        for &host in &layout.nomad_clients {
+            let name = &stack.host(host).name.value;
+            before.push(apply(
+                sls,
+                stack,
+                format!("{prefix}.nomad-client.{name}"),
+                &[host],
+                &paths::nomad_client_sls(name),
+                after,
+            ));
+        }
     }
     let services = services_in_stage(input, layout, stage);
     let mut ready: Vec<Step> = after.to_vec();
@@ -244,13 +280,14 @@ fn stage_steps(
         let name = stack.service(id).name();
         let applied = layout::is_salted(stack, id).then(|| {
             let hosts = topology::hosts_of(stack, id);
-            apply(
+            apply_with(
                 sls,
                 stack,
                 [prefix.as_str(), ".", name, ".apply"].concat(),
                 &hosts,
                 &paths::service_sls(name),
                 &ready,
+                rolling(stack, id),
             )
         });
         let wait_after = applied
@@ -258,11 +295,51 @@ fn stage_steps(
             .map_or(ready.as_slice(), std::slice::from_ref);
         let waits = health::add_waits(sls, input, layout, &prefix, id, wait_after);
         steps.extend(applied);
+        if let Some(unset) = ceph_resume(sls, input, &prefix, id, &waits) {
+            steps.push(unset);
+        }
         steps.extend(waits);
     }
     let gate = format!("{prefix}.done");
     sls.nop(gate.clone(), &steps);
     Step::new("test", gate)
+}
+
+/// After Ceph is healthy: `ceph osd unset noout`, which `orch.shutdown` set
+/// so that stopping the cluster did not start a rebalance. Harmless when it
+/// is not set (a first start).
+fn ceph_resume(
+    sls: &mut Sls,
+    input: &Input<'_>,
+    prefix: &str,
+    id: ServiceId,
+    healthy: &[Step],
+) -> Option<Step> {
+    let stack = input.stack;
+    let service = stack.service(id);
+    if !service
+        .decl
+        .provides
+        .iter()
+        .any(|c| c.value == crate::ast::Capability::Cephfs)
+    {
+        return None;
+    }
+    let hosts = topology::hosts_of(stack, id);
+    let first = hosts.first()?;
+    let state = [prefix, ".", service.name(), ".unset-noout"].concat();
+    let mut args: Vec<(&str, Arg)> = vec![
+        ("name", "cmd.run".into()),
+        ("tgt", targets(stack, &[*first]).into()),
+        ("tgt_type", "list".into()),
+        ("expect_minions", true.into()),
+        ("kwarg", Arg::Json(json!({ "cmd": "ceph osd unset noout" }))),
+    ];
+    if !healthy.is_empty() {
+        args.push(("require", healthy.into()));
+    }
+    sls.state(state.clone(), "salt.function", args);
+    Some(Step::new("salt", state))
 }
 
 /// `terraform apply` of the stage's nomad jobs and Vault policies, if any.

@@ -11,8 +11,9 @@
 //! - Generated scripts: `/usr/local/lib/eos/…`; runtime files (secrets fetched
 //!   from Vault): `/run/eos/<service>/` (tmpfs, root only).
 //! - Vault access from a host: the token in `/etc/eos/vault-token` (written by
-//!   the operator or a Vault Agent sink; never by eosc), optional CA bundle
-//!   `/etc/eos/vault-ca.pem`.
+//!   the operator or a Vault Agent sink; never by eosc), the stack's internal
+//!   CA bundle `/etc/eos/ca.pem` (optional for the secrets scripts; Caddy and
+//!   Terraform need it when a port is `https`).
 //! - The build output is deployed to `/srv/eos` on the ops host (the salt
 //!   master): `/srv/eos/salt` is the master's file root, `/srv/eos/terraform`
 //!   the Terraform working directory.
@@ -24,7 +25,7 @@ pub(super) const CEPHFS_MOUNT: &str = "/mnt/cephfs";
 pub(super) const LIB_DIR: &str = "/usr/local/lib/eos";
 pub(super) const RUN_DIR: &str = "/run/eos";
 pub(super) const VAULT_TOKEN_FILE: &str = "/etc/eos/vault-token";
-pub(super) const VAULT_CA_FILE: &str = "/etc/eos/vault-ca.pem";
+pub(super) const VAULT_CA_FILE: &str = crate::emit::topology::INTERNAL_CA_FILE;
 pub(super) const SYSTEMD_DIR: &str = "/etc/systemd/system";
 pub(super) const TERRAFORM_DIR: &str = "/srv/eos/terraform";
 
@@ -73,8 +74,8 @@ pub(super) fn backup_sls(host: &str) -> String {
     format!("eos.backup.{host}")
 }
 
-pub(super) fn volumes_sls(host: &str) -> String {
-    format!("eos.volumes.{host}")
+pub(super) fn nomad_client_sls(host: &str) -> String {
+    format!("eos.nomad_client.{host}")
 }
 
 pub(super) const CEPHFS_SLS: &str = "eos.cephfs_mount";

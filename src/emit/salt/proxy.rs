@@ -9,7 +9,35 @@ use serde_json::json;
 use super::layout::{Layout, Proxy};
 use super::sls::{req, Sls};
 use super::units;
+use crate::ast::Capability;
 use crate::emit::{Artifacts, EmitError, Input};
+
+/// The config a proxy provider's package finds when it is installed, so that
+/// it starts without a site: Debian's caddy and nginx packages start their
+/// service at once with a default site on port 80, and the second one then
+/// fails to bind (`bind() to 0.0.0.0:80 failed`), failing stage 0. Written
+/// only when no config is there (`replace: false`): the generated one
+/// replaces it after the last stage, and a highstate never puts it back.
+/// Salt installs packages with `--force-confold`, so dpkg keeps this file.
+pub(super) fn seed_config(capability: Capability) -> Option<(&'static str, &'static str)> {
+    match capability {
+        Capability::Caddy => Some((
+            "/etc/caddy/Caddyfile",
+            "# Written by eosc before the caddy package is installed: no site yet, so\n\
+             # the package's default site does not take port 80. The generated\n\
+             # Caddyfile (eos.proxy.caddy) replaces it after the last stage.\n\
+             {\n\tadmin localhost:2019\n}\n",
+        )),
+        Capability::Nginx => Some((
+            "/etc/nginx/nginx.conf",
+            "# Written by eosc before the nginx package is installed: no server yet, so\n\
+             # the package's default site does not take port 80. The generated\n\
+             # nginx.conf (eos.proxy.nginx) replaces it after the last stage.\n\
+             events {\n}\n",
+        )),
+        _ => None,
+    }
+}
 
 pub(super) fn emit(
     input: &Input<'_>,

@@ -11,18 +11,17 @@
 //!   by a restart) writing `/run/eos/<service>/secrets.env` (tmpfs, mode 0600),
 //!   loaded by `EnvironmentFile=-`. Values are written double-quoted with
 //!   `"`, `\`, `` ` `` and `$` escaped, as systemd reads them.
-//! - docker: the container's environment is fixed when Salt creates it, so the
-//!   values are fetched at apply time by Salt slots,
-//!   `__slot__:salt:cmd.run("… vault-secrets get VAR", output_loglevel=quiet,
-//!   raise_err=True)`: run on the minion, never logged, the state fails when
-//!   Vault does not answer. (Docker keeps container environments in its own
-//!   config, visible to `docker inspect`, as for any container env.)
+//! - docker: the same, in the container's unit (`docker.rs`): the env file is
+//!   loaded into the unit's environment and `docker run -e VAR` copies each
+//!   variable from there into the container. No value passes through Salt.
+//!   (Docker keeps container environments in its own config, visible to
+//!   `docker inspect`, as for any container env.)
 //!
-//! Why not `vault.read_secret` slots everywhere: that needs Salt's Vault
-//! extension configured on every minion and would put the values into Salt's
-//! state returns for baremetal services too; the script only needs curl and jq.
+//! Why not `vault.read_secret` slots: that needs Salt's Vault extension
+//! configured on every minion and would put the values into Salt's state
+//! returns; the script only needs curl and jq.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::paths::{LIB_DIR, RUN_DIR, SYSTEMD_DIR, VAULT_CA_FILE, VAULT_TOKEN_FILE};
 use super::shell;
@@ -184,18 +183,7 @@ pub(super) fn dropin_path(unit: &str) -> String {
     format!("{SYSTEMD_DIR}/{unit}.d/eos-secrets.conf")
 }
 
-/// The docker environment entries that read each secret at apply time.
-pub(super) fn docker_env(sls: &mut Sls, input: &Input<'_>, id: ServiceId) -> Vec<(String, Value)> {
-    let service = input.stack.service(id).name();
-    entries(input, id)
-        .iter()
-        .map(|entry| {
-            let call = format!(
-                "cmd.run(\"{} get {}\", output_loglevel=quiet, raise_err=True)",
-                script_path(service),
-                entry.var
-            );
-            (entry.var.to_string(), sls.slot(&call))
-        })
-        .collect()
+/// The variables a service's secrets set, in declaration order.
+pub(super) fn variables<'a>(input: &Input<'a>, id: ServiceId) -> impl Iterator<Item = &'a str> {
+    entries(input, id).into_iter().map(|entry| entry.var)
 }

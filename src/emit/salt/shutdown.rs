@@ -1,9 +1,11 @@
 //! `salt/orch/shutdown.sls`: the stages in reverse, highest first. In each
 //! stage the nomad jobs are stopped with `nomad job stop` on the ops host (the
 //! job stays registered; the next bootstrap's `terraform apply` starts it),
-//! baremetal services with `service.stop` and docker containers with
-//! `docker.stop` on their hosts; a gate `stage-k.stopped` must pass before the
-//! stage below begins. The salt master itself is left running.
+//! baremetal services and docker containers (their `eos-<service>` units)
+//! with `service.stop` on their hosts; a gate `stage-k.stopped` must pass before the
+//! stage below begins. Ceph stops gently: `CephFS`
+//! unmounted on its clients, `noout` set ([`ceph_pause`]). The salt master
+//! itself is left running.
 
 use super::layout::Layout;
 use super::orchestrate::{ops_command, services_in_stage, targets};
@@ -11,7 +13,7 @@ use super::paths;
 use super::shell;
 use super::sls::{Arg, Sls, Step};
 use super::units;
-use crate::ast::Runtime;
+use crate::ast::{Capability, Runtime};
 use crate::emit::topology;
 use crate::emit::Input;
 use crate::model::ServiceId;
@@ -23,13 +25,78 @@ pub(super) fn shutdown(input: &Input<'_>, layout: &Layout) -> Sls {
         let prefix = format!("stage-{stage}");
         let steps: Vec<Step> = services_in_stage(input, layout, stage)
             .into_iter()
-            .map(|id| stop(&mut sls, input, layout, &prefix, id, gate.as_slice()))
+            .map(|id| {
+                let before = ceph_pause(&mut sls, input, layout, &prefix, id, gate.as_slice());
+                let after = before
+                    .as_ref()
+                    .map_or(gate.as_slice(), std::slice::from_ref);
+                stop(&mut sls, input, layout, &prefix, id, after)
+            })
             .collect();
         let id = format!("{prefix}.stopped");
         sls.nop(id.clone(), &steps);
         gate = Some(Step::new("test", id));
     }
     sls
+}
+
+/// Before Ceph stops: `CephFS` unmounted on every client (a kernel client
+/// whose cluster is gone blocks on I/O and cannot unmount), then `ceph osd
+/// set noout`, so the monitors do not mark the stopping OSDs out and start
+/// rebalancing the whole cluster. `orch.bootstrap` unsets it once `CephFS` is
+/// healthy again. `None` for any other service.
+fn ceph_pause(
+    sls: &mut Sls,
+    input: &Input<'_>,
+    layout: &Layout,
+    prefix: &str,
+    id: ServiceId,
+    after: &[Step],
+) -> Option<Step> {
+    let cephfs = layout.cephfs.as_ref()?;
+    let stack = input.stack;
+    let service = stack.service(id);
+    if !service
+        .decl
+        .provides
+        .iter()
+        .any(|c| c.value == Capability::Cephfs)
+    {
+        return None;
+    }
+    let unmount = format!("{prefix}.{}.unmount-cephfs", service.name());
+    let mut args: Vec<(&str, Arg)> = vec![
+        ("name", "mount.unmount".into()),
+        ("tgt", targets(stack, &cephfs.hosts).into()),
+        ("tgt_type", "list".into()),
+        ("expect_minions", true.into()),
+        (
+            "kwarg",
+            Arg::Json(serde_json::json!({ "name": paths::CEPHFS_MOUNT })),
+        ),
+    ];
+    if !after.is_empty() {
+        args.push(("require", after.into()));
+    }
+    sls.state(unmount.clone(), "salt.function", args);
+    let hosts = topology::hosts_of(stack, id);
+    let noout = format!("{prefix}.{}.noout", service.name());
+    sls.state(
+        noout.clone(),
+        "salt.function",
+        [
+            ("name", "cmd.run".into()),
+            ("tgt", targets(stack, &hosts[..1.min(hosts.len())]).into()),
+            ("tgt_type", "list".into()),
+            ("expect_minions", true.into()),
+            (
+                "kwarg",
+                Arg::Json(serde_json::json!({ "cmd": "ceph osd set noout" })),
+            ),
+            ("require", (&[Step::new("salt", unmount)][..]).into()),
+        ],
+    );
+    Some(Step::new("salt", noout))
 }
 
 fn stop(
@@ -58,7 +125,7 @@ fn stop(
             "service.stop",
             units::units(&service.decl.package.value).start,
         ),
-        Runtime::Docker => ("docker.stop", service.name().to_string()),
+        Runtime::Docker => ("service.stop", super::docker::unit(service.name())),
     };
     let mut args: Vec<(&str, Arg)> = vec![
         ("name", function.into()),

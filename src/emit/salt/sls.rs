@@ -125,6 +125,9 @@ impl Sls {
     }
 
     /// A slot value `__slot__:salt:CALL`, allowed through the render check.
+    /// (No emitter needs a slot since docker services became units; the
+    /// check that refuses every other slot stays.)
+    #[cfg(test)]
     pub(super) fn slot(&mut self, call: &str) -> Value {
         let slot = format!("{SLOT_PREFIX}salt:{call}");
         self.slots.insert(slot.clone());

@@ -139,9 +139,61 @@ pub(super) fn numa_variants(
     variants
 }
 
+/// One word of a systemd command line or assignment, exactly `value` after
+/// systemd's unquoting: bare when it has nothing systemd reads specially,
+/// else double-quoted with C escapes; `%` (specifiers) and `$` (variable
+/// expansion) doubled either way.
+pub(super) fn systemd_word(value: &str) -> String {
+    if value == ";" {
+        // A lone `;` separates commands, quoted or not.
+        return "\\;".into();
+    }
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:=@+,".contains(c));
+    if plain {
+        return value.to_string();
+    }
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '%' => out.push_str("%%"),
+            '$' => out.push_str("$$"),
+            c if c.is_control() => {
+                // `\xNN` is one byte to systemd: a char's UTF-8 bytes each.
+                let mut bytes = [0u8; 4];
+                for byte in c.encode_utf8(&mut bytes).bytes() {
+                    out.push_str(&format!("\\x{byte:02x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn systemd_words_round_trip_specials() {
+        assert_eq!(systemd_word("/usr/bin/docker"), "/usr/bin/docker");
+        assert_eq!(systemd_word("a b"), "\"a b\"");
+        assert_eq!(systemd_word("50%"), "\"50%%\"");
+        assert_eq!(systemd_word("$HOME"), "\"$$HOME\"");
+        assert_eq!(systemd_word("say \"hi\"\n"), "\"say \\\"hi\\\"\\n\"");
+        assert_eq!(systemd_word(""), "\"\"");
+        assert_eq!(systemd_word(";"), "\\;");
+        assert_eq!(systemd_word("a\u{85}"), "\"a\\xc2\\x85\"");
+    }
 
     #[test]
     fn debian_packages_map_to_their_units() {

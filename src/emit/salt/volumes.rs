@@ -6,25 +6,23 @@
 //! folder bind-mounted onto the volume's `path` (`mount.mounted`, kept in
 //! fstab) *before* their package is installed, so the package creates its data
 //! on the volume's disk and its maintainer scripts set the ownership. Docker
-//! containers bind the folder at `path`. Nomad jobs' local volumes get their
-//! folders and host volume declarations from a per-host `eos.volumes.<host>`;
-//! `CephFS` is mounted and the cephfs volumes' folders are created by
-//! `eos.cephfs_mount` (for nomad jobs, whose cephfs volumes are CSI volumes,
-//! register them statically with `rootPath=/eos/<service>/<volume>` so that
-//! they are these folders, which the backups read).
+//! containers bind the folder at `path`. Nomad jobs' volumes — local and
+//! cephfs — get their folders and host volume declarations from a per-client
+//! `eos.nomad_client.<host>`; `CephFS` is mounted and the cephfs volumes'
+//! folders are created by `eos.cephfs_mount`.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::paths::{self, CEPHFS_MOUNT};
 use super::sls::{req, Sls};
 use super::units;
 use crate::ast::{Capability, IoClass, Runtime};
-use crate::emit::{hcl, nomad, Input};
+use crate::emit::{nomad, Input};
 use crate::model::{HostId, ServiceId, Stack, VolumeStorage};
 
-/// The Nomad agent configuration file with the host volumes (the agent reads
-/// every `.hcl` in `/etc/nomad.d`).
-const NOMAD_HOST_VOLUMES: &str = "/etc/nomad.d/eos-host-volumes.hcl";
+/// The Nomad client configuration eosc writes (the agent reads every `.hcl`
+/// in `/etc/nomad.d` and merges them).
+const NOMAD_CLIENT_CONFIG: &str = "/etc/nomad.d/eos-client.hcl";
 
 /// The volumes of a service that get folders: all but `osd` ones.
 pub(super) fn managed(stack: &Stack, id: ServiceId) -> Vec<usize> {
@@ -110,23 +108,14 @@ pub(super) fn add_bind_mount(
     mount
 }
 
-/// Docker `binds` in the API's dict form (a `:` in a path stays unambiguous).
-pub(super) fn docker_binds(stack: &Stack, id: ServiceId) -> Value {
-    let decl = &stack.service(id).decl;
-    let mut binds = serde_json::Map::new();
-    for index in 0..decl.volumes.len() {
-        binds.insert(
-            paths::volume_dir(stack, id, index),
-            json!({ "bind": decl.volumes[index].path.value, "mode": "rw" }),
-        );
-    }
-    Value::Object(binds)
-}
-
-/// The local-disk volumes of nomad jobs per host (index = `HostId`):
-/// (service, volume index), in declaration order.
-pub(super) fn nomad_local_volumes(stack: &Stack) -> Vec<Vec<(ServiceId, usize)>> {
+/// The host volumes each Nomad client declares (index = `HostId`):
+/// (service, volume index), in declaration order — the local-disk volumes of
+/// nomad jobs on that host, then every cephfs volume of a nomad job (on
+/// every client: any of them may run the job, over its `CephFS` mount).
+pub(super) fn nomad_client_volumes(input: &Input<'_>) -> Vec<Vec<(ServiceId, usize)>> {
+    let stack = input.stack;
     let mut per_host = vec![Vec::new(); stack.hosts.len()];
+    let mut on_cephfs = Vec::new();
     for id in super::layout::nomad_services(stack) {
         let service = stack.service(id);
         for (index, storage) in service.volumes.iter().enumerate() {
@@ -136,63 +125,67 @@ pub(super) fn nomad_local_volumes(stack: &Stack) -> Vec<Vec<(ServiceId, usize)>>
                 {
                     per_host[disk.host.0].push((id, index));
                 }
-                _ => {}
+                VolumeStorage::Cephfs => on_cephfs.push((id, index)),
+                VolumeStorage::Disk(_) => {}
             }
         }
+    }
+    for &client in &input.analysis.placement.nomad_clients {
+        per_host[client.0].extend(on_cephfs.iter().copied());
     }
     per_host
 }
 
-/// `eos.volumes.<host>`: the folders of nomad jobs' local volumes there, and
-/// the Nomad client configuration `/etc/nomad.d/eos-host-volumes.hcl`
-/// declaring them as host volumes `<service>-<volume>` (the names the
-/// jobspecs use); the Nomad agent restarts when it changes (allocations keep
+/// `eos.nomad_client.<host>`: the Nomad client configuration
+/// `/etc/nomad.d/eos-client.hcl` — `reserved` memory and CPU (what runs
+/// beside Nomad, [`super::nomad_client::reserved`]) and the host volumes
+/// `<service>-<volume>` the jobspecs name — after the folders of those
+/// volumes; the Nomad agent restarts when it changes (allocations keep
 /// running).
-pub(super) fn nomad_volumes_sls(
+pub(super) fn nomad_client_sls(
     input: &Input<'_>,
     host: HostId,
-    local_volumes: &[(ServiceId, usize)],
+    volumes: &[(ServiceId, usize)],
 ) -> Sls {
     let stack = input.stack;
     let name = &stack.host(host).name.value;
-    let mut sls = Sls::new(paths::volumes_sls(name));
+    let mut sls = Sls::new(paths::nomad_client_sls(name));
     let mut folders = Vec::new();
-    let mut config = crate::emit::header("#", input.source_name);
-    config.push_str("client {\n");
-    for &(id, index) in local_volumes {
+    let mut host_volumes = Vec::new();
+    for &(id, index) in volumes {
         let service = stack.service(id).name();
-        let prefix = format!("eos_volumes.{service}");
+        // The client's host in the ID: one volume is declared by every client.
+        let prefix = format!("eos_nomad_client.{name}.{service}");
         folders.push(req(
             "file",
             &add_folder(&mut sls, stack, &prefix, id, index),
         ));
         let volume =
             nomad::host_volume_name(service, &stack.service(id).decl.volumes[index].name.value);
-        config.push_str(&format!(
-            "  host_volume \"{}\" {{\n    path      = \"{}\"\n    read_only = false\n  }}\n",
-            hcl::escape(&volume),
-            hcl::escape(&paths::volume_dir(stack, id, index))
-        ));
+        host_volumes.push((volume, paths::volume_dir(stack, id, index)));
     }
-    config.push_str("}\n");
-    let config_id = format!("eos_volumes.{name}.nomad-client");
-    sls.state(
-        config_id.clone(),
-        "file.managed",
-        vec![
-            ("name", json!(NOMAD_HOST_VOLUMES)),
-            ("contents", json!(config)),
-            ("mode", json!("0644")),
-            ("makedirs", json!(true)),
-            ("require", json!(folders)),
-        ],
-    );
+    let mut config = crate::emit::header("#", input.source_name);
+    config.push_str(&super::nomad_client::config(
+        &super::nomad_client::reserved(stack, host),
+        &host_volumes,
+    ));
+    let config_id = format!("eos_nomad_client.{name}.config");
+    let mut args = vec![
+        ("name", json!(NOMAD_CLIENT_CONFIG)),
+        ("contents", json!(config)),
+        ("mode", json!("0644")),
+        ("makedirs", json!(true)),
+    ];
+    if !folders.is_empty() {
+        args.push(("require", json!(folders)));
+    }
+    sls.state(config_id.clone(), "file.managed", args);
     let nomad = input.analysis.graph.provider(Capability::Nomad);
     if let Some(nomad) =
         nomad.filter(|&n| stack.service(n).decl.runtime.value == Runtime::Baremetal)
     {
         sls.state(
-            format!("eos_volumes.{name}.nomad-restart"),
+            format!("eos_nomad_client.{name}.restart"),
             "service.running",
             vec![
                 (
