@@ -209,6 +209,41 @@ fn check_spec(salt_call: &Path, spec: &Path) -> Vec<String> {
 /// none): every state runs its test, and none fails but the guards that
 /// refuse to store data on a disk or `CephFS` that is not mounted — this
 /// machine mounts neither — and the states that need them.
+/// `state.highstate test=True` of every host of one spec: how many states
+/// ran their test, and the failures that are not an unmounted-disk guard or
+/// behind one.
+fn test_every_host(salt_call: &Path, spec: &Path) -> (usize, Vec<String>) {
+    let name = spec.file_name().unwrap().to_string_lossy().into_owned();
+    let minion = Minion::new(salt_call, &common::build(spec));
+    let (_, hosts) = minion.sls_and_hosts();
+    let (mut tested, mut failures) = (0, Vec::new());
+    for host in &hosts {
+        let states = match minion.call_with(Some(host), &["state.highstate", "test=True"], false) {
+            Ok(Value::Object(states)) => states,
+            other => {
+                let text: String = format!("{other:?}").chars().take(2000).collect();
+                failures.push(format!("{name} {host}: {text}"));
+                continue;
+            }
+        };
+        for (key, state) in &states {
+            tested += 1;
+            if state["result"] != Value::Bool(false) {
+                continue;
+            }
+            let comment = state["comment"].as_str().unwrap_or("");
+            let id = key.split("_|-").nth(1).unwrap_or(key);
+            let unmounted_guard = id.ends_with(".mounted")
+                && comment.contains("If we weren't testing, this would be a failure");
+            let behind_a_guard = comment.starts_with("One or more requisite failed");
+            if !(unmounted_guard || behind_a_guard) {
+                failures.push(format!("{name} {host}: {id}: {comment}"));
+            }
+        }
+    }
+    (tested, failures)
+}
+
 #[test]
 fn salt_tests_every_host_on_a_stock_minion() {
     let Some(salt_call) = salt_call() else { return };
@@ -221,38 +256,16 @@ fn salt_tests_every_host_on_a_stock_minion() {
         !extension.status.success(),
         "the validators venv must hold a stock Salt: saltext.dockermod is installed"
     );
-    let mut tested = 0;
-    let mut failures = Vec::new();
-    for spec in common::eos_files("specs") {
-        let name = spec.file_name().unwrap().to_string_lossy().into_owned();
-        let minion = Minion::new(&salt_call, &common::build(&spec));
-        let (_, hosts) = minion.sls_and_hosts();
-        for host in &hosts {
-            let states =
-                match minion.call_with(Some(host), &["state.highstate", "test=True"], false) {
-                    Ok(Value::Object(states)) => states,
-                    other => {
-                        let text = format!("{other:?}");
-                        failures.push(format!("{name} {host}: {}", &text[..text.len().min(2000)]));
-                        continue;
-                    }
-                };
-            for (key, state) in &states {
-                tested += 1;
-                if state["result"] != Value::Bool(false) {
-                    continue;
-                }
-                let comment = state["comment"].as_str().unwrap_or("");
-                let id = key.split("_|-").nth(1).unwrap_or(key);
-                let unmounted_guard = id.ends_with(".mounted")
-                    && comment.contains("If we weren't testing, this would be a failure");
-                let behind_a_guard = comment.starts_with("One or more requisite failed");
-                if !(unmounted_guard || behind_a_guard) {
-                    failures.push(format!("{name} {host}: {id}: {comment}"));
-                }
-            }
-        }
-    }
+    let specs = common::eos_files("specs");
+    let results: Vec<(usize, Vec<String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = specs
+            .iter()
+            .map(|spec| scope.spawn(|| test_every_host(&salt_call, spec)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let tested: usize = results.iter().map(|(n, _)| n).sum();
+    let failures: Vec<String> = results.into_iter().flat_map(|(_, f)| f).collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(tested > 200, "only {tested} states tested");
 }
@@ -671,7 +684,6 @@ fn vault_script_writes_exact_values() {
             .unwrap()
     };
     let written = run(&["env-file", env_file.to_str().unwrap()]);
-    let got = run(&["get", "APP_SECRET"]);
     let _ = server.kill();
     let _ = server.wait();
     assert!(
@@ -682,12 +694,6 @@ fn vault_script_writes_exact_values() {
     // systemd EnvironmentFile: double quotes, with \ before " \ ` $.
     let expected = "APP_SECRET=\"p'a\\\"s\\$s\\`w\\\\o r d\nline two\"\n";
     assert_eq!(std::fs::read_to_string(&env_file).unwrap(), expected);
-    assert!(
-        got.status.success(),
-        "{}",
-        String::from_utf8_lossy(&got.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&got.stdout), secret);
 }
 
 /// The states of a highstate result by ID: their comments.

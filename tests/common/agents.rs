@@ -11,37 +11,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// A consumer binary, or a panic saying how to get it. Only with
-/// `EOSC_SKIP_VALIDATORS=1` does a missing one give `None` (with a notice).
+/// A consumer binary, or a panic saying how to get it (see
+/// [`super::find_tool`]).
 pub fn consumer(name: &str) -> Option<PathBuf> {
-    let cache = std::env::var_os("EOSC_CONSUMERS").map_or_else(
-        || {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/root".into()))
-                .join(".cache/eosc/consumers")
-        },
-        PathBuf::from,
-    );
-    let built = cache.join("bin").join(name);
-    if built.is_file() {
-        return Some(built);
-    }
-    if let Some(found) = std::env::var_os("PATH")
-        .iter()
-        .flat_map(std::env::split_paths)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-    {
-        return Some(found);
-    }
-    if std::env::var("EOSC_SKIP_VALIDATORS").as_deref() == Ok("1") {
-        eprintln!("SKIPPED: `{name}` is not built and EOSC_SKIP_VALIDATORS=1");
-        return None;
-    }
-    panic!(
-        "`{name}` is not built: run scripts/build-consumers.sh (it builds Nomad and the Vault-API \
-         server from their Go modules into ~/.cache/eosc/consumers/bin), or set \
-         EOSC_SKIP_VALIDATORS=1 to skip this check explicitly"
-    );
+    super::find_tool(
+        name,
+        &super::cache_dir("EOSC_CONSUMERS", "consumers").join("bin"),
+        "run scripts/build-consumers.sh (it builds Nomad, Consul and the Vault-API server from \
+         their Go modules into ~/.cache/eosc/consumers/bin)",
+    )
 }
 
 /// A free TCP port on 127.0.0.1 (free when asked; the agent binds it next).

@@ -132,32 +132,46 @@ pub fn repository_eos_files() -> Vec<(PathBuf, String)> {
 /// it. Only with `EOSC_SKIP_VALIDATORS=1` set explicitly does a missing
 /// validator give `None` (and a printed notice), so nothing passes by skipping.
 pub fn validator(name: &str, package: &str) -> Option<PathBuf> {
-    let venv = std::env::var_os("EOSC_VENV").map_or_else(
+    find_tool(
+        name,
+        &cache_dir("EOSC_VENV", "venv").join("bin"),
+        &format!("run scripts/setup-validators.sh (it provides {package})"),
+    )
+}
+
+/// `$VAR`, else `~/.cache/eosc/NAME`: where the setup scripts install.
+pub fn cache_dir(var: &str, name: &str) -> PathBuf {
+    std::env::var_os(var).map_or_else(
         || {
             PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/root".into()))
-                .join(".cache/eosc/venv")
+                .join(".cache/eosc")
+                .join(name)
         },
         PathBuf::from,
-    );
-    let in_venv = venv.join("bin").join(name);
-    if in_venv.is_file() {
-        return Some(in_venv);
-    }
-    let found = std::process::Command::new("sh")
-        .args(["-c", &format!("command -v {name}")])
-        .output()
-        .ok()
-        .filter(|o| o.status.success());
-    if let Some(found) = found {
-        return Some(PathBuf::from(String::from_utf8_lossy(&found.stdout).trim()));
+    )
+}
+
+/// `name` in `installed` (the folder a setup script fills) or on PATH; else
+/// a panic saying `how` to install it, or `None` with a notice when
+/// `EOSC_SKIP_VALIDATORS=1` asks to skip.
+pub fn find_tool(name: &str, installed: &Path, how: &str) -> Option<PathBuf> {
+    let found = std::iter::once(installed.to_path_buf())
+        .chain(
+            std::env::var_os("PATH")
+                .iter()
+                .flat_map(std::env::split_paths),
+        )
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file());
+    if found.is_some() {
+        return found;
     }
     if std::env::var("EOSC_SKIP_VALIDATORS").as_deref() == Ok("1") {
         eprintln!("SKIPPED: `{name}` is not installed and EOSC_SKIP_VALIDATORS=1");
         return None;
     }
     panic!(
-        "validator `{name}` is not installed: run scripts/setup-validators.sh (it provides {package}), \
-         or set EOSC_SKIP_VALIDATORS=1 to skip this check explicitly"
+        "`{name}` is not installed: {how}, or set EOSC_SKIP_VALIDATORS=1 to skip this check explicitly"
     );
 }
 

@@ -22,6 +22,7 @@ use super::paths::{self, LIB_DIR, SYSTEMD_DIR};
 use super::secrets::{self, TOOLS};
 use super::shell;
 use super::sls::{Arg, Sls, Step};
+use super::units;
 use crate::ast::{BackupDecl, BackupHook, Runtime};
 use crate::emit::{Artifacts, EmitError, Input};
 use crate::model::{HostId, ServiceId, VolumeStorage};
@@ -128,14 +129,7 @@ fn host_sls(
             [Step::new("file", format!("{prefix}.timer-unit"))],
         ));
     }
-    sls.state(
-        reload[0].id.clone(),
-        "cmd.run",
-        [
-            ("name", Arg::from("systemctl daemon-reload")),
-            ("onchanges", unit_files.as_slice().into()),
-        ],
-    );
+    units::daemon_reload(&mut sls, reload[0].id.clone(), &unit_files);
     for (state, unit, file) in &timers {
         sls.state(
             state.clone(),

@@ -12,8 +12,8 @@
 
 use serde_json::{json, Value};
 
-use super::sls::{req, Sls};
-use super::{files, paths, proxy, secrets, shell, units, volumes};
+use super::sls::{req, Sls, Step};
+use super::{files, paths, proxy, secrets, units, volumes};
 use crate::emit::topology;
 use crate::emit::{Artifacts, EmitError, Input};
 use crate::model::ServiceId;
@@ -66,21 +66,11 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts, id: ServiceId) -> Res
     let unit_files = add_unit_files(&mut sls, input, id, &pkg);
     watch.extend(unit_files.iter().map(|f| req("file", f)));
 
-    let reload = format!("{prefix}.daemon-reload");
-    sls.state(
-        reload.clone(),
-        "cmd.run",
-        vec![
-            ("name", json!("systemctl daemon-reload")),
-            (
-                "onchanges",
-                json!(unit_files
-                    .iter()
-                    .map(|f| req("file", f))
-                    .collect::<Vec<_>>()),
-            ),
-        ],
-    );
+    let unit_steps: Vec<Step> = unit_files
+        .iter()
+        .map(|f| Step::new("file", f.clone()))
+        .collect();
+    let reload = units::daemon_reload(&mut sls, format!("{prefix}.daemon-reload"), &unit_steps);
     sls.state(
         format!("{prefix}.service"),
         "service.running",
@@ -90,7 +80,7 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts, id: ServiceId) -> Res
                 json!(units::units(&service.decl.package.value).start),
             ),
             ("enable", json!(true)),
-            ("require", json!([req("pkg", &pkg), req("cmd", &reload)])),
+            ("require", json!([req("pkg", &pkg), req("cmd", &reload.id)])),
             ("watch", json!(watch)),
         ],
     );
@@ -101,15 +91,10 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts, id: ServiceId) -> Res
 /// `eos-env.conf`): baremetal services get their plain variables from
 /// systemd, exactly as written.
 fn env_dropin(input: &Input<'_>, id: ServiceId, header: &str) -> String {
-    let mut text = format!("{header}[Service]\n");
-    for var in &input.stack.service(id).decl.env {
-        text.push_str("Environment=");
-        text.push_str(&units::systemd_word(
-            &[&var.key.value, "=", &var.value.value].concat(),
-        ));
-        text.push('\n');
-    }
-    text
+    format!(
+        "{header}[Service]\n{}",
+        units::environment_lines(&input.stack.service(id).decl.env)
+    )
 }
 
 /// Packages whose unit starts the daemon with a fixed config file the spec
@@ -137,47 +122,26 @@ fn exec_override(input: &Input<'_>, id: ServiceId, header: &str) -> Option<(Stri
 }
 
 /// After the package: each volume's folder (bind-mounted on its `path`)
-/// handed to the user and group of the package's unit (`User=`/`Group=`,
-/// e.g. `vault`), so a service that does not run as root can write its data.
-/// The owner is read from systemd, as installed: the spec does not name
-/// users. A unit without `User=` runs as root and keeps root's folder; only
-/// the folder itself changes owner, not what it holds. Returns the IDs.
+/// handed to the user and group of the package's unit, so a service that
+/// does not run as root (e.g. `vault`) can write its data. Returns the IDs.
 fn owner_states(sls: &mut Sls, input: &Input<'_>, id: ServiceId, pkg: &str) -> Vec<String> {
     let stack = input.stack;
     let service = stack.service(id);
     let unit = units::units(&service.decl.package.value).start;
-    let prefix = format!("eos-{}", service.name());
-    let owner = format!(
-        "u=$(systemctl show -P User {unit}); g=$(systemctl show -P Group {unit}); g=${{g:-$u}}",
-        unit = shell::quote(&unit)
-    );
-    let mut ids = Vec::new();
-    for index in volumes::managed(stack, id) {
-        let volume = &service.decl.volumes[index];
-        let path = shell::quote(&volume.path.value);
-        let state = format!("{prefix}.volume.{}.owner", volume.name.value);
-        sls.state(
-            state.clone(),
-            "cmd.run",
-            vec![
-                (
-                    "name",
-                    json!(format!(
-                        "{owner}; if [ -n \"$u\" ]; then chown \"$u:$g\" {path}; fi"
-                    )),
-                ),
-                (
-                    "unless",
-                    json!(format!(
-                        "{owner}; [ -z \"$u\" ] || [ \"$(stat -c %U:%G {path})\" = \"$u:$g\" ]"
-                    )),
-                ),
-                ("require", json!([req("pkg", pkg)])),
-            ],
-        );
-        ids.push(state);
-    }
-    ids
+    volumes::managed(stack, id)
+        .into_iter()
+        .map(|index| {
+            let volume = &service.decl.volumes[index];
+            units::hand_to_unit(
+                sls,
+                format!("eos-{}.volume.{}.owner", service.name(), volume.name.value),
+                (&unit, &volume.path.value),
+                units::Handover::Owner,
+                &Step::new("pkg", pkg.to_string()),
+            )
+            .id
+        })
+        .collect()
 }
 
 /// The slice, the limits drop-ins and the secrets script and drop-ins, all

@@ -26,7 +26,7 @@
 
 use serde_json::json;
 
-use super::sls::{req, Sls};
+use super::sls::{req, Sls, Step};
 use super::{paths, secrets, units, volumes};
 use crate::ast::PortProtocol;
 use crate::emit::topology;
@@ -98,21 +98,11 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts, id: ServiceId) -> Res
         sls.state(state.clone(), "file.managed", args);
         unit_files.push(state);
     }
-    let reload = format!("{prefix}.daemon-reload");
-    sls.state(
-        reload.clone(),
-        "cmd.run",
-        vec![
-            ("name", json!("systemctl daemon-reload")),
-            (
-                "onchanges",
-                json!(unit_files
-                    .iter()
-                    .map(|f| req("file", f))
-                    .collect::<Vec<_>>()),
-            ),
-        ],
-    );
+    let unit_steps: Vec<Step> = unit_files
+        .iter()
+        .map(|f| Step::new("file", f.clone()))
+        .collect();
+    let reload = units::daemon_reload(&mut sls, format!("{prefix}.daemon-reload"), &unit_steps);
     watch.extend(unit_files.iter().map(|f| req("file", f)));
     sls.state(
         format!("{prefix}.service"),
@@ -120,7 +110,7 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts, id: ServiceId) -> Res
         vec![
             ("name", json!(unit(name))),
             ("enable", json!(true)),
-            ("require", json!([req("cmd", &reload)])),
+            ("require", json!([req("cmd", &reload.id)])),
             ("watch", json!(watch)),
         ],
     );
@@ -148,19 +138,9 @@ fn unit_file(
         .iter()
         .map(|w| (*w).to_string())
         .collect();
-    for var in &decl.env {
-        text.push_str("Environment=");
-        text.push_str(&units::systemd_word(
-            &[&var.key.value, "=", &var.value.value].concat(),
-        ));
-        text.push('\n');
-    }
+    text.push_str(&units::environment_lines(&decl.env));
     if secrets::has_secrets(input, id) {
-        let env = secrets::env_file(name);
-        text.push_str(&format!(
-            "ExecStartPre=+{} env-file {env}\nEnvironmentFile=-{env}\n",
-            secrets::script_path(name)
-        ));
+        text.push_str(&secrets::service_lines(name));
     }
     let names = decl
         .env

@@ -6,7 +6,6 @@
 
 use serde_json::json;
 
-use super::shell;
 use super::sls::{req, Sls};
 use crate::emit::{Artifacts, EmitError, Input};
 use crate::model::ServiceId;
@@ -85,9 +84,7 @@ fn world_readable(mode: &str) -> bool {
 }
 
 /// A file others may not read belongs to the group the service's unit runs
-/// as (`Group=`, else the `User=`'s group, as systemd reports them once the
-/// package is installed), so that e.g. `vault` can read its `0640` config.
-/// A unit that runs as root needs no change. Returns the state's ID.
+/// as, so that e.g. `vault` can read its `0640` config. Returns the state's ID.
 fn add_group_state(
     sls: &mut Sls,
     input: &Input<'_>,
@@ -96,33 +93,17 @@ fn add_group_state(
     file_state: &str,
 ) -> String {
     let service = input.stack.service(id);
-    let unit = shell::quote(&super::units::units(&service.decl.package.value).start);
-    let path = shell::quote(&service.decl.files[index].path.value);
-    let group = format!(
-        "u=$(systemctl show -P User {unit}); g=$(systemctl show -P Group {unit}); \
-         if [ -z \"$g\" ] && [ -n \"$u\" ]; then g=$(id -gn \"$u\"); fi"
-    );
-    let state = format!("eos-{}.file.{index}.group", service.name());
-    sls.state(
-        state.clone(),
-        "cmd.run",
-        vec![
-            (
-                "name",
-                json!(format!(
-                    "{group}; if [ -n \"$g\" ]; then chgrp \"$g\" {path}; fi"
-                )),
-            ),
-            (
-                "unless",
-                json!(format!(
-                    "{group}; [ -z \"$g\" ] || [ \"$(stat -c %G {path})\" = \"$g\" ]"
-                )),
-            ),
-            ("require", json!([req("file", file_state)])),
-        ],
-    );
-    state
+    super::units::hand_to_unit(
+        sls,
+        format!("eos-{}.file.{index}.group", service.name()),
+        (
+            &super::units::units(&service.decl.package.value).start,
+            &service.decl.files[index].path.value,
+        ),
+        super::units::Handover::Group,
+        &super::sls::Step::new("file", file_state.to_string()),
+    )
+    .id
 }
 
 #[cfg(test)]

@@ -202,30 +202,15 @@ fn command_wait(
     } else {
         command.to_string()
     };
-    sls.state(
+    super::orchestrate::call_on(
+        sls,
+        stack,
         prefix.to_string(),
-        "salt.function",
-        [
-            ("name", "cmd.run".into()),
-            (
-                "tgt",
-                super::orchestrate::targets(stack, &topology::hosts_of(stack, id)).into(),
-            ),
-            ("tgt_type", "list".into()),
-            ("expect_minions", true.into()),
-            // `cmd` as a keyword: Salt reads a positional `KEY=value` as a
-            // keyword argument, so `VAULT_ADDR=… vault status` would never run.
-            (
-                "kwarg",
-                Arg::Json(
-                    json!({ "cmd": command, "python_shell": true, "timeout": timing.timeout }),
-                ),
-            ),
-            ("retry", retry(&timing)),
-            ("require", after.into()),
-        ],
-    );
-    Step::new("salt", prefix.to_string())
+        (&topology::hosts_of(stack, id), "cmd.run"),
+        json!({ "cmd": command, "python_shell": true, "timeout": timing.timeout }),
+        vec![("retry", retry(&timing))],
+        after,
+    )
 }
 
 fn nomad_wait(

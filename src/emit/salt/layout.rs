@@ -9,6 +9,8 @@ use crate::model::{HostId, ServiceId, Stack, VolumeStorage};
 
 /// `CephFS` clients: mounted once the provider's stage is healthy.
 pub(super) struct Cephfs {
+    /// The service that provides `cephfs`.
+    pub(super) provider: ServiceId,
     pub(super) provider_stage: usize,
     pub(super) hosts: Vec<HostId>,
 }
@@ -217,6 +219,7 @@ fn cephfs(input: &Input<'_>, stages: &[usize]) -> Option<Cephfs> {
     hosts.sort_unstable();
     hosts.dedup();
     Some(Cephfs {
+        provider,
         provider_stage: stages[provider.0],
         hosts,
     })

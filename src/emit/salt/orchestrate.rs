@@ -87,16 +87,32 @@ fn apply_with(
     Step::new("salt", id)
 }
 
-/// Ceph applies host by host (`batch: 1`): its state restarts the daemons
-/// when `ceph.conf` changes, and all mons and OSDs at once would stop the
-/// cluster.
-fn rolling(stack: &Stack, id: ServiceId) -> bool {
-    stack
-        .service(id)
-        .decl
-        .provides
-        .iter()
-        .any(|c| c.value == crate::ast::Capability::Cephfs)
+/// A `salt.function` step calling `function` on `hosts` with `kwarg`, then
+/// `extra` arguments, after `after`. Arguments go as keywords: Salt reads a
+/// positional `KEY=value` as a keyword, so a command such as `VAULT_ADDR=…
+/// vault status` would never run.
+pub(super) fn call_on(
+    sls: &mut Sls,
+    stack: &Stack,
+    id: String,
+    (hosts, function): (&[HostId], &str),
+    kwarg: serde_json::Value,
+    extra: Vec<(&'static str, Arg<'static>)>,
+    after: &[Step],
+) -> Step {
+    let mut args: Vec<(&str, Arg)> = vec![
+        ("name", function.into()),
+        ("tgt", targets(stack, hosts).into()),
+        ("tgt_type", "list".into()),
+        ("expect_minions", true.into()),
+        ("kwarg", Arg::Json(kwarg)),
+    ];
+    args.extend(extra);
+    if !after.is_empty() {
+        args.push(("require", after.into()));
+    }
+    sls.state(id.clone(), "salt.function", args);
+    Step::new("salt", id)
 }
 
 /// A `salt.function` step running `command` with `cmd.run` on the ops host.
@@ -108,21 +124,15 @@ pub(super) fn ops_command(
     command: &str,
     after: &[Step],
 ) -> Step {
-    let mut args: Vec<(&str, Arg)> = vec![
-        ("name", "cmd.run".into()),
-        ("tgt", targets(stack, &[layout.ops_host]).into()),
-        ("tgt_type", "list".into()),
-        ("expect_minions", true.into()),
-        // A keyword argument: Salt reads a positional `KEY=value` as a
-        // keyword, so a command such as `VAULT_ADDR=… vault status` would
-        // never run.
-        ("kwarg", Arg::Json(json!({ "cmd": command }))),
-    ];
-    if !after.is_empty() {
-        args.push(("require", after.into()));
-    }
-    sls.state(id.clone(), "salt.function", args);
-    Step::new("salt", id)
+    call_on(
+        sls,
+        stack,
+        id,
+        (&[layout.ops_host], "cmd.run"),
+        json!({ "cmd": command }),
+        Vec::new(),
+        after,
+    )
 }
 
 /// `nomad_job.<name>`-style Terraform addresses, named as the Terraform
@@ -287,7 +297,9 @@ fn stage_steps(
                 &hosts,
                 &paths::service_sls(name),
                 &ready,
-                rolling(stack, id),
+                // Ceph host by host: a `ceph.conf` change restarts each
+                // host's daemons, never every mon and OSD at once.
+                layout.cephfs.as_ref().is_some_and(|c| c.provider == id),
             )
         });
         let wait_after = applied
@@ -295,7 +307,7 @@ fn stage_steps(
             .map_or(ready.as_slice(), std::slice::from_ref);
         let waits = health::add_waits(sls, input, layout, &prefix, id, wait_after);
         steps.extend(applied);
-        if let Some(unset) = ceph_resume(sls, input, &prefix, id, &waits) {
+        if let Some(unset) = ceph_resume(sls, input, layout, &prefix, id, &waits) {
             steps.push(unset);
         }
         steps.extend(waits);
@@ -311,35 +323,24 @@ fn stage_steps(
 fn ceph_resume(
     sls: &mut Sls,
     input: &Input<'_>,
+    layout: &Layout,
     prefix: &str,
     id: ServiceId,
     healthy: &[Step],
 ) -> Option<Step> {
+    layout.cephfs.as_ref().filter(|c| c.provider == id)?;
     let stack = input.stack;
-    let service = stack.service(id);
-    if !service
-        .decl
-        .provides
-        .iter()
-        .any(|c| c.value == crate::ast::Capability::Cephfs)
-    {
-        return None;
-    }
     let hosts = topology::hosts_of(stack, id);
     let first = hosts.first()?;
-    let state = [prefix, ".", service.name(), ".unset-noout"].concat();
-    let mut args: Vec<(&str, Arg)> = vec![
-        ("name", "cmd.run".into()),
-        ("tgt", targets(stack, &[*first]).into()),
-        ("tgt_type", "list".into()),
-        ("expect_minions", true.into()),
-        ("kwarg", Arg::Json(json!({ "cmd": "ceph osd unset noout" }))),
-    ];
-    if !healthy.is_empty() {
-        args.push(("require", healthy.into()));
-    }
-    sls.state(state.clone(), "salt.function", args);
-    Some(Step::new("salt", state))
+    Some(call_on(
+        sls,
+        stack,
+        [prefix, ".", stack.service(id).name(), ".unset-noout"].concat(),
+        (std::slice::from_ref(first), "cmd.run"),
+        json!({ "cmd": "ceph osd unset noout" }),
+        Vec::new(),
+        healthy,
+    ))
 }
 
 /// `terraform apply` of the stage's nomad jobs and Vault policies, if any.

@@ -113,8 +113,7 @@ pub(super) fn script(input: &Input<'_>, id: ServiceId) -> String {
     text.push_str(&crate::emit::header("#", input.source_name));
     text.push_str(&format!(
         "# Reads the secrets of service {service} from Vault: this file holds Vault paths and keys, never a value.\n\
-         #   vault-secrets env-file FILE   write them all as a systemd EnvironmentFile (mode 0600)\n\
-         #   vault-secrets get VAR         print the value of one variable\n"
+         #   vault-secrets env-file FILE   write them all as a systemd EnvironmentFile (mode 0600)\n"
     ));
     text.push_str(&vault_functions(input));
     text.push_str("\nenv_file() {\n    umask 077\n    mkdir -p \"$(dirname \"$1\")\"\n    tmp=\"$1.tmp\"\n    : > \"$tmp\"\n");
@@ -127,20 +126,10 @@ pub(super) fn script(input: &Input<'_>, id: ServiceId) -> String {
             program = shell::quote(&format!("{JQ_VALUE}{JQ_ENV_LINE}")),
         ));
     }
-    text.push_str("    mv \"$tmp\" \"$1\"\n}\n\nget() {\n    case $1 in\n");
-    for entry in &entries {
-        text.push_str(&format!(
-            "        {var}) vault_data {path} | jq -jr --arg key {key} {program} ;;\n",
-            var = shell::quote(entry.var),
-            path = shell::quote(entry.path),
-            key = shell::quote(entry.key),
-            program = shell::quote(JQ_VALUE),
-        ));
-    }
     text.push_str(
-        "        *) echo \"vault-secrets: unknown variable $1\" >&2; exit 2 ;;\n    esac\n}\n\n\
-         case ${1:-} in\n    env-file) env_file \"$2\" ;;\n    get) get \"$2\" ;;\n    \
-         *) echo \"usage: vault-secrets env-file FILE | get VAR\" >&2; exit 2 ;;\nesac\n",
+        "    mv \"$tmp\" \"$1\"\n}\n\n\
+         case ${1:-} in\n    env-file) env_file \"$2\" ;;\n    \
+         *) echo \"usage: vault-secrets env-file FILE\" >&2; exit 2 ;;\nesac\n",
     );
     text
 }
@@ -169,13 +158,19 @@ pub(super) fn add_script(sls: &mut Sls, input: &Input<'_>, id: ServiceId) {
     );
 }
 
-/// The drop-in of a baremetal unit that fetches the secrets before each start.
-pub(super) fn dropin(service: &str, header: &str) -> String {
+/// The `[Service]` lines that fetch the secrets before each start and load
+/// them: the baremetal drop-in's, and the docker unit's.
+pub(super) fn service_lines(service: &str) -> String {
     let env = env_file(service);
     format!(
-        "{header}[Service]\nExecStartPre=+{} env-file {env}\nEnvironmentFile=-{env}\n",
+        "ExecStartPre=+{} env-file {env}\nEnvironmentFile=-{env}\n",
         script_path(service)
     )
+}
+
+/// The drop-in of a baremetal unit that fetches the secrets before each start.
+pub(super) fn dropin(service: &str, header: &str) -> String {
+    format!("{header}[Service]\n{}", service_lines(service))
 }
 
 /// `/etc/systemd/system/<unit>.d/eos-secrets.conf`.

@@ -7,13 +7,15 @@
 //! unmounted on its clients, `noout` set ([`ceph_pause`]). The salt master
 //! itself is left running.
 
+use serde_json::json;
+
 use super::layout::Layout;
-use super::orchestrate::{ops_command, services_in_stage, targets};
+use super::orchestrate::{call_on, ops_command, services_in_stage};
 use super::paths;
 use super::shell;
-use super::sls::{Arg, Sls, Step};
+use super::sls::{Sls, Step};
 use super::units;
-use crate::ast::{Capability, Runtime};
+use crate::ast::Runtime;
 use crate::emit::topology;
 use crate::emit::Input;
 use crate::model::ServiceId;
@@ -53,50 +55,28 @@ fn ceph_pause(
     id: ServiceId,
     after: &[Step],
 ) -> Option<Step> {
-    let cephfs = layout.cephfs.as_ref()?;
+    let cephfs = layout.cephfs.as_ref().filter(|c| c.provider == id)?;
     let stack = input.stack;
-    let service = stack.service(id);
-    if !service
-        .decl
-        .provides
-        .iter()
-        .any(|c| c.value == Capability::Cephfs)
-    {
-        return None;
-    }
-    let unmount = format!("{prefix}.{}.unmount-cephfs", service.name());
-    let mut args: Vec<(&str, Arg)> = vec![
-        ("name", "mount.unmount".into()),
-        ("tgt", targets(stack, &cephfs.hosts).into()),
-        ("tgt_type", "list".into()),
-        ("expect_minions", true.into()),
-        (
-            "kwarg",
-            Arg::Json(serde_json::json!({ "name": paths::CEPHFS_MOUNT })),
-        ),
-    ];
-    if !after.is_empty() {
-        args.push(("require", after.into()));
-    }
-    sls.state(unmount.clone(), "salt.function", args);
-    let hosts = topology::hosts_of(stack, id);
-    let noout = format!("{prefix}.{}.noout", service.name());
-    sls.state(
-        noout.clone(),
-        "salt.function",
-        [
-            ("name", "cmd.run".into()),
-            ("tgt", targets(stack, &hosts[..1.min(hosts.len())]).into()),
-            ("tgt_type", "list".into()),
-            ("expect_minions", true.into()),
-            (
-                "kwarg",
-                Arg::Json(serde_json::json!({ "cmd": "ceph osd set noout" })),
-            ),
-            ("require", (&[Step::new("salt", unmount)][..]).into()),
-        ],
+    let name = stack.service(id).name();
+    let unmount = call_on(
+        sls,
+        stack,
+        format!("{prefix}.{name}.unmount-cephfs"),
+        (&cephfs.hosts, "mount.unmount"),
+        json!({ "name": paths::CEPHFS_MOUNT }),
+        Vec::new(),
+        after,
     );
-    Some(Step::new("salt", noout))
+    let hosts = topology::hosts_of(stack, id);
+    Some(call_on(
+        sls,
+        stack,
+        format!("{prefix}.{name}.noout"),
+        (&hosts[..1.min(hosts.len())], "cmd.run"),
+        json!({ "cmd": "ceph osd set noout" }),
+        Vec::new(),
+        &[unmount],
+    ))
 }
 
 fn stop(
@@ -110,7 +90,7 @@ fn stop(
     let stack = input.stack;
     let service = stack.service(id);
     let state = [prefix, ".", service.name(), ".stop"].concat();
-    let (function, arg) = match service.decl.runtime.value {
+    let unit = match service.decl.runtime.value {
         Runtime::Nomad => {
             let command = shell::join([
                 "nomad",
@@ -121,22 +101,16 @@ fn stop(
             ]);
             return ops_command(sls, layout, stack, state, &command, after);
         }
-        Runtime::Baremetal => (
-            "service.stop",
-            units::units(&service.decl.package.value).start,
-        ),
-        Runtime::Docker => ("service.stop", super::docker::unit(service.name())),
+        Runtime::Baremetal => units::units(&service.decl.package.value).start,
+        Runtime::Docker => super::docker::unit(service.name()),
     };
-    let mut args: Vec<(&str, Arg)> = vec![
-        ("name", function.into()),
-        ("tgt", targets(stack, &topology::hosts_of(stack, id)).into()),
-        ("tgt_type", "list".into()),
-        ("expect_minions", true.into()),
-        ("arg", Arg::Texts(vec![arg.into()])),
-    ];
-    if !after.is_empty() {
-        args.push(("require", after.into()));
-    }
-    sls.state(state.clone(), "salt.function", args);
-    Step::new("salt", state)
+    call_on(
+        sls,
+        stack,
+        state,
+        (&topology::hosts_of(stack, id), "service.stop"),
+        json!({ "name": unit }),
+        Vec::new(),
+        after,
+    )
 }

@@ -6,12 +6,11 @@
 //!
 //! The YAML layer makes every string inert for the YAML loader, but Salt looks
 //! at argument values once more: a string starting with `__slot__:` is a
-//! "slot", a function call Salt makes at run time. Rendering therefore refuses
-//! any such string that this emitter did not create itself through
-//! [`Sls::slot`], so no spec value can become a call.
+//! "slot", a function call Salt makes at run time. No emitter writes one, so
+//! rendering refuses any such string: no spec value can become a call.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 use serde_json::{json, Value};
 
@@ -27,10 +26,8 @@ pub(super) struct Sls {
     /// The YAML of the states so far.
     text: Pieces,
     ids: HashSet<String>,
-    slots: BTreeSet<String>,
     duplicate: Option<String>,
-    /// The first string starting with `__slot__:` that [`Sls::slot`] did not
-    /// make (see `render`).
+    /// The first string starting with `__slot__:` (see `render`).
     foreign: Option<String>,
 }
 
@@ -41,7 +38,6 @@ impl Sls {
             name: sls.into(),
             text: Pieces::default(),
             ids: HashSet::new(),
-            slots: BTreeSet::new(),
             duplicate: None,
             foreign: None,
         }
@@ -118,20 +114,10 @@ impl Sls {
             Arg::Json(value) => {
                 yaml::write_single_entry_item(text, LEVEL, key, value);
                 if self.foreign.is_none() {
-                    self.foreign = foreign_slot(value, &self.slots).map(str::to_string);
+                    self.foreign = foreign_slot(value).map(str::to_string);
                 }
             }
         }
-    }
-
-    /// A slot value `__slot__:salt:CALL`, allowed through the render check.
-    /// (No emitter needs a slot since docker services became units; the
-    /// check that refuses every other slot stays.)
-    #[cfg(test)]
-    pub(super) fn slot(&mut self, call: &str) -> Value {
-        let slot = format!("{SLOT_PREFIX}salt:{call}");
-        self.slots.insert(slot.clone());
-        Value::String(slot)
     }
 
     /// The artifact path of the file: `salt/eos/vault.sls`.
@@ -140,8 +126,7 @@ impl Sls {
     }
 
     /// The file's text. Refused: a state ID generated twice, and any string
-    /// starting with `__slot__:` that [`Sls::slot`] did not make before the
-    /// state that holds it was added.
+    /// starting with `__slot__:`.
     pub(super) fn render(self, input: &Input<'_>) -> Result<Pieces, EmitError> {
         let error = |message: String| EmitError {
             artifact: self.path(),
@@ -166,10 +151,9 @@ impl Sls {
     }
 
     /// Remembers `text` if it is the first string of the file (ID, function,
-    /// key or value) that starts with `__slot__:` and was not made by
-    /// [`Sls::slot`].
+    /// key or value) that starts with `__slot__:`.
     fn note_foreign(&mut self, text: &str) {
-        if self.foreign.is_none() && is_foreign(text, &self.slots) {
+        if self.foreign.is_none() && is_foreign(text) {
             self.foreign = Some(text.to_string());
         }
     }
@@ -259,23 +243,21 @@ impl<'a> From<&'a [Step]> for Arg<'a> {
     }
 }
 
-/// Whether `text` starts with `__slot__:` and is not one of `allowed`.
-fn is_foreign(text: &str, allowed: &BTreeSet<String>) -> bool {
-    text.starts_with(SLOT_PREFIX) && !allowed.contains(text)
+/// Whether `text` is a slot: it starts with `__slot__:`.
+fn is_foreign(text: &str) -> bool {
+    text.starts_with(SLOT_PREFIX)
 }
 
-/// The first string (key or value) starting with `__slot__:` that is not one
-/// of `allowed`.
-fn foreign_slot<'a>(value: &'a Value, allowed: &BTreeSet<String>) -> Option<&'a str> {
-    let is_foreign = |s: &str| is_foreign(s, allowed);
+/// The first string (key or value) starting with `__slot__:`.
+fn foreign_slot(value: &Value) -> Option<&str> {
     match value {
         Value::String(s) => is_foreign(s).then_some(s.as_str()),
-        Value::Array(items) => items.iter().find_map(|v| foreign_slot(v, allowed)),
+        Value::Array(items) => items.iter().find_map(foreign_slot),
         Value::Object(map) => map.iter().find_map(|(k, v)| {
             if is_foreign(k) {
                 Some(k.as_str())
             } else {
-                foreign_slot(v, allowed)
+                foreign_slot(v)
             }
         }),
         _ => None,
@@ -294,25 +276,20 @@ mod tests {
     }
 
     #[test]
-    fn only_own_slots_pass() {
-        let mut sls = Sls::new("eos.x");
-        let own = sls.slot("cmd.run(\"true\")");
-        let doc = json!({"a": [{"environment": {"K": own}}]});
-        assert_eq!(foreign_slot(&doc, &sls.slots), None);
+    fn slots_are_found_at_any_depth() {
+        let doc = json!({"a": [{"environment": {"K": "plain"}}]});
+        assert_eq!(foreign_slot(&doc), None);
         let doc = json!({"a": [{"environment": {"K": "__slot__:salt:cmd.run(id)"}}]});
-        assert_eq!(
-            foreign_slot(&doc, &sls.slots),
-            Some("__slot__:salt:cmd.run(id)")
-        );
-        assert_eq!(foreign_slot(&json!({"x": " __slot__:"}), &sls.slots), None);
+        assert_eq!(foreign_slot(&doc), Some("__slot__:salt:cmd.run(id)"));
+        assert_eq!(foreign_slot(&json!({"__slot__:k": 1})), Some("__slot__:k"));
+        assert_eq!(foreign_slot(&json!({"x": " __slot__:"})), None);
     }
 
     /// States are rendered as they are added; the checks still hold for the file.
     #[test]
     fn a_foreign_slot_anywhere_refuses_the_file() {
         let mut sls = Sls::new("eos.x");
-        let own = sls.slot("cmd.run(\"true\")");
-        sls.state("a", "cmd.run", vec![("env", json!([{ "K": own }]))]);
+        sls.state("a", "cmd.run", vec![("env", json!([{ "K": "plain" }]))]);
         assert_eq!(sls.foreign, None);
         sls.state(
             "b",

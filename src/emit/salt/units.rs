@@ -16,8 +16,94 @@
 //! node's CPUs for `numa = N`. A node's CPU range may differ between hosts, so
 //! drop-ins come in variants, one per distinct range, each naming its hosts.
 
+use super::sls::{Arg, Sls, Step};
 use crate::ast::CpuRange;
 use crate::model::{HostId, ServiceId, Stack};
+
+/// `Environment=` lines setting `env` exactly as written.
+pub(super) fn environment_lines(env: &[crate::ast::EnvVar]) -> String {
+    let mut text = String::new();
+    for var in env {
+        text.push_str("Environment=");
+        text.push_str(&systemd_word(
+            &[&var.key.value, "=", &var.value.value].concat(),
+        ));
+        text.push('\n');
+    }
+    text
+}
+
+/// What a path is handed to by [`hand_to_unit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Handover {
+    /// `chown USER:GROUP`: a data folder the service writes.
+    Owner,
+    /// `chgrp GROUP`: a config file the service reads but others may not.
+    Group,
+}
+
+/// State `id` (`cmd.run`, after `require`): `path` handed to the user and
+/// group `unit` runs as — `User=` and `Group=` as systemd reports them once
+/// the package is installed, the group defaulting to the user's primary
+/// group. The spec does not name users: the package's unit knows them. A
+/// unit without `User=` runs as root and keeps root's path. Idempotent
+/// (`unless` the path already has that owner); only `path` itself changes.
+pub(super) fn hand_to_unit(
+    sls: &mut Sls,
+    id: String,
+    (unit, path): (&str, &str),
+    handover: Handover,
+    require: &Step,
+) -> Step {
+    let unit = super::shell::quote(unit);
+    let path = super::shell::quote(path);
+    let who = format!(
+        "u=$(systemctl show -P User {unit}); g=$(systemctl show -P Group {unit}); \
+         if [ -z \"$g\" ] && [ -n \"$u\" ]; then g=$(id -gn \"$u\"); fi"
+    );
+    let (change, current, wanted) = match handover {
+        Handover::Owner => ("chown \"$u:$g\"", "%U:%G", "$u:$g"),
+        Handover::Group => ("chgrp \"$g\"", "%G", "$g"),
+    };
+    let set = if handover == Handover::Owner {
+        "$u"
+    } else {
+        "$g"
+    };
+    sls.state(
+        id.clone(),
+        "cmd.run",
+        [
+            (
+                "name",
+                Arg::from(format!(
+                    "{who}; if [ -n \"{set}\" ]; then {change} {path}; fi"
+                )),
+            ),
+            (
+                "unless",
+                Arg::from(format!(
+                    "{who}; [ -z \"{set}\" ] || [ \"$(stat -c {current} {path})\" = \"{wanted}\" ]"
+                )),
+            ),
+            ("require", Arg::from(std::slice::from_ref(require))),
+        ],
+    );
+    Step::new("cmd", id)
+}
+
+/// State `id`: `systemctl daemon-reload` when any of `unit_files` changed.
+pub(super) fn daemon_reload(sls: &mut Sls, id: String, unit_files: &[Step]) -> Step {
+    sls.state(
+        id.clone(),
+        "cmd.run",
+        [
+            ("name", Arg::from("systemctl daemon-reload")),
+            ("onchanges", unit_files.into()),
+        ],
+    );
+    Step::new("cmd", id)
+}
 
 /// How systemd runs a package.
 #[derive(Debug, Clone, PartialEq, Eq)]
