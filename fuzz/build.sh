@@ -14,7 +14,7 @@ release=target/x86_64-unknown-linux-gnu/release
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
 # Seeds: every example spec and every test fixture.
-find ../specs ../tests -name '*.eos' -exec cp {} "$corpus/" \;
+find ../specs ../tests seeds -name '*.eos' -exec cp {} "$corpus/" \;
 for target in $targets; do
   cp "$release/$target" "$OUT/"
   cp eos.dict "$OUT/$target.dict"

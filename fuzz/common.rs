@@ -5,17 +5,41 @@
 use arbitrary::Arbitrary;
 use eosc::model::files::{FileStatus, SourceFiles};
 
-/// Check and emit; every `.tf` and `.hcl` artifact must parse with hcl-rs.
-pub fn build_and_reparse(source: eosc::driver::SourceFile, diags: eosc::diag::Diagnostics) {
-    let checked = eosc::driver::check_source_with_files(source, diags, |stack| {
-        let mut files = SourceFiles::default();
-        for service in &stack.services {
-            for file in &service.decl.files {
-                files.files.insert(file.source.value.clone(), FileStatus::Found(b"k = v\n".to_vec()));
-            }
+/// The marker that starts another file of the stack in a fuzz input:
+/// `\n//@ PATH\n`. What comes before the first marker is the root,
+/// `stack.eos`; so `include` and `module` reach files held in memory.
+pub const FILE_MARKER: &str = "\n//@ ";
+
+/// A fuzz input as a stack: the root file and the other files in memory.
+pub fn stack_of(data: &[u8]) -> (eosc::driver::SourceFile, eosc::diag::Diagnostics, eosc::compose::files::MemoryFiles) {
+    let (source, diags) = eosc::driver::decode(std::path::Path::new("stack.eos"), data.to_vec());
+    let mut parts = source.text.split(FILE_MARKER);
+    let root = parts.next().unwrap_or_default().to_string();
+    let mut files = eosc::compose::files::MemoryFiles::new();
+    for part in parts {
+        let (path, text) = part.split_once('\n').unwrap_or((part, ""));
+        files.files.insert(path.to_string(), text.to_string());
+    }
+    (eosc::driver::SourceFile::new("stack.eos", root), diags, files)
+}
+
+/// Every `file` source found, with a small text.
+pub fn found_files(stack: &eosc::model::Stack) -> SourceFiles {
+    let mut files = SourceFiles::default();
+    for service in &stack.services {
+        for file in &service.decl.files {
+            files.files.insert(file.source.value.clone(), FileStatus::Found(b"k = v\n".to_vec()));
         }
-        files
-    });
+    }
+    files
+}
+
+/// Check (the base and every environment) and emit; every `.tf` and `.hcl`
+/// artifact must parse with hcl-rs.
+pub fn build_and_reparse(data: &[u8]) {
+    let (source, diags, stack_files) = stack_of(data);
+    let checked = eosc::driver::check_stack(source, diags, &stack_files, eosc::driver::Environments::All, found_files)
+        .expect("every environment");
     let Some(result) = eosc::driver::emit_artifacts(&checked, &eosc::emit::Templates::builtin()) else { return };
     let Ok(artifacts) = result else { return };
     for (path, text) in &artifacts.files {

@@ -11,7 +11,7 @@ if ! command -v cargo-fuzz >/dev/null; then
 fi
 seeds=$(mktemp -d)
 trap 'rm -rf "$seeds"' EXIT
-find ../specs ../tests -name '*.eos' -exec cp {} "$seeds/" \;
+find ../specs ../tests seeds -name '*.eos' -exec cp {} "$seeds/" \;
 cargo fuzz build -s none
 for target in $(cargo fuzz list); do
   mkdir -p "corpus/$target"

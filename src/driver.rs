@@ -4,14 +4,15 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::ast::Spec;
 use crate::check::Analysis;
+use crate::compose::files::{FileError, FileSet};
+use crate::compose::glob::Pattern;
+use crate::compose::{Composer, Composition};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::files::{FileStatus, SourceFiles};
 use crate::model::Stack;
-use crate::schema::Lowering;
+use crate::source::SourceMap;
 use crate::span::Span;
-use crate::syntax::Block;
 use crate::syntax::MAX_FILE_SIZE;
 
 /// A spec file as read from disk.
@@ -39,7 +40,13 @@ impl SourceFile {
 /// Everything the front end and the checks learned about one file.
 #[derive(Debug)]
 pub struct Checked {
-    pub source: SourceFile,
+    /// The root file's path, as the user gave it.
+    pub path: PathBuf,
+    /// Every file of the stack (and module instance), by stack offset: where
+    /// the diagnostics' spans point.
+    pub sources: SourceMap,
+    /// The environment checked, with `--env`.
+    pub environment: Option<String>,
     /// Where the source holds secret values (masked wherever it is shown). The
     /// syntax tree itself is dropped once lowered: it is the largest structure
     /// of a check, and nothing after lowering reads it.
@@ -116,113 +123,164 @@ pub fn decode(path: &Path, bytes: Vec<u8>) -> (SourceFile, Diagnostics) {
     (SourceFile::new(path, text), diags)
 }
 
-/// Runs the front end and every check over a source; `file` sources are looked
-/// up on disk next to the spec.
+/// Which stacks a check covers (LANGUAGE.md sections 7 and 12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environments<'a> {
+    /// The base stack and every environment (`eosc check`).
+    All,
+    /// The base stack only (`build`, `plan`, `graph` without `--env`).
+    Base,
+    /// One environment (`--env NAME`).
+    One(&'a str),
+}
+
+/// `--env` named an environment the stack does not have (a usage error).
+#[derive(Debug)]
+pub struct UnknownEnvironment {
+    pub name: String,
+    pub known: Vec<String>,
+}
+
+impl std::fmt::Display for UnknownEnvironment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the stack has no environment `{}`", self.name)?;
+        match self.known.as_slice() {
+            [] => write!(f, " (it declares none)"),
+            known => write!(f, " (it declares: {})", known.join(", ")),
+        }
+    }
+}
+
+/// Runs the front end and every check over a source alone (an `include` or a
+/// `module` finds no file); `file` sources are looked up on disk next to it.
 pub fn check_source(source: SourceFile, diagnostics: Diagnostics) -> Checked {
     let path = source.path.clone();
     check_source_with_files(source, diagnostics, |stack| probe_files(&path, stack))
 }
 
-/// Runs the front end and every check, asking `files` what the `file` sources
-/// hold (tests and fuzzers pass an in-memory answer: no filesystem access).
+/// Runs the front end and every check over a source alone, asking `files`
+/// what the `file` sources hold (tests and fuzzers pass an in-memory answer:
+/// no filesystem access).
 pub fn check_source_with_files(
     source: SourceFile,
-    mut diagnostics: Diagnostics,
-    files: impl FnOnce(&Stack) -> SourceFiles,
+    diagnostics: Diagnostics,
+    files: impl Fn(&Stack) -> SourceFiles,
 ) -> Checked {
+    let none = crate::compose::files::MemoryFiles::new();
+    check_stack(source, diagnostics, &none, Environments::All, files)
+        .expect("checking every environment names none")
+}
+
+/// Composes the stack whose root is `source` from `stack_files` (its
+/// included and module files), then checks the stacks `which` asks for.
+pub fn check_stack(
+    source: SourceFile,
+    mut diagnostics: Diagnostics,
+    stack_files: &dyn FileSet,
+    which: Environments<'_>,
+    files: impl Fn(&Stack) -> SourceFiles,
+) -> Result<Checked, UnknownEnvironment> {
     if diagnostics.has_errors() {
-        return Checked::failed(source, diagnostics);
+        return Ok(Checked::failed(source, diagnostics));
     }
-    let declarations = read_declarations(&source.text, &mut diagnostics);
-    let mut stack = None;
-    if let Some(spec) = declarations.spec {
-        // Blocks lost to a syntax error would make every reference to them look
-        // unknown: resolve only a complete file.
-        if declarations.complete {
-            stack =
-                crate::timings::phase("resolve", || crate::model::resolve(spec, &mut diagnostics));
+    // One copy of the text from here on: the source map's.
+    let SourceFile { path, text } = source;
+    let mut composer = Composer::new(&path, text.into(), stack_files);
+    let mut base_diags = Diagnostics::new();
+    let (composition, environments) = composer.base(&mut base_diags);
+    let mut secret_spans = composition.secret_spans.clone();
+    let mut result = analyse(composition, &mut base_diags, &files);
+    let mut environment = None;
+    match which {
+        Environments::Base => diagnostics.extend(base_diags),
+        Environments::All => {
+            let mut all = Vec::new();
+            for overlay in &environments {
+                let mut env_diags = Diagnostics::new();
+                let composition = composer.environment(overlay, &mut env_diags);
+                secret_spans.extend(composition.secret_spans.iter().copied());
+                analyse(composition, &mut env_diags, &files);
+                all.push((overlay.name.clone(), env_diags));
+            }
+            diagnostics.extend(base_diags.clone());
+            for (name, env_diags) in all {
+                for diagnostic in only_in_environment(env_diags, &base_diags, &name) {
+                    diagnostics.push(diagnostic);
+                }
+            }
+        }
+        Environments::One(name) => {
+            let Some(overlay) = environments.iter().find(|o| o.name == name) else {
+                return Err(UnknownEnvironment {
+                    name: name.to_string(),
+                    known: environments.iter().map(|o| o.name.clone()).collect(),
+                });
+            };
+            let mut env_diags = Diagnostics::new();
+            let composition = composer.environment(overlay, &mut env_diags);
+            secret_spans.extend(composition.secret_spans.iter().copied());
+            result = analyse(composition, &mut env_diags, &files);
+            for diagnostic in env_diags.iter_mut() {
+                diagnostic.environment = Some(name.to_string());
+            }
+            diagnostics.extend(env_diags);
+            environment = Some(name.to_string());
         }
     }
-    let secret_spans = declarations.secret_spans;
-    let stack = if diagnostics.has_errors() {
-        None
-    } else {
-        stack
-    };
-    let mut found = SourceFiles::default();
-    let analysis = stack.as_ref().map(|stack| {
-        found = files(stack);
-        crate::timings::phase("checks", || {
-            crate::check::run(stack, &found, &mut diagnostics)
-        })
-    });
+    let sources = composer.sources;
+    sources.label_instances(&mut diagnostics);
     diagnostics.sort();
-    Checked {
-        source,
+    let (stack, analysis, found) = result;
+    Ok(Checked {
+        path,
+        sources,
+        environment,
         secret_spans,
         diagnostics,
         stack,
         analysis,
         files: found,
-    }
-}
-
-/// What the front end made of the text, before names are resolved.
-struct Declarations {
-    /// `None` when the file was refused whole (E0002).
-    spec: Option<Spec>,
-    /// No block was lost to a syntax error.
-    complete: bool,
-    secret_spans: Vec<Span>,
-}
-
-/// Parses and lowers the text. A file the fast parser takes is lowered block by
-/// block as it is read, so that its syntax tree never exists whole (the tree was
-/// the largest structure of a check, and the page faults of building it a third
-/// of its time); any other file goes through `syntax::parse`, which reports its
-/// syntax errors and recovers from them.
-fn read_declarations(text: &str, diagnostics: &mut Diagnostics) -> Declarations {
-    crate::timings::phase("parse+lower", || declarations_streamed(text, diagnostics))
-        .unwrap_or_else(|| declarations_from_tree(text, diagnostics))
-}
-
-/// The fast parser's blocks, lowered as they are read; `None` when it gives up.
-fn declarations_streamed(text: &str, diagnostics: &mut Diagnostics) -> Option<Declarations> {
-    let (sinks, parse_diags) =
-        crate::syntax::parse_each(text, BlockSink::default, BlockSink::read)?;
-    let complete = !parse_diags.has_errors();
-    diagnostics.extend(parse_diags);
-    let mut sinks = sinks.into_iter();
-    let mut all = sinks.next().unwrap_or_default();
-    for later in sinks {
-        all.append(later);
-    }
-    Some(Declarations {
-        spec: Some(all.lowering.finish(complete, diagnostics)),
-        complete,
-        secret_spans: all.secret_spans,
     })
 }
 
-/// The whole syntax tree first (with every syntax error and the recovery from
-/// it), then lowered.
-fn declarations_from_tree(text: &str, diagnostics: &mut Diagnostics) -> Declarations {
-    let (document, parse_diags) =
-        crate::timings::phase("parse", || crate::syntax::parse_after_fast_path(text));
-    let complete = !parse_diags.has_errors();
-    let refused = parse_diags.iter().any(|d| d.code == Code::E0002);
-    diagnostics.extend(parse_diags);
-    let secret_spans = crate::diag::redact::secret_spans(&document);
-    let spec = (!refused).then(|| {
-        crate::timings::phase("lower", || {
-            crate::schema::lower(document, complete, diagnostics)
+/// The diagnostics of an environment that the base stack does not have (a
+/// problem of the base is reported once), marked with the environment.
+fn only_in_environment(found: Diagnostics, base: &Diagnostics, name: &str) -> Vec<Diagnostic> {
+    let key = |d: &Diagnostic| (d.code, d.primary.span, d.message.clone());
+    let in_base: std::collections::HashSet<_> = base.iter().map(key).collect();
+    found
+        .into_iter()
+        .filter(|d| !in_base.contains(&key(d)))
+        .map(|mut d| {
+            d.environment = Some(name.to_string());
+            d
         })
-    });
-    Declarations {
-        spec,
-        complete,
-        secret_spans,
+        .collect()
+}
+
+/// Resolves and checks composed declarations.
+fn analyse(
+    composition: Composition,
+    diagnostics: &mut Diagnostics,
+    files: &impl Fn(&Stack) -> SourceFiles,
+) -> (Option<Stack>, Option<Analysis>, SourceFiles) {
+    let mut stack = None;
+    // Blocks lost to a syntax error would make every reference to them look
+    // unknown: resolve only complete files.
+    if composition.complete {
+        stack = crate::timings::phase("resolve", || {
+            crate::model::resolve(composition.spec, diagnostics)
+        });
     }
+    if diagnostics.has_errors() {
+        return (None, None, SourceFiles::default());
+    }
+    let mut found = SourceFiles::default();
+    let analysis = stack.as_ref().map(|stack| {
+        found = files(stack);
+        crate::timings::phase("checks", || crate::check::run(stack, &found, diagnostics))
+    });
+    (stack, analysis, found)
 }
 
 /// Both ways of the front end, for the test that holds them to one result:
@@ -230,57 +288,52 @@ fn declarations_from_tree(text: &str, diagnostics: &mut Diagnostics) -> Declarat
 /// secret spans and the diagnostics; `None` when the streamed way gave up.
 #[doc(hidden)]
 pub fn declarations_both_ways(text: &str) -> (Option<String>, String) {
-    let show = |declarations: Declarations, diagnostics: Diagnostics| {
-        format!(
-            "{:#?}\ncomplete: {}\nsecrets: {:?}\n{:#?}",
-            declarations.spec,
-            declarations.complete,
-            declarations.secret_spans,
-            diagnostics.into_vec()
-        )
-    };
-    let mut streamed_diags = Diagnostics::new();
-    let streamed = declarations_streamed(text, &mut streamed_diags)
-        .map(|declarations| show(declarations, streamed_diags));
-    let mut tree_diags = Diagnostics::new();
-    let from_tree = declarations_from_tree(text, &mut tree_diags);
-    (streamed, show(from_tree, tree_diags))
-}
-
-/// What becomes of each top-level block as the parser reads it: its secret
-/// spans are noted, it is lowered, and its tree is dropped.
-#[derive(Default)]
-struct BlockSink {
-    lowering: Lowering,
-    secret_spans: Vec<Span>,
-}
-
-impl BlockSink {
-    #[allow(
-        clippy::needless_pass_by_value,
-        reason = "the block is handed over: its tree is freed here, once read"
-    )]
-    fn read(&mut self, block: Block) {
-        crate::diag::redact::collect(&block, &mut self.secret_spans);
-        self.lowering.block(&block);
-    }
-
-    fn append(&mut self, later: BlockSink) {
-        self.lowering.append(later.lowering);
-        self.secret_spans.extend(later.secret_spans);
-    }
+    crate::compose::declarations_both_ways(text)
 }
 
 impl Checked {
-    /// The source as diagnostics may show it: secret values masked.
+    /// Whether the root has no `stack` block (E0108): then it may be an
+    /// included or module file, checked through its root ([`find_root`]).
+    pub fn lacks_stack_block(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.code == Code::E0108 && d.message == "no `stack` block")
+    }
+
+    /// Whether the file may be an included or module file rather than a
+    /// root: it has no `stack` block, or it has errors and no line of it
+    /// starts one (a syntax error hides E0108).
+    pub fn may_be_part_of_a_stack(&self) -> bool {
+        self.lacks_stack_block()
+            || (self.diagnostics.has_errors() && !starts_a_stack_block(self.root_text()))
+    }
+
+    /// The files as diagnostics may show them: secret values masked.
+    pub fn shown_sources(&self) -> crate::diag::render::ShownSources<'_> {
+        crate::diag::render::ShownSources::new(&self.sources, &self.secret_spans)
+    }
+
+    /// The root file's text (as read: secret values not masked).
+    pub fn root_text(&self) -> &str {
+        self.sources.entries().first().map_or("", |e| &e.text)
+    }
+
+    /// The root's text as diagnostics may show it: secret values masked.
     pub fn shown_text(&self) -> String {
-        crate::diag::redact::mask(&self.source.text, &self.secret_spans)
+        crate::diag::redact::mask(self.root_text(), &self.secret_spans)
+    }
+
+    /// The root's path as diagnostics show it.
+    pub fn name(&self) -> String {
+        self.path.display().to_string()
     }
 
     /// A file that got no further than reading or parsing.
     pub fn failed(source: SourceFile, diagnostics: Diagnostics) -> Self {
         Self {
-            source,
+            sources: SourceMap::single(source.path.clone(), source.text),
+            path: source.path,
+            environment: None,
             secret_spans: Vec::new(),
             diagnostics,
             stack: None,
@@ -288,6 +341,15 @@ impl Checked {
             files: SourceFiles::default(),
         }
     }
+}
+
+/// Whether a line of `text` begins with `stack "`.
+fn starts_a_stack_block(text: &str) -> bool {
+    text.lines().any(|line| {
+        line.trim_start()
+            .strip_prefix("stack")
+            .is_some_and(|rest| rest.trim_start().starts_with('"'))
+    })
 }
 
 /// Largest `file` source read (config files, not data).
@@ -360,10 +422,236 @@ fn escapes_lexically(source: &str) -> bool {
     false
 }
 
-/// Reads and checks a file.
+/// Reads and checks a stack from its root file: the base and every environment.
 pub fn check_file(path: &Path) -> Result<Checked, ReadError> {
-    let (source, diags) = crate::timings::phase("read", || read_source(path))?;
-    Ok(check_source(source, diags))
+    check_path(path, Environments::All).map_err(|error| match error {
+        CheckError::Read(error) => error,
+        CheckError::UnknownEnvironment(_) => unreachable!("checking every environment names none"),
+    })
+}
+
+/// Why a stack could not be checked at all (exit code 2).
+#[derive(Debug)]
+pub enum CheckError {
+    Read(ReadError),
+    UnknownEnvironment(UnknownEnvironment),
+}
+
+impl std::fmt::Display for CheckError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CheckError::Read(error) => error.fmt(f),
+            CheckError::UnknownEnvironment(error) => error.fmt(f),
+        }
+    }
+}
+
+/// Reads and checks a stack from its root file, its other files read from
+/// the root's folder.
+pub fn check_path(path: &Path, which: Environments<'_>) -> Result<Checked, CheckError> {
+    let (source, diags) =
+        crate::timings::phase("read", || read_source(path)).map_err(CheckError::Read)?;
+    let folder = source
+        .path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let stack_files = DiskFiles::new(folder);
+    check_stack(source, diags, &stack_files, which, |stack| {
+        probe_files(path, stack)
+    })
+    .map_err(CheckError::UnknownEnvironment)
+}
+
+/// The root file of the stack `file` belongs to (as an included or module
+/// file): the first `.eos` file with a `stack` block whose files include it,
+/// looking in `file`'s folder, then each folder above it up to the first that
+/// holds `.git` (the repository's top), or the filesystem's root.
+pub fn find_root(file: &Path) -> Option<PathBuf> {
+    let target = file.canonicalize().ok()?;
+    let mut folder = target.parent()?.to_path_buf();
+    loop {
+        let mut candidates: Vec<PathBuf> = std::fs::read_dir(&folder)
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "eos") && *p != target)
+            .collect();
+        candidates.sort();
+        if let Some(root) = candidates.into_iter().find(|c| stack_holds(c, &target)) {
+            return Some(shown_relative(root));
+        }
+        if folder.join(".git").exists() || !folder.pop() {
+            return None;
+        }
+    }
+}
+
+/// Whether the stack rooted at `root` reads `target` (both canonical).
+fn stack_holds(root: &Path, target: &Path) -> bool {
+    let Ok((source, diags)) = read_source(root) else {
+        return false;
+    };
+    let text = &source.text;
+    if diags.has_errors()
+        || !text.contains("stack")
+        || !(text.contains("include") || text.contains("module"))
+    {
+        return false;
+    }
+    let folder = root.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let files = DiskFiles::new(folder);
+    let mut composer = Composer::new(root, text.as_str().into(), &files);
+    composer.base(&mut Diagnostics::new());
+    composer
+        .sources
+        .entries()
+        .iter()
+        .any(|entry| entry.path.canonicalize().is_ok_and(|p| p == target))
+}
+
+/// A path below the working directory as a relative one (as users name files).
+fn shown_relative(path: PathBuf) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| cwd.canonicalize().ok())
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or(path)
+}
+
+/// A stack's files on disk: paths relative to the root file's folder, never
+/// leaving it (a symlink out of it is refused, not followed).
+pub struct DiskFiles {
+    folder: PathBuf,
+    canonical: Option<PathBuf>,
+}
+
+/// Most directory entries one `include` pattern may look at.
+const MAX_GLOB_VISITS: usize = 1_000_000;
+
+impl DiskFiles {
+    pub fn new(folder: PathBuf) -> Self {
+        let canonical = folder.canonicalize().ok();
+        Self { folder, canonical }
+    }
+}
+
+/// Matches `segments` below `dir` (whose root-relative path is `relative`).
+fn walk(
+    dir: &Path,
+    relative: &str,
+    segments: &[String],
+    walk: &mut GlobWalk,
+) -> Result<(), FileError> {
+    let Some((segment, rest)) = segments.split_first() else {
+        return Ok(());
+    };
+    let join = |name: &str| {
+        if relative.is_empty() {
+            name.to_string()
+        } else {
+            format!("{relative}/{name}")
+        }
+    };
+    if segment == "**" {
+        self::walk(dir, relative, rest, walk)?;
+        for (name, kind) in walk.entries(dir)? {
+            if kind.is_dir() {
+                self::walk(&dir.join(&name), &join(&name), segments, walk)?;
+            }
+        }
+        return Ok(());
+    }
+    for (name, kind) in walk.entries(dir)? {
+        if !crate::compose::glob::segment_matches(segment, &name) {
+            continue;
+        }
+        let path = dir.join(&name);
+        if rest.is_empty() {
+            // A symlinked file is listed; reading it checks where it leads.
+            if kind.is_file() || (kind.is_symlink() && path.is_file()) {
+                walk.found(join(&name))?;
+            }
+        } else if kind.is_dir() {
+            self::walk(&path, &join(&name), rest, walk)?;
+        }
+    }
+    Ok(())
+}
+
+/// A pattern's walk: what it found, and how much it has looked at.
+struct GlobWalk {
+    found: Vec<String>,
+    visits: usize,
+    limit: usize,
+}
+
+impl GlobWalk {
+    /// A folder's entries, sorted by name; folders reached through symlinks
+    /// are not entered (no loops, no way out).
+    fn entries(&mut self, dir: &Path) -> Result<Vec<(String, std::fs::FileType)>, FileError> {
+        let Ok(read) = std::fs::read_dir(dir) else {
+            return Ok(Vec::new());
+        };
+        let mut entries = Vec::new();
+        for entry in read.flatten() {
+            self.visits += 1;
+            if self.visits > MAX_GLOB_VISITS {
+                return Err(FileError::TooMany);
+            }
+            if let (Some(name), Ok(kind)) = (entry.file_name().to_str(), entry.file_type()) {
+                entries.push((name.to_string(), kind));
+            }
+        }
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(entries)
+    }
+
+    fn found(&mut self, path: String) -> Result<(), FileError> {
+        if self.found.len() == self.limit {
+            return Err(FileError::TooMany);
+        }
+        self.found.push(path);
+        Ok(())
+    }
+}
+
+impl FileSet for DiskFiles {
+    fn read(&self, path: &str) -> Result<Vec<u8>, FileError> {
+        let root = self.canonical.as_ref().ok_or(FileError::Missing)?;
+        let real = match self.folder.join(path).canonicalize() {
+            Ok(real) => real,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Err(FileError::Missing)
+            }
+            Err(error) => return Err(FileError::Unreadable(error.to_string())),
+        };
+        if !real.starts_with(root) {
+            return Err(FileError::Escapes);
+        }
+        if !real.is_file() {
+            return Err(FileError::Unreadable("not a regular file".into()));
+        }
+        let file = std::fs::File::open(&real).map_err(|e| FileError::Unreadable(e.to_string()))?;
+        let mut bytes = Vec::new();
+        file.take(MAX_FILE_SIZE as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| FileError::Unreadable(e.to_string()))?;
+        Ok(bytes)
+    }
+
+    fn glob(&self, pattern: &Pattern, limit: usize) -> Result<Vec<String>, FileError> {
+        let mut walk = GlobWalk {
+            found: Vec::new(),
+            visits: 0,
+            limit,
+        };
+        self::walk(&self.folder, "", pattern.segments(), &mut walk)?;
+        walk.found.sort();
+        walk.found.dedup();
+        Ok(walk.found)
+    }
 }
 
 /// The artifacts of a checked file; `None` when it has errors (nothing is built
@@ -398,10 +686,10 @@ fn with_emit_input<T>(
         return None;
     }
     let (stack, analysis) = (checked.stack.as_ref()?, checked.analysis.as_ref()?);
-    let name = checked.source.path.file_name().map_or_else(
-        || checked.source.name(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let name = checked
+        .path
+        .file_name()
+        .map_or_else(|| checked.name(), |n| n.to_string_lossy().into_owned());
     let input = crate::emit::Input {
         stack,
         analysis,

@@ -7,6 +7,7 @@
 pub mod ast;
 pub mod check;
 pub mod cli;
+pub mod compose;
 pub mod diag;
 pub mod driver;
 pub mod emit;
@@ -14,6 +15,7 @@ pub mod fmt;
 pub mod model;
 pub mod output_dir;
 pub mod schema;
+pub mod source;
 pub mod span;
 pub mod syntax;
 pub mod timings;

@@ -92,6 +92,7 @@ fn json_output_is_one_object_on_stdout_with_the_documented_shape() {
         "end_column",
         "help",
         "labels",
+        "environment",
     ];
     expected.sort_unstable();
     let mut keys_sorted = keys.clone();
@@ -101,6 +102,11 @@ fn json_output_is_one_object_on_stdout_with_the_documented_shape() {
     assert_eq!(first["severity"], "error");
     assert_eq!(first["file"], "tests/ui/E0105_duplicate_name.eos");
     assert_eq!(first["labels"][0]["message"], "first defined here");
+    assert_eq!(
+        first["labels"][0]["file"],
+        "tests/ui/E0105_duplicate_name.eos"
+    );
+    assert!(first["environment"].is_null());
     assert_eq!(stderr(&output), "");
 }
 

@@ -10,12 +10,20 @@
 //!   produce an error, and every code marked `// <- CODE` in it. A fragment
 //!   marked with a syntax code (E0001, E0002) must fail to parse with it;
 //!   other fragments need the rest of a stack to fail, so they must parse.
+//! - ```` ```eos file=PATH ```` (or ```` ```eos,fails file=PATH ````): one file
+//!   of a stack over several files. The fence whose file has the `stack`
+//!   block is the root; the `file=` fences after it on the same page, up to
+//!   the next root, are its other files (PATH relative to the root's folder).
+//!   The stack is checked as `eosc check` checks it — the base and every
+//!   environment — and must check clean, or, when the root is fenced `fails`,
+//!   produce an error and every code marked in any of its files.
 
 mod common;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use eosc::compose::files::MemoryFiles;
 use eosc::diag::{Code, Diagnostics, Severity};
 use eosc::driver::{self, SourceFile};
 
@@ -183,6 +191,12 @@ fn eos_info(info: &str) -> Option<bool> {
     Some(words.any(|w| w == "fails"))
 }
 
+/// The `PATH` of a `file=PATH` word in an info string.
+fn file_of(info: &str) -> Option<&str> {
+    info.split(|c: char| c == ',' || c.is_whitespace())
+        .find_map(|w| w.strip_prefix("file="))
+}
+
 /// The codes marked `// <- CODE` in an example.
 fn marked_codes(body: &str) -> Vec<Code> {
     body.match_indices("<- ")
@@ -197,11 +211,35 @@ fn check_examples(files: &[PathBuf]) {
     for file in files {
         let text =
             std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let mut group: Option<Vec<Fence>> = None;
         for fence in fences(&text) {
             let Some(fails) = eos_info(&fence.info) else {
                 continue;
             };
             checked += 1;
+            if file_of(&fence.info).is_some() {
+                let is_root = eosc::syntax::parse(&fence.body)
+                    .0
+                    .blocks
+                    .iter()
+                    .any(|b| b.kind.name == "stack");
+                match (&mut group, is_root) {
+                    (Some(files), false) => files.push(fence),
+                    (_, true) => {
+                        if let Some(files) = group.replace(vec![fence]) {
+                            failures.extend(check_group(file, &files).err());
+                        }
+                    }
+                    (None, false) => failures.push(format!(
+                        "{}:{}: ```{}\na `file=` fence before the root file of its stack \
+                         (the fence with the `stack` block comes first)",
+                        relative(file),
+                        fence.line,
+                        fence.info
+                    )),
+                }
+                continue;
+            }
             if let Err(why) = check_example(file, &fence, fails) {
                 failures.push(format!(
                     "{}:{}: ```{}\n{why}",
@@ -210,6 +248,9 @@ fn check_examples(files: &[PathBuf]) {
                     fence.info
                 ));
             }
+        }
+        if let Some(files) = group.take() {
+            failures.extend(check_group(file, &files).err());
         }
     }
     assert!(checked > 0, "no ```eos examples in {files:?}");
@@ -290,6 +331,63 @@ fn check_example(file: &Path, fence: &Fence, fails: bool) -> Result<(), String> 
         Err(format!(
             "a fragment must parse as blocks or as a block body; parsing reports:\n{}",
             common::human(&common::check_text(&fence.body))
+        ))
+    }
+}
+
+/// A stack over several `file=` fences: the first is the root, the others are
+/// its files, by path relative to the root's folder.
+fn check_group(page: &Path, fences: &[Fence]) -> Result<(), String> {
+    let root = &fences[0];
+    let at = format!("{}:{}: ```{}", relative(page), root.line, root.info);
+    let root_name = file_of(&root.info).expect("a file= fence");
+    let mut files = MemoryFiles::new();
+    for fence in &fences[1..] {
+        let path = file_of(&fence.info).expect("a file= fence");
+        if files.files.contains_key(path) || path == root_name {
+            return Err(format!(
+                "{at}\n`{path}` is given twice in the stack (line {})",
+                fence.line
+            ));
+        }
+        files = files.with(path, &fence.body);
+    }
+    // Named as if it were next to the page, so `file` sources resolve there.
+    let path = page.parent().unwrap().join(root_name);
+    let checked = driver::check_stack(
+        SourceFile::new(path.clone(), root.body.clone()),
+        Diagnostics::new(),
+        &files,
+        driver::Environments::All,
+        |stack| driver::probe_files(&path, stack),
+    )
+    .expect("checking every environment names none");
+    let fails = eos_info(&root.info) == Some(true);
+    let found: Vec<Code> = checked.diagnostics.iter().map(|d| d.code).collect();
+    if !fails {
+        return if checked.diagnostics.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{at}\na stack of {} files must check clean (or its root be fenced ```eos,fails):\n{}",
+                fences.len(),
+                common::human(&checked)
+            ))
+        };
+    }
+    if !checked.diagnostics.has_errors() {
+        return Err(format!(
+            "{at}\nfenced `fails`, but the stack checks without errors"
+        ));
+    }
+    let marked: Vec<Code> = fences.iter().flat_map(|f| marked_codes(&f.body)).collect();
+    let missing: Vec<&Code> = marked.iter().filter(|c| !found.contains(c)).collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{at}\nmarked {missing:?} but eosc reports {found:?}:\n{}",
+            common::human(&checked)
         ))
     }
 }
@@ -404,7 +502,8 @@ fn links(text: &str) -> Vec<String> {
 }
 
 /// Links inside the repository must point at a file that exists, and at an
-/// anchor that the file has. Links leaving the repository are not checked.
+/// anchor that the file has. A relative link that leaves the repository is
+/// broken: a clone would not have its target. Absolute URLs are not checked.
 fn resolve_link(root: &Path, from: &Path, target: &str) -> Result<(), String> {
     if target.contains("://") || target.starts_with("mailto:") {
         return Ok(());
@@ -416,7 +515,7 @@ fn resolve_link(root: &Path, from: &Path, target: &str) -> Result<(), String> {
         normalize(&from.parent().unwrap().join(path))
     };
     if !file.starts_with(root) {
-        return Ok(());
+        return Err("leaves the repository: a clone would not have it".into());
     }
     if !file.exists() {
         return Err("no such file".into());

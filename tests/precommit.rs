@@ -96,6 +96,24 @@ fn pre_commit_hooks_refuse_bad_specs_and_format_in_place() {
         &root.join("tests/ui/W0603_image_without_pinned_tag.eos"),
         &project.join("warnings.eos"),
     );
+    // A stack over several files: the hook is handed only the file that
+    // changed, an included one without a `stack` block, and checks its root.
+    write(
+        &project.join("multi/stack.eos"),
+        "stack \"multi\" {\n  domain  = \"example.com\"\n  include = [\"parts/*.eos\"]\n}\n",
+    );
+    write(
+        &project.join("multi/parts/hosts.eos"),
+        "host \"hv1\" {\n  address = \"10.0.0.1\"\n  memory  = 8GiB\n  cpus    = 2\n}\n",
+    );
+    write(
+        &project.join("multi/parts/app.eos"),
+        "module \"wiki\" {\n  source = \"../modules/app.eos\"\n}\n",
+    );
+    write(
+        &project.join("multi/modules/app.eos"),
+        "service \"app\" {\n  runtime = baremetal\n  on      = [hv1]\n  memroy  = 1GiB\n  cpu     = 1\n}\n",
+    );
     git(&project, &["add", "."]);
 
     // Building the hook environment: `cargo install` of the snapshot.
@@ -140,6 +158,35 @@ fn pre_commit_hooks_refuse_bad_specs_and_format_in_place() {
     let text = combined(&strict);
     assert_eq!(strict.status.code(), Some(1), "{text}");
     assert!(text.contains("W0603"), "{text}");
+
+    // A module file's error is found through the stack that stamps it out.
+    let module = env.pre_commit(
+        &project,
+        &["run", "eosc-check", "--files", "multi/modules/app.eos"],
+    );
+    let text = combined(&module);
+    assert_eq!(module.status.code(), Some(1), "{text}");
+    assert!(text.contains("multi/modules/app.eos"), "{text}");
+    assert!(text.contains("unknown attribute `memroy`"), "{text}");
+    assert!(text.contains("in module instance `wiki`"), "{text}");
+    write(
+        &project.join("multi/modules/app.eos"),
+        "service \"app\" {\n  runtime = baremetal\n  on      = [hv1]\n  memory  = 1GiB\n  cpu     = 1\n}\n",
+    );
+    let fixed = env.pre_commit(
+        &project,
+        &[
+            "run",
+            "eosc-check",
+            "--files",
+            "multi/modules/app.eos",
+            "multi/parts/hosts.eos",
+        ],
+    );
+    assert_success(
+        &fixed,
+        "eosc-check on a fixed module file and an included file",
+    );
 
     // eosc-fmt rewrites an unformatted file in place; pre-commit reports it.
     let original = std::fs::read_to_string(project.join("layout.eos")).unwrap();
@@ -391,4 +438,9 @@ fn assert_success(output: &Output, what: &str) {
         output.status,
         combined(output)
     );
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
 }

@@ -10,7 +10,7 @@ use eosc::diag::Code;
 fn fixtures_produce_exactly_their_expected_diagnostics() {
     insta::glob!("ui/*.eos", |path| {
         let checked = common::check_fixture(path);
-        let expected = common::expectations(&checked.source.text);
+        let expected = common::expectations(checked.root_text());
         assert!(
             !expected.is_empty(),
             "{} states no expectation",
@@ -47,7 +47,7 @@ fn every_error_carries_a_code_span_and_message() {
         for d in checked.diagnostics.iter() {
             assert!(!d.message.is_empty());
             assert!(
-                d.primary.span.end <= checked.source.text.len(),
+                d.primary.span.end <= checked.root_text().len(),
                 "{}: span past the end",
                 path.display()
             );

@@ -1,28 +1,30 @@
-//! Bytes → parse and every check, without touching the filesystem; the human
-//! and JSON renderings of every diagnostic must not panic either.
+//! Bytes → a stack of files in memory (see `common::stack_of`) → parse,
+//! compose and every check, without touching the filesystem; the human and
+//! JSON renderings of every diagnostic must not panic either.
 #![no_main]
 
 use eosc::diag::render::{self, HumanStyle, JsonReport};
-use eosc::model::files::{FileStatus, SourceFiles};
 use libfuzzer_sys::fuzz_target;
 
+#[path = "../common.rs"]
+mod common;
+
 fuzz_target!(|data: &[u8]| {
-    let (source, diags) = eosc::driver::decode(std::path::Path::new("fuzz.eos"), data.to_vec());
-    let checked = eosc::driver::check_source_with_files(source, diags, |stack| {
-        let mut files = SourceFiles::default();
-        for service in &stack.services {
-            for file in &service.decl.files {
-                files.files.insert(file.source.value.clone(), FileStatus::Found(b"x = 1\n".to_vec()));
-            }
-        }
-        files
-    });
-    let shown = checked.shown_text();
+    let (source, diags, stack_files) = common::stack_of(data);
+    let checked = eosc::driver::check_stack(
+        source,
+        diags,
+        &stack_files,
+        eosc::driver::Environments::All,
+        common::found_files,
+    )
+    .expect("checking every environment names none");
+    let shown = checked.shown_sources();
     let style = HumanStyle { color: false, width: 80 };
     for d in checked.diagnostics.iter().take(20) {
-        let _ = render::human(d, "fuzz.eos", &shown, style);
+        let _ = render::human(d, &shown, style);
     }
     let mut report = JsonReport::new();
-    report.add("fuzz.eos", &checked.source.text, checked.diagnostics.iter());
+    report.add(&checked.sources, checked.diagnostics.iter());
     let _ = report.to_json();
 });

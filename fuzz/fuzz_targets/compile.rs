@@ -1,5 +1,5 @@
-//! The whole compile in memory: check, emit every artifact, and every emitted
-//! HCL file parses again.
+//! The whole compile in memory: a stack of files (see `common::stack_of`),
+//! checked, every artifact emitted, and every emitted HCL file parses again.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -8,6 +8,5 @@ use libfuzzer_sys::fuzz_target;
 mod common;
 
 fuzz_target!(|data: &[u8]| {
-    let (source, diags) = eosc::driver::decode(std::path::Path::new("fuzz.eos"), data.to_vec());
-    common::build_and_reparse(source, diags);
+    common::build_and_reparse(data);
 });

@@ -8,7 +8,5 @@ use libfuzzer_sys::fuzz_target;
 mod common;
 
 fuzz_target!(|stack: common::GenStack| {
-    let text = stack.render();
-    let source = eosc::driver::SourceFile::new("fuzz.eos", text);
-    common::build_and_reparse(source, eosc::diag::Diagnostics::new());
+    common::build_and_reparse(stack.render().as_bytes());
 });

@@ -52,6 +52,8 @@ pub struct StackDecl {
     pub disk_budget: Spanned<Percent>,
     pub ceph_replicas: Spanned<u64>,
     pub nomad_edition: Spanned<NomadEdition>,
+    /// The other files of the stack (LANGUAGE.md section 10), as written.
+    pub include: Vec<Spanned<String>>,
     pub backup: Option<StackBackupDecl>,
 }
 
@@ -111,6 +113,9 @@ pub struct ServiceDecl {
     pub numa: Option<Spanned<u64>>,
     pub after: Vec<Reference>,
     pub env: Vec<EnvVar>,
+    /// The `env` entries whose value is a connection (`SVC.PORT`, LANGUAGE.md
+    /// section 3), in the order written.
+    pub connections: Vec<ConnectionDecl>,
     pub ports: Vec<PortDecl>,
     pub health: Option<HealthDecl>,
     pub volumes: Vec<VolumeDecl>,
@@ -123,6 +128,24 @@ pub struct ServiceDecl {
 pub struct EnvVar {
     pub key: Spanned<String>,
     pub value: Spanned<String>,
+}
+
+/// `KEY = SVC.PORT` (or `SVC.PORT.address`, `SVC.PORT.port`) in `env`.
+#[derive(Debug, Clone)]
+pub struct ConnectionDecl {
+    pub key: Spanned<String>,
+    /// `SVC.PORT`, without the part.
+    pub target: Reference,
+    pub part: ConnectionPart,
+}
+
+/// Which part of a connection an `env` value holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionPart {
+    /// `ADDRESS:PORT`.
+    Both,
+    Address,
+    Port,
 }
 
 #[derive(Debug, Clone)]

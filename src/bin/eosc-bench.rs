@@ -708,7 +708,10 @@ impl Generator {
                 let node = usize::from(host.numa_memory[1] < host.numa_memory[0]);
                 let node_budget = host.numa[node].2 * MEMORY_BUDGET / 100;
                 let node_cpus = (host.numa[node].1 - host.numa[node].0 + 1) * 1000;
-                if host.numa_memory[node] + memory <= node_budget / 2
+                // Nomad CE cannot pin a job to a NUMA node (W0312): only a
+                // database outside Nomad is pinned.
+                if s.runtime != Runtime::Nomad
+                    && host.numa_memory[node] + memory <= node_budget / 2
                     && host.numa_cpu[node] + cpu <= node_cpus / 2
                 {
                     s.numa = Some(node);

@@ -16,7 +16,10 @@ pub(super) fn run(args: &BuildArgs, deny_warnings: bool) -> Status {
         },
         None => crate::emit::Templates::builtin(),
     };
-    let mut checked = match driver::check_file(&args.file) {
+    let mut checked = match driver::check_path(
+        &args.file,
+        super::environments(args.environment.as_deref(), driver::Environments::Base),
+    ) {
         Ok(checked) => checked,
         Err(error) => return output::report(&[], &[error], args.format, deny_warnings),
     };
@@ -30,7 +33,7 @@ pub(super) fn run(args: &BuildArgs, deny_warnings: bool) -> Status {
         return status; // nothing is written for a spec with errors
     }
     // Reported: the text is not read again, and its pages serve the emitters.
-    checked.source.text = String::new();
+    checked.sources.release_texts();
     let built =
         output_dir::write_streaming(&args.output, |writer| {
             match driver::emit_artifacts_to(&checked, &templates, writer) {

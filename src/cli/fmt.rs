@@ -25,7 +25,7 @@ pub(super) fn run(args: &FmtArgs) -> Status {
         let (source, diags) = match loaded {
             Ok(loaded) => loaded,
             Err(error) => {
-                read_errors.push(error);
+                read_errors.push(driver::CheckError::Read(error));
                 continue;
             }
         };

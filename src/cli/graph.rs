@@ -6,7 +6,10 @@ use crate::driver;
 use crate::views::graph::GraphView;
 
 pub(super) fn run(args: &GraphArgs, deny_warnings: bool) -> Status {
-    let checked = match driver::check_file(&args.file) {
+    let checked = match driver::check_path(
+        &args.file,
+        super::environments(args.environment.as_deref(), driver::Environments::Base),
+    ) {
         Ok(checked) => checked,
         Err(error) => return output::report(&[], &[error], DiagnosticFormat::Human, deny_warnings),
     };

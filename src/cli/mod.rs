@@ -57,6 +57,11 @@ pub struct GraphArgs {
     /// Output: Graphviz DOT, Mermaid, or JSON.
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     pub format: GraphFormat,
+
+    /// Check or build this environment (an `env "NAME"` block) instead of the
+    /// base stack.
+    #[arg(long = "env", value_name = "NAME")]
+    pub environment: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -76,17 +81,28 @@ pub struct PlanArgs {
     /// one object.
     #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
     pub format: DiagnosticFormat,
+
+    /// Check or build this environment (an `env "NAME"` block) instead of the
+    /// base stack.
+    #[arg(long = "env", value_name = "NAME")]
+    pub environment: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Spec files to check.
+    /// Spec files to check. A file without a `stack` block that belongs to a
+    /// stack (an included or module file) is checked through its root file.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
     /// How diagnostics are printed.
     #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
     pub format: DiagnosticFormat,
+
+    /// Check only this environment (an `env "NAME"` block); without it the
+    /// base stack and every environment are checked.
+    #[arg(long = "env", value_name = "NAME")]
+    pub environment: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -106,6 +122,11 @@ pub struct BuildArgs {
     /// How diagnostics are printed.
     #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
     pub format: DiagnosticFormat,
+
+    /// Check or build this environment (an `env "NAME"` block) instead of the
+    /// base stack.
+    #[arg(long = "env", value_name = "NAME")]
+    pub environment: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -187,4 +208,12 @@ where
         Command::Plan(args) => plan::run(args, cli.deny_warnings),
     };
     status.into()
+}
+
+/// The stacks a command covers: `--env NAME`, or `otherwise`.
+fn environments<'a>(
+    named: Option<&'a str>,
+    otherwise: crate::driver::Environments<'a>,
+) -> crate::driver::Environments<'a> {
+    named.map_or(otherwise, crate::driver::Environments::One)
 }

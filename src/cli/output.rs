@@ -7,7 +7,7 @@ use super::{DiagnosticFormat, Status};
 use crate::diag::render::{self, HumanStyle, JsonReport};
 use crate::diag::sarif::SarifLog;
 use crate::diag::Severity;
-use crate::driver::{Checked, ReadError};
+use crate::driver::{CheckError, Checked};
 
 /// Prints to stdout; a closed pipe is not an error worth a panic.
 pub(super) fn stdout(text: &str) {
@@ -44,7 +44,7 @@ pub(super) fn human_style() -> HumanStyle {
 /// Prints the diagnostics of checked files and read errors; returns the status.
 pub(super) fn report(
     checked: &[Checked],
-    read_errors: &[ReadError],
+    read_errors: &[CheckError],
     format: DiagnosticFormat,
     deny_warnings: bool,
 ) -> Status {
@@ -60,14 +60,9 @@ pub(super) fn report(
         DiagnosticFormat::Human => {
             let style = human_style();
             for file in checked.iter().filter(|file| !file.diagnostics.is_empty()) {
-                let shown = file.shown_text();
+                let shown = file.shown_sources();
                 for diagnostic in file.diagnostics.iter() {
-                    stderr(&render::human(
-                        diagnostic,
-                        &file.source.name(),
-                        &shown,
-                        style,
-                    ));
+                    stderr(&render::human(diagnostic, &shown, style));
                 }
             }
             for error in read_errors {
@@ -80,11 +75,7 @@ pub(super) fn report(
         DiagnosticFormat::Sarif => {
             let mut log = SarifLog::new();
             for file in checked {
-                log.add(
-                    &file.source.name(),
-                    &file.source.text,
-                    file.diagnostics.iter(),
-                );
+                log.add(&file.sources, file.diagnostics.iter());
             }
             stdout(&format!("{}\n", log.to_json()));
             for error in read_errors {
@@ -94,11 +85,7 @@ pub(super) fn report(
         DiagnosticFormat::Json => {
             let mut report = JsonReport::new();
             for file in checked {
-                report.add(
-                    &file.source.name(),
-                    &file.source.text,
-                    file.diagnostics.iter(),
-                );
+                report.add(&file.sources, file.diagnostics.iter());
             }
             stdout(&format!("{}\n", report.to_json()));
             for error in read_errors {

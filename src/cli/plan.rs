@@ -7,7 +7,10 @@ use crate::driver;
 use crate::views::plan::Plan;
 
 pub(super) fn run(args: &PlanArgs, deny_warnings: bool) -> Status {
-    let checked = match driver::check_file(&args.file) {
+    let checked = match driver::check_path(
+        &args.file,
+        super::environments(args.environment.as_deref(), driver::Environments::Base),
+    ) {
         Ok(checked) => checked,
         Err(error) => return output::report(&[], &[error], args.format, deny_warnings),
     };
@@ -30,11 +33,7 @@ pub(super) fn run(args: &PlanArgs, deny_warnings: bool) -> Status {
         }
         DiagnosticFormat::Json => {
             let mut report = JsonReport::new();
-            report.add(
-                &checked.source.name(),
-                &checked.source.text,
-                checked.diagnostics.iter(),
-            );
+            report.add(&checked.sources, checked.diagnostics.iter());
             let mut value = serde_json::to_value(&report).expect("report serializes");
             value["plan"] = serde_json::to_value(&plan).expect("plan serializes");
             output::stdout(&format!(

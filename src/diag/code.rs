@@ -71,7 +71,8 @@ codes! {
     E0105, Error, "duplicate name";
     E0106, Error, "duplicate attribute";
     E0107, Error, "invalid value";
-    E0108, Error, "no stack block, or more than one";
+    E0108, Error, "no stack block, more than one, or one outside the root file";
+    E0109, Error, "block or value not allowed where it stands";
     E0201, Error, "unknown reference";
     E0202, Error, "dependency cycle";
     E0203, Error, "capability used but nobody provides it";
@@ -99,8 +100,8 @@ codes! {
     E0407, Error, "route protocol does not match the port";
     E0409, Error, "forward auth on the route to Authentik itself";
     E0501, Error, "plaintext secret in env";
-    E0502, Error, "file source outside the spec folder";
-    E0503, Error, "file source missing";
+    E0502, Error, "file, include or module path outside the root folder";
+    E0503, Error, "file, include or module path missing";
     W0601, Warning, "volume without backup";
     W0602, Warning, "dependency without health check";
     W0603, Warning, "image without a pinned tag";

@@ -29,6 +29,9 @@ pub struct Diagnostic {
     /// Contributors and context ("first defined here").
     pub secondary: Vec<Label>,
     pub help: Option<String>,
+    /// The environment (LANGUAGE.md section 12) the diagnostic was found in;
+    /// `None` for the base stack.
+    pub environment: Option<String>,
 }
 
 impl Diagnostic {
@@ -42,7 +45,19 @@ impl Diagnostic {
             },
             secondary: Vec::new(),
             help: None,
+            environment: None,
         }
+    }
+
+    /// Moves every span by `by` bytes: from a file's own coordinates into the
+    /// stack's (`crate::source`).
+    #[must_use]
+    pub fn shifted(mut self, by: usize) -> Self {
+        self.primary.span = self.primary.span.shifted(by);
+        for label in &mut self.secondary {
+            label.span = label.span.shifted(by);
+        }
+        self
     }
 
     /// The text shown under the primary span.
@@ -132,6 +147,26 @@ impl Diagnostics {
                 b.code,
             ))
         });
+    }
+
+    /// Moves every diagnostic by `by` bytes (see [`Diagnostic::shifted`]).
+    #[must_use]
+    pub fn shifted(self, by: usize) -> Self {
+        if by == 0 {
+            return self;
+        }
+        Self {
+            items: self.items.into_iter().map(|d| d.shifted(by)).collect(),
+        }
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Diagnostic> {
+        self.items.iter_mut()
+    }
+
+    /// Keeps the diagnostics `keep` accepts.
+    pub fn retain(&mut self, keep: impl FnMut(&Diagnostic) -> bool) {
+        self.items.retain(keep);
     }
 
     pub fn into_vec(self) -> Vec<Diagnostic> {

@@ -5,7 +5,8 @@
 use serde_json::{json, Value};
 
 use super::{Code, Diagnostic, Severity};
-use crate::span::LineIndex;
+use crate::source::SourceMap;
+use crate::span::Span;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -23,19 +24,20 @@ impl SarifLog {
     /// Adds the diagnostics of one file; `uri` is the path as given, with `/`.
     pub fn add<'a>(
         &mut self,
-        uri: &str,
-        text: &str,
+        sources: &SourceMap,
         diagnostics: impl IntoIterator<Item = &'a Diagnostic>,
     ) {
-        let index = LineIndex::new(text);
-        let uri = uri.replace('\\', "/");
         for d in diagnostics {
-            let region = |start: usize, end: usize| {
-                let (s, e) = (index.line_column(text, start), index.line_column(text, end));
-                json!({"startLine": s.line, "startColumn": s.column, "endLine": e.line, "endColumn": e.column})
+            let location = |start, end| {
+                let (file, s, e) = super::render::locate(sources, Span::new(start, end));
+                let uri = file.replace('\\', "/");
+                let region = json!({"startLine": s.line, "startColumn": s.column, "endLine": e.line, "endColumn": e.column});
+                json!({"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}, "region": region}})
             };
-            let location = |start, end| json!({"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}, "region": region(start, end)}});
-            let mut message = d.message.clone();
+            let mut message = match &d.environment {
+                Some(environment) => format!("{} (environment `{environment}`)", d.message),
+                None => d.message.clone(),
+            };
             if let Some(help) = &d.help {
                 message.push_str("\nhelp: ");
                 message.push_str(help);

@@ -115,3 +115,65 @@ pub fn services_with_runtime(
         .service_ids()
         .filter(move |&id| stack.service(id).decl.runtime.value == runtime)
 }
+
+/// What an `env` connection (LANGUAGE.md section 3) holds at run time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectionValue {
+    /// Known when the spec is built: the target's first host in `on`.
+    Literal(String),
+    /// Looked up in Consul when the service starts: the target is a nomad
+    /// service, registered as `service` (a Nomad template renders it).
+    Consul {
+        service: String,
+        part: crate::ast::ConnectionPart,
+    },
+}
+
+/// The connections of a service's `env`, key by key, in the order written.
+pub fn connections(
+    stack: &Stack,
+    id: ServiceId,
+) -> Vec<(&crate::ast::ConnectionDecl, ConnectionValue)> {
+    use crate::ast::{ConnectionPart, Runtime};
+    let service = stack.service(id);
+    service
+        .connections
+        .iter()
+        .map(|connection| {
+            let decl = &service.decl.connections[connection.decl];
+            let target = stack.service(connection.port.service);
+            let port = &target.decl.ports[connection.port.index];
+            let value = if target.decl.runtime.value == Runtime::Nomad {
+                ConnectionValue::Consul {
+                    service: consul_service_name(target.name(), &port.name.value),
+                    part: decl.part,
+                }
+            } else {
+                let address = hosts_of(stack, connection.port.service)
+                    .first()
+                    .map_or("", |&host| stack.host(host).address.value.as_str());
+                ConnectionValue::Literal(match decl.part {
+                    ConnectionPart::Both => host_port(address, port.number.value),
+                    ConnectionPart::Address => address.to_string(),
+                    ConnectionPart::Port => port.number.value.to_string(),
+                })
+            };
+            (decl, value)
+        })
+        .collect()
+}
+
+/// A service's plain environment: `env` as written, then the connections
+/// whose values are known when the spec is built.
+pub fn plain_env(stack: &Stack, id: ServiceId) -> Vec<crate::ast::EnvVar> {
+    let mut env = stack.service(id).decl.env.clone();
+    for (connection, value) in connections(stack, id) {
+        if let ConnectionValue::Literal(text) = value {
+            env.push(crate::ast::EnvVar {
+                key: connection.key.clone(),
+                value: crate::span::Spanned::new(text, connection.key.span),
+            });
+        }
+    }
+    env
+}

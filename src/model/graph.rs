@@ -21,6 +21,8 @@ pub enum EdgeKind {
     Secret(String),
     /// Keeps the named volume on the `cephfs` provider.
     Cephfs(String),
+    /// Its `env` entry of this name connects to a port of the service.
+    Connection(String),
 }
 
 impl EdgeKind {
@@ -32,6 +34,7 @@ impl EdgeKind {
             EdgeKind::Runtime(_) => "nomad",
             EdgeKind::Secret(_) => "secret",
             EdgeKind::Cephfs(_) => "cephfs",
+            EdgeKind::Connection(_) => "connection",
         }
     }
 
@@ -60,6 +63,7 @@ impl EdgeKind {
             EdgeKind::Cephfs(name) => {
                 format!("{from} keeps volume `{name}` on {}", provider("cephfs"))
             }
+            EdgeKind::Connection(key) => format!("{from} connects to {to} (env `{key}`)"),
         }
     }
 }
@@ -112,6 +116,24 @@ impl DependencyGraph {
                     Edge {
                         kind: EdgeKind::After,
                         span,
+                    },
+                );
+            }
+            // A service naming its own port adds no dependency; several
+            // connections to one service are one edge (the first).
+            let mut connected = Vec::new();
+            for connection in service.connections.iter().filter(|c| c.port.service != id) {
+                if connected.contains(&connection.port.service) {
+                    continue;
+                }
+                connected.push(connection.port.service);
+                let key = &service.decl.connections[connection.decl].key.value;
+                graph.add_edge(
+                    node(id),
+                    node(connection.port.service),
+                    Edge {
+                        kind: EdgeKind::Connection(key.clone()),
+                        span: connection.span,
                     },
                 );
             }

@@ -82,6 +82,18 @@ pub struct Service {
     pub volumes: Vec<VolumeStorage>,
     /// The port `health.port` names (index into `decl.ports`).
     pub health_port: Option<usize>,
+    /// The connections of `env` (same order as `decl.connections`), resolved;
+    /// those naming no port are left out (reported).
+    pub connections: Vec<Connection>,
+}
+
+/// An `env` value holding where another service's port is reached.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// Index into `decl.connections`.
+    pub decl: usize,
+    pub port: PortId,
+    pub span: Span,
 }
 
 impl Service {

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use super::{DiskId, HostId, PortId, Route, Service, ServiceId, Stack, VolumeStorage};
+// `resolve_route_target` also resolves connections: both are `SERVICE.PORT`.
 use crate::ast::{Reference, Runtime, ServiceDecl, Spec, VolumePlacement};
 use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics};
 
@@ -33,6 +34,7 @@ pub fn resolve(spec: Spec, diags: &mut Diagnostics) -> Option<Stack> {
             after: links.after,
             volumes: links.volumes,
             health_port: links.health_port,
+            connections: links.connections,
         })
         .collect();
     let routes = targets
@@ -59,6 +61,7 @@ struct Links {
     after: Vec<(ServiceId, crate::span::Span)>,
     volumes: Vec<VolumeStorage>,
     health_port: Option<usize>,
+    connections: Vec<super::Connection>,
 }
 
 /// Name tables; the first declaration of a duplicated name wins (E0105 is
@@ -239,11 +242,25 @@ fn resolve_service(decl: &ServiceDecl, names: &Names<'_>, diags: &mut Diagnostic
         }
         found
     });
+    let connections = decl
+        .connections
+        .iter()
+        .enumerate()
+        .filter_map(|(index, connection)| {
+            let port = resolve_route_target(&connection.target, names, diags)?;
+            Some(super::Connection {
+                decl: index,
+                port,
+                span: connection.target.span,
+            })
+        })
+        .collect();
     Links {
         on,
         after,
         volumes: volumes.into_iter().flatten().collect(),
         health_port,
+        connections,
     }
 }
 

@@ -17,7 +17,7 @@ use crate::span::{Span, Spanned};
 use crate::syntax::{Block, Document, LabelValue};
 use reader::BlockReader;
 
-const TOP_LEVEL_KINDS: &[&str] = &["stack", "host", "service", "route"];
+const TOP_LEVEL_KINDS: &[&str] = &["stack", "host", "service", "route", "module", "env"];
 
 /// Reads every top-level block; reports everything that does not fit the schema.
 /// `complete` is false when blocks were lost to syntax errors: then a missing
@@ -89,6 +89,74 @@ impl Lowering {
         }
     }
 
+    /// Where the lowering's own diagnostics go (for what its caller finds in
+    /// the blocks it hands over).
+    pub fn diagnostics_mut(&mut self) -> &mut Diagnostics {
+        &mut self.diags
+    }
+
+    /// How many services and routes are lowered so far: where a module
+    /// instance read later is to stand.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.spec.services.len(), self.spec.routes.len())
+    }
+
+    /// The kinds and names of the hosts, services and routes lowered so far.
+    pub fn names(&self) -> Vec<(&'static str, String)> {
+        let hosts = self
+            .spec
+            .hosts
+            .iter()
+            .map(|h| ("host", h.name.value.clone()));
+        let services = self
+            .spec
+            .services
+            .iter()
+            .map(|s| ("service", s.name.value.clone()));
+        let routes = self
+            .spec
+            .routes
+            .iter()
+            .map(|r| ("route", r.name.value.clone()));
+        hosts.chain(services).chain(routes).collect()
+    }
+
+    /// Takes the `stack` blocks out (an included file may hold none: E0108).
+    pub fn take_stacks(&mut self) -> Vec<crate::ast::StackDecl> {
+        std::mem::take(&mut self.stacks)
+    }
+
+    /// The `stack` block read so far, if any.
+    pub fn stack(&self) -> Option<&crate::ast::StackDecl> {
+        self.stacks.first()
+    }
+
+    /// Puts each lowering of `inserts` where its counts say (as returned by
+    /// [`Lowering::counts`] when its `module` block was read), in one pass:
+    /// the counts must not decrease along `inserts`.
+    pub fn splice(&mut self, inserts: Vec<((usize, usize), Lowering)>) {
+        if inserts.is_empty() {
+            return;
+        }
+        let services = std::mem::take(&mut self.spec.services);
+        let routes = std::mem::take(&mut self.spec.routes);
+        let (mut services, mut routes) = (services.into_iter(), routes.into_iter());
+        let (mut services_done, mut routes_done) = (0, 0);
+        for ((services_at, routes_at), inserted) in inserts {
+            while services_done < services_at {
+                self.spec.services.extend(services.next());
+                services_done += 1;
+            }
+            while routes_done < routes_at {
+                self.spec.routes.extend(routes.next());
+                routes_done += 1;
+            }
+            self.append(inserted);
+        }
+        self.spec.services.extend(services);
+        self.spec.routes.extend(routes);
+    }
+
     /// Adds the run of blocks that follows this one in the file.
     pub fn append(&mut self, later: Lowering) {
         // Exactly: doubling a vector of 10,000 declarations would touch
@@ -124,9 +192,20 @@ impl Lowering {
 }
 
 fn unknown_top_level_kind(block: &Block, kind: &str) -> Diagnostic {
-    let help = match did_you_mean(kind, TOP_LEVEL_KINDS.iter().copied()) {
+    unknown_block_kind(block, kind, TOP_LEVEL_KINDS, "top-level blocks are")
+}
+
+/// E0101 for a block kind not among `known` (listed after `known_are` when
+/// no kind is close).
+pub(crate) fn unknown_block_kind(
+    block: &Block,
+    kind: &str,
+    known: &[&str],
+    known_are: &str,
+) -> Diagnostic {
+    let help = match did_you_mean(kind, known.iter().copied()) {
         Some(close) => format!("did you mean `{close}`?"),
-        None => format!("top-level blocks are: {}", TOP_LEVEL_KINDS.join(", ")),
+        None => format!("{known_are}: {}", known.join(", ")),
     };
     Diagnostic::new(
         Code::E0101,

@@ -3,7 +3,7 @@
 
 use super::host::positive_size;
 use super::reader::BlockReader;
-use super::value::{Cores, DurationMs, Size, StringMap};
+use super::value::{Cores, DurationMs, EnvEntries, Size, StringMap};
 use super::{check_range, in_range, name_label, no_label, unique_names, validate};
 use crate::ast::{
     BackupDecl, BackupHook, Capability, EnvVar, FileDecl, HealthDecl, IoClass, PortDecl,
@@ -54,10 +54,14 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> ServiceDecl {
         .into_iter()
         .map(|s| s.value)
         .collect();
-    let env = env_vars(
-        r.or_default::<StringMap>("env", StringMap::default()).value,
-        r.diags,
-    );
+    let entries = r
+        .or_default::<EnvEntries>("env", EnvEntries::default())
+        .value;
+    let env = env_vars(StringMap(entries.plain), r.diags);
+    let connections = entries.connections;
+    for connection in &connections {
+        super::check_value(r.diags, &connection.key, |k| validate::env_key(k), None);
+    }
     let ports: Vec<PortDecl> = r
         .blocks("port")
         .into_iter()
@@ -106,6 +110,7 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> ServiceDecl {
         numa,
         after,
         env,
+        connections,
         ports,
         health,
         volumes,

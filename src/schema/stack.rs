@@ -21,6 +21,7 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> StackDecl {
     let disk_budget = budget(&mut r, "disk_budget", 90);
     let ceph_replicas = r.or_default::<u64>("ceph_replicas", 1);
     let nomad_edition = r.or_default::<NomadEdition>("nomad_edition", NomadEdition::Ce);
+    let include = r.or_default::<Vec<Spanned<String>>>("include", Vec::new());
     let backup = r.single_block("backup").map(|b| backup(b, r.diags));
     r.finish();
     check_range(diags, &ceph_replicas, "ceph_replicas", 1, 16);
@@ -34,6 +35,7 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> StackDecl {
         disk_budget,
         ceph_replicas,
         nomad_edition,
+        include: include.value,
         backup,
     }
 }

@@ -317,16 +317,7 @@ impl FromValue for StringMap {
         let mut seen = std::collections::HashMap::new();
         for entry in entries {
             if let Some(first) = seen.insert(entry.key.as_str(), entry.key_span) {
-                diags.push(
-                    Diagnostic::new(
-                        Code::E0106,
-                        entry.key_span,
-                        format!("duplicate key `{}`", entry.key),
-                    )
-                    .with_primary_label("written again here")
-                    .with_label(first, "first written here")
-                    .with_help("keep one of them"),
-                );
+                diags.push(duplicate_key(entry, first));
                 continue;
             }
             if let Some(text) = String::from_value(&entry.value, diags) {
@@ -338,6 +329,88 @@ impl FromValue for StringMap {
         }
         Some(StringMap(out))
     }
+}
+
+/// E0106 for an object key written a second time.
+fn duplicate_key(entry: &crate::syntax::Entry, first: crate::span::Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0106,
+        entry.key_span,
+        format!("duplicate key `{}`", entry.key),
+    )
+    .with_primary_label("written again here")
+    .with_label(first, "first written here")
+    .with_help("keep one of them")
+}
+
+/// A service's `env`: `{ KEY = "value"  KEY = SVC.PORT … }`, unique keys;
+/// a reference is a connection (LANGUAGE.md section 3).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct EnvEntries {
+    pub(crate) plain: Vec<(Spanned<String>, Spanned<String>)>,
+    pub(crate) connections: Vec<crate::ast::ConnectionDecl>,
+}
+
+impl FromValue for EnvEntries {
+    fn expected() -> String {
+        "an object of strings and connections (e.g. { KEY = \"value\"  DB = db.pg })".into()
+    }
+    fn from_value(value: &Value, diags: &mut Diagnostics) -> Option<Self> {
+        let ValueKind::Object(entries) = &value.kind else {
+            diags.push(wrong_type(value, &Self::expected()));
+            return None;
+        };
+        let mut out = EnvEntries::default();
+        let mut seen = std::collections::HashMap::new();
+        for entry in entries {
+            if let Some(first) = seen.insert(entry.key.as_str(), entry.key_span) {
+                diags.push(duplicate_key(entry, first));
+                continue;
+            }
+            let key = Spanned::new(entry.key.clone(), entry.key_span);
+            if let ValueKind::Reference(path) = &entry.value.kind {
+                if let Some(connection) = connection(key, path, entry.value.span, diags) {
+                    out.connections.push(connection);
+                }
+            } else if let Some(text) = String::from_value(&entry.value, diags) {
+                out.plain.push((key, Spanned::new(text, entry.value.span)));
+            }
+        }
+        Some(out)
+    }
+}
+
+/// `SVC.PORT`, `SVC.PORT.address` or `SVC.PORT.port` (E0103 otherwise).
+fn connection(
+    key: Spanned<String>,
+    path: &[crate::syntax::Ident],
+    span: crate::span::Span,
+    diags: &mut Diagnostics,
+) -> Option<crate::ast::ConnectionDecl> {
+    use crate::ast::ConnectionPart;
+    let part = match path {
+        [_, _] => ConnectionPart::Both,
+        [_, _, last] if last.name == "address" => ConnectionPart::Address,
+        [_, _, last] if last.name == "port" => ConnectionPart::Port,
+        _ => {
+            diags.push(
+                Diagnostic::new(Code::E0103, span, "a connection is `SERVICE.PORT`, `SERVICE.PORT.address` or `SERVICE.PORT.port`")
+                    .with_primary_label("not a connection")
+                    .with_help("write `DB_ADDR = db.pg` for `ADDRESS:PORT`, or quote the value if it is plain text"),
+            );
+            return None;
+        }
+    };
+    let target_path = path[..2].to_vec();
+    let target_span = target_path[0].span.to(target_path[1].span);
+    Some(crate::ast::ConnectionDecl {
+        key,
+        target: crate::ast::Reference {
+            path: target_path,
+            span: target_span,
+        },
+        part,
+    })
 }
 
 /// Enumerations are written as bare identifiers.

@@ -165,7 +165,7 @@ fn parse_with_recovery(
                     .iter()
                     .any(|lexical| (start..end).contains(&lexical.primary.span.start));
                 if !explained {
-                    diags.push(segment_error(text, scan, error, start, end));
+                    diags.push(segment_error(text, scan, *error, start, end));
                 }
             }
         }

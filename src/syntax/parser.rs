@@ -13,8 +13,8 @@ use crate::span::Span;
 pub(crate) struct EosParser;
 
 /// Parses `text` (a whole file, or a run of top-level blocks from it).
-pub(crate) fn parse_blocks(text: &str) -> Result<Pairs<'_, Rule>, Diagnostic> {
-    EosParser::parse(Rule::file, text).map_err(|error| syntax_error(text, &error))
+pub(crate) fn parse_blocks(text: &str) -> Result<Pairs<'_, Rule>, Box<Diagnostic>> {
+    EosParser::parse(Rule::file, text).map_err(|error| Box::new(syntax_error(text, &error)))
 }
 
 fn syntax_error(text: &str, error: &pest::error::Error<Rule>) -> Diagnostic {

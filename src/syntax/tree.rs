@@ -267,3 +267,54 @@ fn value_structure(value: &Value, out: &mut String) {
         }
     }
 }
+
+/// Moving a parsed block from its file's coordinates into the stack's (each file
+/// of a stack, and each module instance, has its own range of offsets; see
+/// `crate::source`).
+impl Block {
+    pub fn shift(&mut self, by: usize) {
+        if by == 0 {
+            return;
+        }
+        self.kind.span = self.kind.span.shifted(by);
+        if let Some(label) = &mut self.label {
+            label.span = label.span.shifted(by);
+        }
+        self.open = self.open.shifted(by);
+        self.span = self.span.shifted(by);
+        for item in &mut self.items {
+            match item {
+                Item::Attribute(attribute) => {
+                    attribute.name.span = attribute.name.span.shifted(by);
+                    attribute.span = attribute.span.shifted(by);
+                    attribute.value.shift(by);
+                }
+                Item::Block(block) => block.shift(by),
+            }
+        }
+    }
+}
+
+impl Value {
+    pub fn shift(&mut self, by: usize) {
+        self.span = self.span.shifted(by);
+        match &mut self.kind {
+            ValueKind::List(items) => items.iter_mut().for_each(|item| item.shift(by)),
+            ValueKind::Object(entries) => {
+                for entry in entries {
+                    entry.key_span = entry.key_span.shifted(by);
+                    entry.value.shift(by);
+                }
+            }
+            ValueKind::Reference(path) => {
+                for ident in path {
+                    ident.span = ident.span.shifted(by);
+                }
+            }
+            ValueKind::String(_)
+            | ValueKind::Number(_)
+            | ValueKind::Bool(_)
+            | ValueKind::Range(..) => {}
+        }
+    }
+}

@@ -19,8 +19,14 @@ pub fn check_fixture(path: &Path) -> Checked {
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
     let bytes = std::fs::read(path).unwrap();
     let (source, diags) = driver::decode(Path::new(&name), bytes);
-    // `file` sources are found next to the fixture, not in the working directory.
-    driver::check_source_with_files(source, diags, |stack| driver::probe_files(path, stack))
+    // `file` sources, included and module files are found next to the
+    // fixture, not in the working directory.
+    let folder = path.parent().unwrap().to_path_buf();
+    let files = driver::DiskFiles::new(folder);
+    driver::check_stack(source, diags, &files, driver::Environments::All, |stack| {
+        driver::probe_files(path, stack)
+    })
+    .unwrap()
 }
 
 pub fn check_text(text: &str) -> Checked {
@@ -37,24 +43,16 @@ pub fn human(checked: &Checked) -> String {
         width: 100,
     };
     let mut out = String::new();
+    let shown = checked.shown_sources();
     for d in checked.diagnostics.iter() {
-        out.push_str(&render::human(
-            d,
-            &checked.source.name(),
-            &checked.shown_text(),
-            style,
-        ));
+        out.push_str(&render::human(d, &shown, style));
     }
     out
 }
 
 pub fn json(checked: &Checked) -> String {
     let mut report = JsonReport::new();
-    report.add(
-        &checked.source.name(),
-        &checked.source.text,
-        checked.diagnostics.iter(),
-    );
+    report.add(&checked.sources, checked.diagnostics.iter());
     report.to_json()
 }
 

@@ -271,7 +271,7 @@ fn task(
         .add_label(name)
         .add_attribute("driver", Value::string("docker"))
         .add_block(config.build());
-    task = match env(&decl.env) {
+    task = match env(&crate::emit::topology::plain_env(input.stack, id)) {
         Some(Env::Block(block)) => task.add_block(block),
         Some(Env::Object(object)) => task.add_attribute("env", object),
         None => task,
@@ -301,6 +301,15 @@ fn task(
                     "destination",
                     Value::string(&["secrets/", &secret.name.value, ".env"].concat()),
                 )
+                .add_attribute("env", Value::bool(true))
+                .build(),
+        );
+    }
+    if let Some(data) = connections_template(input, id) {
+        task = task.add_block(
+            Block::builder("template")
+                .add_attribute("data", Value::string(&data))
+                .add_attribute("destination", Value::string(CONNECTIONS_ENV))
                 .add_attribute("env", Value::bool(true))
                 .build(),
         );
@@ -365,6 +374,34 @@ fn env(vars: &[EnvVar]) -> Option<Env> {
             .map(|var| (var.key.value.as_str(), var.value.value.as_str()));
         Some(Env::Object(Value::string_object(entries)))
     }
+}
+
+/// Where a job's connections to Consul-registered services are rendered.
+const CONNECTIONS_ENV: &str = "local/eos-connections.env";
+
+/// The template of the connections whose targets are found in Consul: one
+/// `KEY=value` line each, from the first healthy instance of the target's
+/// Consul service. Nomad renders it before the task starts and restarts the
+/// task when the answer changes (the template's default `change_mode`).
+fn connections_template(input: &Input<'_>, id: ServiceId) -> Option<String> {
+    use crate::ast::ConnectionPart;
+    use crate::emit::topology::ConnectionValue;
+    let mut data = String::new();
+    for (decl, value) in crate::emit::topology::connections(input.stack, id) {
+        let ConnectionValue::Consul { service, part } = value else {
+            continue;
+        };
+        let shown = match part {
+            ConnectionPart::Both => "{{ .Address }}:{{ .Port }}",
+            ConnectionPart::Address => "{{ .Address }}",
+            ConnectionPart::Port => "{{ .Port }}",
+        };
+        data.push_str(&format!(
+            "{}={{{{ with service \"{service}\" }}}}{{{{ with index . 0 }}}}{shown}{{{{ end }}}}{{{{ end }}}}\n",
+            decl.key.value
+        ));
+    }
+    (!data.is_empty()).then_some(data)
 }
 
 /// The `resources` block, and whether it is NUMA-pinned.

@@ -93,7 +93,7 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts, id: ServiceId) -> Res
 fn env_dropin(input: &Input<'_>, id: ServiceId, header: &str) -> String {
     format!(
         "{header}[Service]\n{}",
-        units::environment_lines(&input.stack.service(id).decl.env)
+        units::environment_lines(&crate::emit::topology::plain_env(input.stack, id))
     )
 }
 
@@ -211,7 +211,8 @@ fn add_unit_files(sls: &mut Sls, input: &Input<'_>, id: ServiceId, pkg: &str) ->
         }
     }
 
-    if !stack.service(id).decl.env.is_empty() {
+    let decl = &stack.service(id).decl;
+    if !decl.env.is_empty() || !decl.connections.is_empty() {
         for unit in &units.dropins {
             let state = format!("{prefix}.env.{unit}");
             sls.state(

@@ -138,12 +138,12 @@ fn unit_file(
         .iter()
         .map(|w| (*w).to_string())
         .collect();
-    text.push_str(&units::environment_lines(&decl.env));
+    let env = crate::emit::topology::plain_env(input.stack, id);
+    text.push_str(&units::environment_lines(&env));
     if secrets::has_secrets(input, id) {
         text.push_str(&secrets::service_lines(name));
     }
-    let names = decl
-        .env
+    let names = env
         .iter()
         .map(|v| v.key.value.as_str())
         .chain(secrets::variables(input, id));

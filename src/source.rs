@@ -1,0 +1,273 @@
+//! The files of a stack in one range of offsets. Every file of a stack — the
+//! root, each included file, each module file — and every module instance gets
+//! its own stretch of offsets, so that a [`Span`] alone says which file (and
+//! which instance) it points into: declarations, checks and diagnostics keep
+//! plain spans, and only rendering asks where they are. An instance is a view
+//! of its module file's text at offsets of its own; a diagnostic in it is shown
+//! in the module file, with a label on the instance's `module` block.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use crate::diag::{Diagnostic, Diagnostics, Label};
+use crate::span::{LineColumn, LineIndex, Span};
+
+/// One stretch of offsets: a file, or an instance of a module file.
+#[derive(Debug)]
+pub struct Entry {
+    /// The path as shown in diagnostics (the root as the user gave it; the
+    /// others joined to its folder).
+    pub path: PathBuf,
+    pub text: Arc<str>,
+    /// The offset of the text's first byte.
+    pub base: usize,
+    /// For a module instance: which one, and where its `module` block is.
+    pub instance: Option<InstanceOf>,
+    lines: OnceLock<LineIndex>,
+}
+
+/// What a module instance's stretch of offsets was made for.
+#[derive(Debug, Clone)]
+pub struct InstanceOf {
+    pub name: String,
+    /// The head of the instance's `module` block (in another entry).
+    pub module: Span,
+}
+
+impl Entry {
+    pub fn end(&self) -> usize {
+        self.base + self.text.len()
+    }
+
+    pub fn name(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// 1-based line and column of a stack offset inside this entry.
+    pub fn line_column(&self, offset: usize) -> LineColumn {
+        let lines = self.lines.get_or_init(|| LineIndex::new(&self.text));
+        lines.line_column(&self.text, offset.saturating_sub(self.base))
+    }
+
+    /// A stack span as a span into this entry's text.
+    pub fn local(&self, span: Span) -> Span {
+        let start = span.start.saturating_sub(self.base).min(self.text.len());
+        let end = span
+            .end
+            .saturating_sub(self.base)
+            .clamp(start, self.text.len());
+        Span::new(start, end)
+    }
+}
+
+/// What makes two diagnostics of module instances one problem of the module.
+#[derive(PartialEq, Eq, Hash)]
+struct RepeatKey {
+    code: crate::diag::Code,
+    message: String,
+    environment: Option<String>,
+    file: PathBuf,
+    at: Span,
+}
+
+/// Instances past the first named by a label of a repeated diagnostic.
+const REPEAT_LABELS: usize = 3;
+
+/// Notes on a diagnostic that its `repeats`-th repetition is in `instance`.
+fn add_repeat_label(diagnostic: &mut Diagnostic, instance: &InstanceOf, repeats: usize) {
+    if repeats <= REPEAT_LABELS {
+        diagnostic.secondary.push(Label {
+            span: instance.module,
+            message: format!("and in module instance `{}`", instance.name),
+        });
+        return;
+    }
+    let more = repeats - REPEAT_LABELS;
+    let message = match more {
+        1 => "and in 1 more module instance".to_string(),
+        _ => format!("and in {more} more module instances"),
+    };
+    match diagnostic.secondary.last_mut() {
+        Some(last) if repeats > REPEAT_LABELS + 1 => last.message = message,
+        _ => diagnostic.secondary.push(Label {
+            span: instance.module,
+            message,
+        }),
+    }
+}
+
+/// Every entry of a stack, in the order their offsets run.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    entries: Vec<Entry>,
+}
+
+impl SourceMap {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A map of one file at offset 0.
+    pub fn single(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Self {
+        let mut map = Self::new();
+        map.add(path.into(), text.into());
+        map
+    }
+
+    /// Adds a file; returns its base offset.
+    pub fn add(&mut self, path: PathBuf, text: Arc<str>) -> usize {
+        self.push(path, text, None)
+    }
+
+    /// Adds a module instance: a view of `module_file`'s text at new offsets.
+    pub fn add_instance(&mut self, module_file: usize, instance: InstanceOf) -> usize {
+        let (path, text) = {
+            let file = self.entry_of_base(module_file);
+            (file.path.clone(), Arc::clone(&file.text))
+        };
+        self.push(path, text, Some(instance))
+    }
+
+    fn push(&mut self, path: PathBuf, text: Arc<str>, instance: Option<InstanceOf>) -> usize {
+        // One offset between entries, so that a span at the very end of one
+        // (an "expected `}`" point) is never the start of the next.
+        let base = self.entries.last().map_or(0, |last| last.end() + 1);
+        self.entries.push(Entry {
+            path,
+            text,
+            base,
+            instance,
+            lines: OnceLock::new(),
+        });
+        base
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The root file (offset 0).
+    pub fn root(&self) -> Option<&Entry> {
+        self.entries.first()
+    }
+
+    /// The entry whose text starts at `base`.
+    fn entry_of_base(&self, base: usize) -> &Entry {
+        self.entry_at(base).expect("a base handed out by this map")
+    }
+
+    /// Lets go of every text (spans no longer point anywhere): for a build
+    /// whose diagnostics are reported, so that the emitters get the memory.
+    pub fn release_texts(&mut self) {
+        for entry in &mut self.entries {
+            entry.text = Arc::from("");
+            entry.lines = OnceLock::new();
+        }
+    }
+
+    /// The entry a stack offset falls in (its end included).
+    pub fn entry_at(&self, offset: usize) -> Option<&Entry> {
+        self.entry_index_at(offset, offset)
+            .map(|index| &self.entries[index])
+    }
+
+    /// The index of the entry that holds all of `start..end` (its end included).
+    pub fn entry_index_at(&self, start: usize, end: usize) -> Option<usize> {
+        let index = self
+            .entries
+            .partition_point(|e| e.base <= start)
+            .checked_sub(1)?;
+        (end <= self.entries[index].end()).then_some(index)
+    }
+
+    /// The file a span is shown in.
+    pub fn file_name(&self, span: Span) -> String {
+        self.entry_at(span.start)
+            .map_or_else(String::new, Entry::name)
+    }
+
+    /// Adds to each diagnostic inside a module instance a label on the
+    /// instance's `module` block (LANGUAGE.md section 6, last paragraph). A
+    /// problem several instances share (the same code and message at the
+    /// same place of the module file) is the module's: it is reported once,
+    /// with a label on each instance's `module` block (the first few).
+    pub fn label_instances(&self, diagnostics: &mut Diagnostics) {
+        if !self.entries.iter().any(|e| e.instance.is_some()) {
+            return;
+        }
+        let mut kept: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
+        let mut first_at: HashMap<RepeatKey, (usize, usize)> = HashMap::new();
+        for diagnostic in std::mem::take(diagnostics) {
+            let Some((entry, instance)) = self.instance_of(diagnostic.primary.span) else {
+                kept.push(diagnostic);
+                continue;
+            };
+            let key = RepeatKey {
+                code: diagnostic.code,
+                message: diagnostic.message.clone(),
+                environment: diagnostic.environment.clone(),
+                file: entry.path.clone(),
+                at: entry.local(diagnostic.primary.span),
+            };
+            match first_at.get_mut(&key) {
+                Some((index, repeats)) => {
+                    *repeats += 1;
+                    add_repeat_label(&mut kept[*index], instance, *repeats);
+                }
+                None => {
+                    first_at.insert(key, (kept.len(), 0));
+                    let mut diagnostic = diagnostic;
+                    diagnostic.secondary.push(Label {
+                        span: instance.module,
+                        message: format!("in module instance `{}`", instance.name),
+                    });
+                    kept.push(diagnostic);
+                }
+            }
+        }
+        for diagnostic in kept {
+            diagnostics.push(diagnostic);
+        }
+    }
+
+    /// The entry and instance a span is in, when it is in a module instance.
+    fn instance_of(&self, span: Span) -> Option<(&Entry, &InstanceOf)> {
+        let entry = self.entry_at(span.start)?;
+        Some((entry, entry.instance.as_ref()?))
+    }
+
+    /// The folder the root file is in.
+    pub fn root_folder(&self) -> &Path {
+        self.root()
+            .and_then(|root| root.path.parent())
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_find_their_file_and_instance() {
+        let mut map = SourceMap::new();
+        let root = map.add("a.eos".into(), "abc\n".into());
+        let module = map.add("m.eos".into(), "xy\nz".into());
+        let instance = map.add_instance(
+            module,
+            InstanceOf {
+                name: "wiki".into(),
+                module: Span::new(1, 2),
+            },
+        );
+        assert_eq!((root, module, instance), (0, 5, 10));
+        assert_eq!(map.file_name(Span::point(4)), "a.eos");
+        assert_eq!(map.file_name(Span::point(5)), "m.eos");
+        let entry = map.entry_at(13).unwrap();
+        assert_eq!(entry.instance.as_ref().unwrap().name, "wiki");
+        assert_eq!(entry.line_column(13), LineColumn { line: 2, column: 1 });
+        assert!(map.entry_at(15).is_none());
+    }
+}
