@@ -10,10 +10,33 @@ use eosc::model::files::{FileStatus, SourceFiles};
 /// `stack.eos`; so `include` and `module` reach files held in memory.
 pub const FILE_MARKER: &str = "\n//@ ";
 
+/// A byte of a fuzz input that stands for [`WIDE`] spaces (the first four
+/// times), so that short inputs reach columns past 65,535: miette could not
+/// draw them, and the renderer must show such lines in part.
+pub const WIDE_MARKER: char = '\u{1}';
+pub const WIDE: usize = 70_000;
+
+/// A byte of a fuzz input that stands for a secret `env` entry: wherever the
+/// fuzzer puts it, in good syntax or bad, its value ([`CANARY`]) must not
+/// appear in any rendering.
+pub const SECRET_MARKER: char = '\u{2}';
+pub const CANARY: &str = "fuzz-canary-3f9a";
+pub const SECRET_ENTRY: &str = " DB_PASSWORD = \"fuzz-canary-3f9a\" ";
+
+/// Whether `data` holds the canary other than through [`SECRET_MARKER`]
+/// (then a rendering may show it legitimately).
+pub fn writes_canary_itself(data: &[u8]) -> bool {
+    data.windows(CANARY.len()).any(|w| w == CANARY.as_bytes())
+}
+
 /// A fuzz input as a stack: the root file and the other files in memory.
 pub fn stack_of(data: &[u8]) -> (eosc::driver::SourceFile, eosc::diag::Diagnostics, eosc::compose::files::MemoryFiles) {
     let (source, diags) = eosc::driver::decode(std::path::Path::new("stack.eos"), data.to_vec());
-    let mut parts = source.text.split(FILE_MARKER);
+    let text = source
+        .text
+        .replacen(WIDE_MARKER, &" ".repeat(WIDE), 4)
+        .replace(SECRET_MARKER, SECRET_ENTRY);
+    let mut parts = text.split(FILE_MARKER);
     let root = parts.next().unwrap_or_default().to_string();
     let mut files = eosc::compose::files::MemoryFiles::new();
     for part in parts {

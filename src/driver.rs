@@ -9,6 +9,7 @@ use crate::compose::files::{FileError, FileSet};
 use crate::compose::glob::Pattern;
 use crate::compose::{Composer, Composition};
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::disk::{Beneath, DiskError};
 use crate::model::files::{FileStatus, SourceFiles};
 use crate::model::Stack;
 use crate::source::SourceMap;
@@ -69,13 +70,20 @@ pub struct ReadError {
 
 impl std::fmt::Display for ReadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "cannot read {}: {}", self.path.display(), self.error)
+        let path = self.path.display().to_string();
+        write!(
+            f,
+            "cannot read {}: {}",
+            crate::diag::render::printable(&path),
+            self.error
+        )
     }
 }
 
 /// Reads a spec file, refusing to read more than the size limit.
 pub fn read_source(path: &Path) -> Result<(SourceFile, Diagnostics), ReadError> {
-    let file = std::fs::File::open(path).map_err(|error| ReadError {
+    // Not `File::open`: a FIFO named as the spec would block it forever.
+    let file = crate::disk::open_regular(path).map_err(|error| ReadError {
         path: path.to_path_buf(),
         error,
     })?;
@@ -318,11 +326,6 @@ impl Checked {
         self.sources.entries().first().map_or("", |e| &e.text)
     }
 
-    /// The root's text as diagnostics may show it: secret values masked.
-    pub fn shown_text(&self) -> String {
-        crate::diag::redact::mask(self.root_text(), &self.secret_spans)
-    }
-
     /// The root's path as diagnostics show it.
     pub fn name(&self) -> String {
         self.path.display().to_string()
@@ -364,18 +367,23 @@ pub fn probe_files(spec: &Path, stack: &Stack) -> SourceFiles {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let mut found = SourceFiles::default();
+    let beneath = Beneath::open(folder);
     for service in &stack.services {
         for file in &service.decl.files {
             let source = &file.source.value;
             if !found.files.contains_key(source) {
-                found.files.insert(source.clone(), probe(folder, source));
+                let status = match &beneath {
+                    Ok(beneath) => probe(folder, beneath, source),
+                    Err(error) => FileStatus::Unreadable(error.to_string()),
+                };
+                found.files.insert(source.clone(), status);
             }
         }
     }
     found
 }
 
-fn probe(folder: &Path, source: &str) -> FileStatus {
+fn probe(folder: &Path, beneath: &Beneath, source: &str) -> FileStatus {
     if escapes_lexically(source) {
         return FileStatus::Escapes;
     }
@@ -390,13 +398,12 @@ fn probe(folder: &Path, source: &str) -> FileStatus {
     if !real.starts_with(&root) {
         return FileStatus::Escapes;
     }
-    match std::fs::metadata(&real) {
-        Ok(meta) if !meta.is_file() => FileStatus::Unreadable("not a regular file".into()),
-        Ok(meta) if meta.len() > MAX_SOURCE_FILE => {
-            FileStatus::Unreadable(format!("larger than {} MiB", MAX_SOURCE_FILE >> 20))
-        }
-        Ok(_) => std::fs::read(&real)
-            .map_or_else(|e| FileStatus::Unreadable(e.to_string()), FileStatus::Found),
+    // Read through the folder's handle: a symlink swapped in after the check
+    // above cannot lead out.
+    match beneath.read(source, MAX_SOURCE_FILE, true) {
+        Ok(bytes) => FileStatus::Found(bytes),
+        Err(DiskError::Missing) => FileStatus::Missing,
+        Err(DiskError::Escapes) => FileStatus::Escapes,
         Err(error) => FileStatus::Unreadable(error.to_string()),
     }
 }
@@ -525,6 +532,7 @@ fn shown_relative(path: PathBuf) -> PathBuf {
 pub struct DiskFiles {
     folder: PathBuf,
     canonical: Option<PathBuf>,
+    beneath: Option<Beneath>,
 }
 
 /// Most directory entries one `include` pattern may look at.
@@ -533,7 +541,12 @@ const MAX_GLOB_VISITS: usize = 1_000_000;
 impl DiskFiles {
     pub fn new(folder: PathBuf) -> Self {
         let canonical = folder.canonicalize().ok();
-        Self { folder, canonical }
+        let beneath = Beneath::open(&folder).ok();
+        Self {
+            folder,
+            canonical,
+            beneath,
+        }
     }
 }
 
@@ -630,15 +643,16 @@ impl FileSet for DiskFiles {
         if !real.starts_with(root) {
             return Err(FileError::Escapes);
         }
-        if !real.is_file() {
-            return Err(FileError::Unreadable("not a regular file".into()));
-        }
-        let file = std::fs::File::open(&real).map_err(|e| FileError::Unreadable(e.to_string()))?;
-        let mut bytes = Vec::new();
-        file.take(MAX_FILE_SIZE as u64 + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| FileError::Unreadable(e.to_string()))?;
-        Ok(bytes)
+        // The check above names the problem; the read goes through the
+        // folder's handle, which holds even if the path changes meanwhile.
+        let beneath = self.beneath.as_ref().ok_or(FileError::Missing)?;
+        beneath
+            .read(path, MAX_FILE_SIZE as u64, false)
+            .map_err(|error| match error {
+                DiskError::Missing => FileError::Missing,
+                DiskError::Escapes => FileError::Escapes,
+                other => FileError::Unreadable(other.to_string()),
+            })
     }
 
     fn glob(&self, pattern: &Pattern, limit: usize) -> Result<Vec<String>, FileError> {

@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod compose;
 pub mod diag;
+pub mod disk;
 pub mod driver;
 pub mod emit;
 pub mod fmt;

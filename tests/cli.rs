@@ -267,3 +267,33 @@ fn secret_values_are_never_printed() {
     ]);
     assert!(!stdout(&json).contains("hunter2"));
 }
+
+#[test]
+fn an_error_past_column_65535_is_shown_in_part_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "stack \"s\" {\n  domain = \"example.com\"\n}\nhost \"h\" {\n  address = \"10.0.0.1\"\n  memory = 8GiB\n  cpus = 4\n}\n";
+    let wide = " ".repeat(70_000);
+    let cases = [
+        // one label far out on a long line
+        (format!("{head}{wide}servce \"a\" {{}}\n"), "wide.eos:9:70001"),
+        // two labels on one long line, too far apart to show together
+        (
+            format!("{head}service \"a\" {{ runtime = baremetal  on = [h]  memory = 1GiB  cpu = 1  port \"p\" {{ number = 80 }}{wide} port \"p\" {{ number = 81 }} }}\n"),
+            "first defined here",
+        ),
+    ];
+    for (text, expected) in cases {
+        let path = dir.path().join("wide.eos");
+        std::fs::write(&path, text).unwrap();
+        for command in ["check", "plan", "graph"] {
+            let output = eosc(&[command, path.to_str().unwrap()]);
+            let err = stderr(&output);
+            assert_eq!(output.status.code(), Some(1), "{command}: {err}");
+            assert!(err.contains(expected), "{command}: {err}");
+            assert!(
+                err.lines().all(|l| l.chars().count() < 400),
+                "{command}: a line too wide"
+            );
+        }
+    }
+}

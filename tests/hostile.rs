@@ -166,3 +166,126 @@ fn many_syntax_errors_are_each_reported_once() {
         .count();
     assert_eq!(syntax, 5_000);
 }
+
+/// A stack of one 64 GiB host with a 1 TB disk and `services`.
+fn on_one_host(services: &str) -> String {
+    format!(
+        "stack \"s\" {{\n  domain = \"example.com\"\n}}\nhost \"h\" {{\n  address = \"10.0.0.1\"\n  memory = 64GiB\n  cpus = 16\n  disk \"d\" {{\n    kind = ssd\n    size = 1TB\n  }}\n}}\n{services}"
+    )
+}
+
+fn baremetal(name: &str, memory: &str, cpu: &str, volume: &str) -> String {
+    format!("service \"{name}\" {{\n  runtime = baremetal\n  on = [h]\n  memory = {memory}\n  cpu = {cpu}\n{volume}}}\n")
+}
+
+fn volume(size: &str) -> String {
+    format!("  volume \"v\" {{\n    disk = h.d\n    size = {size}\n    path = \"/srv/v\"\n  }}\n")
+}
+
+#[test]
+fn budget_sums_that_overflow_are_over_budget_not_wrapped() {
+    let cases = [
+        // two services of 8 EiB: the sum wraps to 0 in 64 bits
+        (
+            baremetal("a", "8192PiB", "1", "") + &baremetal("b", "8192PiB", "1", ""),
+            "E0301",
+        ),
+        (baremetal("a", "18446744073709551615B", "1", ""), "E0301"),
+        (
+            baremetal("a", "1GiB", "18446744073709551.615", "") + &baremetal("b", "1GiB", "1", ""),
+            "E0302",
+        ),
+        (
+            baremetal("a", "1GiB", "1", &volume("8192PiB"))
+                + &baremetal("b", "1GiB", "1", &volume("8192PiB")),
+            "E0305",
+        ),
+    ];
+    for (services, code) in cases {
+        let checked = common::check_text(&on_one_host(&services));
+        assert!(
+            codes(&checked).contains(&code),
+            "{code}: {}",
+            common::human(&checked)
+        );
+    }
+}
+
+/// Bytes of memory: some that fit a 64 GiB host, some near the 64-bit limit.
+fn amount() -> impl proptest::strategy::Strategy<Value = u64> {
+    use proptest::prelude::*;
+    prop_oneof![
+        1u64..(40u64 << 30),
+        (u64::MAX - (40u64 << 30))..=u64::MAX,
+        Just(1u64 << 63)
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Near the 64-bit limit a host is over its memory budget exactly when
+    /// the true (unbounded) sum is.
+    #[test]
+    fn memory_near_the_limit_is_summed_exactly(a in amount(), b in amount()) {
+        let services = baremetal("a", &format!("{a}B"), "1", "") + &baremetal("b", &format!("{b}B"), "1", "");
+        let checked = common::check_text(&on_one_host(&services));
+        // 64 GiB at the default 80% budget, less the default 2 GiB reserve
+        let budget: u128 = (64u128 << 30) * 80 / 100;
+        let over = u128::from(a) + u128::from(b) + (2u128 << 30) > budget;
+        proptest::prop_assert_eq!(codes(&checked).contains(&"E0301"), over);
+    }
+}
+
+#[test]
+fn a_fifo_given_as_the_spec_is_refused_not_waited_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("stack.eos");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_eosc"))
+        .args(["check", fifo.to_str().unwrap()])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("eosc check blocked on a FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(err.contains("not a regular file"), "{err}");
+}
+
+#[test]
+fn control_and_direction_characters_in_a_message_are_escaped() {
+    // A file source whose name turns the rest of the line around (U+202E).
+    let text = "stack \"s\" {\n  domain = \"example.com\"\n}\nhost \"h\" {\n  address = \"10.0.0.1\"\n  memory = 8GiB\n  cpus = 4\n}\nservice \"a\" {\n  runtime = baremetal\n  on = [h]\n  memory = 1GiB\n  cpu = 1\n  file \"/etc/a\" {\n    source = \"x\\u{202E}fdp.exe\"\n  }\n}\n";
+    let checked = common::check_text(text);
+    assert!(
+        codes(&checked).contains(&"E0503"),
+        "{}",
+        common::human(&checked)
+    );
+    let shown = common::human(&checked);
+    let messages: String = shown
+        .lines()
+        .filter(|l| l.contains('×') || l.contains("help"))
+        .collect();
+    assert!(
+        !messages.contains('\u{202E}') && !messages.contains('\u{1b}'),
+        "{shown}"
+    );
+    assert!(messages.contains("\\u{202E}"), "{shown}");
+}

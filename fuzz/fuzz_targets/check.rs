@@ -1,6 +1,7 @@
 //! Bytes → a stack of files in memory (see `common::stack_of`) → parse,
 //! compose and every check, without touching the filesystem; the human and
-//! JSON renderings of every diagnostic must not panic either.
+//! JSON renderings of every diagnostic must not panic either, nor show the
+//! value of a secret entry (`common::SECRET_MARKER`) wherever it stands.
 #![no_main]
 
 use eosc::diag::render::{self, HumanStyle, JsonReport};
@@ -21,10 +22,19 @@ fuzz_target!(|data: &[u8]| {
     .expect("checking every environment names none");
     let shown = checked.shown_sources();
     let style = HumanStyle { color: false, width: 80 };
+    let canary_is_secret = !common::writes_canary_itself(data);
     for d in checked.diagnostics.iter().take(20) {
-        let _ = render::human(d, &shown, style);
+        let rendered = render::human(d, &shown, style);
+        assert!(
+            !(canary_is_secret && rendered.contains(common::CANARY)),
+            "a secret value is shown:\n{rendered}"
+        );
     }
     let mut report = JsonReport::new();
     report.add(&checked.sources, checked.diagnostics.iter());
-    let _ = report.to_json();
+    let json = report.to_json();
+    assert!(
+        !(canary_is_secret && json.contains(common::CANARY)),
+        "a secret value is in the JSON:\n{json}"
+    );
 });

@@ -39,7 +39,7 @@ fn usage(stack: &Stack, services: &[ServiceId], amount: impl Fn(ServiceId) -> u6
         match rows.last_mut() {
             Some(row) if row.service == id => {
                 row.instances += 1;
-                row.amount += amount(id);
+                row.amount = row.amount.saturating_add(amount(id));
             }
             _ => rows.push(Usage {
                 service: id,
@@ -114,7 +114,9 @@ fn check_host_memory(stack: &Stack, host: HostId, services: &[ServiceId], diags:
     let budget_share = stack.settings.memory_budget.value;
     let budget = budget_share.of(decl.memory.value);
     let memory = |id: ServiceId| stack.service(id).decl.memory.value;
-    let total: u64 = decl.reserved.value + services.iter().map(|&id| memory(id)).sum::<u64>();
+    let total = crate::model::total(
+        std::iter::once(decl.reserved.value).chain(services.iter().map(|&id| memory(id))),
+    );
     if total <= budget {
         return;
     }
@@ -164,7 +166,7 @@ fn check_host_cpu(stack: &Stack, host: HostId, services: &[ServiceId], diags: &m
     let decl = stack.host(host);
     let capacity = decl.cpus.value * 1000;
     let cpu = |id: ServiceId| stack.service(id).decl.cpu.value;
-    let total: u64 = services.iter().map(|&id| cpu(id)).sum();
+    let total = crate::model::total(services.iter().map(|&id| cpu(id)));
     if total <= capacity {
         return;
     }
@@ -229,7 +231,7 @@ fn check_numa(stack: &Stack, host: HostId, services: &[ServiceId], diags: &mut D
             continue;
         }
         let amount = |id: ServiceId| stack.service(id).decl.memory.value;
-        let memory: u64 = pinned.iter().map(|&id| amount(id)).sum();
+        let memory = crate::model::total(pinned.iter().map(|&id| amount(id)));
         let budget = budget_share.of(node.memory.value);
         if memory > budget {
             let memory_rows = usage(stack, &pinned, amount);
@@ -268,7 +270,7 @@ fn check_numa(stack: &Stack, host: HostId, services: &[ServiceId], diags: &mut D
             )));
         }
         let amount = |id: ServiceId| stack.service(id).decl.cpu.value;
-        let cpu: u64 = pinned.iter().map(|&id| amount(id)).sum();
+        let cpu = crate::model::total(pinned.iter().map(|&id| amount(id)));
         let capacity = node.cpus.value.len() * 1000;
         if cpu > capacity {
             let cpu_rows = usage(stack, &pinned, amount);

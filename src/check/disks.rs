@@ -61,7 +61,7 @@ fn check_disk_budget(stack: &Stack, disk: DiskId, volumes: &[VolumeRef], diags: 
     let decl = stack.disk(disk);
     let share = stack.settings.disk_budget.value;
     let budget = share.of(decl.size.value);
-    let total: u64 = volumes.iter().map(|v| v.decl(stack).size.value).sum();
+    let total = crate::model::total(volumes.iter().map(|v| v.decl(stack).size.value));
     if total <= budget {
         return;
     }
@@ -202,15 +202,16 @@ fn check_cephfs_capacity(
     if on_cephfs.is_empty() {
         return;
     }
-    let raw: u64 = on_disk
-        .values()
-        .flatten()
-        .filter(|v| v.service == provider && v.decl(stack).io.value == IoClass::Osd)
-        .map(|v| v.decl(stack).size.value)
-        .sum();
+    let raw = crate::model::total(
+        on_disk
+            .values()
+            .flatten()
+            .filter(|v| v.service == provider && v.decl(stack).io.value == IoClass::Osd)
+            .map(|v| v.decl(stack).size.value),
+    );
     let replicas = stack.settings.ceph_replicas.value.max(1);
     let capacity = raw / replicas;
-    let used: u64 = on_cephfs.iter().map(|v| v.decl(stack).size.value).sum();
+    let used = crate::model::total(on_cephfs.iter().map(|v| v.decl(stack).size.value));
     if used <= capacity {
         return;
     }

@@ -1,6 +1,9 @@
 //! Secret values never reach the screen: before a diagnostic shows source lines,
 //! the values of `env` entries whose names look like secrets (the E0501 rule)
-//! are masked in the text it is rendered from.
+//! are masked in the text it is rendered from — those the parse found, and
+//! those a scan of the tokens finds ([`lexical_secret_spans`]), which no
+//! syntax error or misspelling can hide. Messages that quote such a value
+//! are masked too (`render`).
 
 use crate::span::Span;
 use crate::syntax::{Block, Document, Item, ValueKind};
@@ -49,6 +52,131 @@ pub fn collect(block: &Block, spans: &mut Vec<Span>) {
     }
 }
 
+/// Spans of every value that stands after a secret-looking key, found from
+/// the tokens alone, so that no syntax error, misspelt attribute or block, or
+/// value of the wrong shape can hide one: a string or word after a key (a
+/// word or a string) holding a secret word, with `=` or `:` between or not;
+/// and in a string `KEY=value` (an `env` written as a list), the value. An
+/// unterminated string runs to the end of its line.
+pub fn lexical_secret_spans(text: &str) -> Vec<Span> {
+    let tokens = tokens(text);
+    let mut spans = Vec::new();
+    for (index, token) in tokens.iter().enumerate() {
+        let key = &text[token.inner.start..token.inner.end];
+        if token.kind == TokenKind::Str {
+            if let Some(equals) = key.find('=') {
+                if secret_word(&key[..equals]).is_some() {
+                    spans.push(Span::new(token.inner.start + equals + 1, token.inner.end));
+                }
+            }
+        }
+        if token.kind == TokenKind::Punct || secret_word(key).is_none() {
+            continue;
+        }
+        let mut next = index + 1;
+        while tokens.get(next).is_some_and(|t| {
+            t.kind == TokenKind::Punct && matches!(&text[t.inner.start..t.inner.end], "=" | ":")
+        }) {
+            next += 1;
+        }
+        // A word, a string and `{` are a block's kind and label (`secret
+        // "registry" {`), not a key and its value.
+        let opens_block = tokens
+            .get(next + 1)
+            .is_some_and(|t| t.kind == TokenKind::Punct && &text[t.inner.start..t.inner.end] == "{");
+        if let Some(value) = tokens.get(next).filter(|t| t.kind != TokenKind::Punct) {
+            if !opens_block {
+                spans.push(value.inner);
+            }
+        }
+    }
+    spans
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenKind {
+    Word,
+    Str,
+    Punct,
+}
+
+/// A token of the scan: its kind and its text (inside the quotes, for a string).
+#[derive(Debug)]
+struct Token {
+    kind: TokenKind,
+    inner: Span,
+}
+
+/// Words, strings and single punctuation characters; whitespace and
+/// comments are skipped. Knows nothing of the grammar, so that it reads a
+/// broken file as well as a good one.
+fn tokens(text: &str) -> Vec<Token> {
+    let bytes = text.as_bytes();
+    let mut tokens = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        let start = at;
+        if byte.is_ascii_whitespace() {
+            at += 1;
+        } else if byte == b'/' && bytes.get(at + 1) == Some(&b'/') || byte == b'#' {
+            at = line_end(bytes, at);
+        } else if byte == b'/' && bytes.get(at + 1) == Some(&b'*') {
+            at = text[at + 2..]
+                .find("*/")
+                .map_or(bytes.len(), |end| at + 2 + end + 2);
+        } else if byte == b'"' {
+            at = string_end(bytes, at + 1);
+            let closed = at > start + 1 && bytes[at - 1] == b'"' && at - 1 > start;
+            let inner_end = if closed { at - 1 } else { at };
+            tokens.push(Token {
+                kind: TokenKind::Str,
+                inner: Span::new(start + 1, inner_end.max(start + 1)),
+            });
+        } else if byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80 {
+            while at < bytes.len()
+                && (bytes[at].is_ascii_alphanumeric()
+                    || matches!(bytes[at], b'_' | b'-' | b'.')
+                    || bytes[at] >= 0x80)
+            {
+                at += 1;
+            }
+            tokens.push(Token {
+                kind: TokenKind::Word,
+                inner: Span::new(start, at),
+            });
+        } else {
+            at += 1;
+            tokens.push(Token {
+                kind: TokenKind::Punct,
+                inner: Span::new(start, at),
+            });
+        }
+    }
+    tokens
+}
+
+fn line_end(bytes: &[u8], from: usize) -> usize {
+    bytes[from..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |n| from + n)
+}
+
+/// The offset after a string's closing quote (from just after its opening
+/// one), or the end of the line when it has none.
+fn string_end(bytes: &[u8], mut at: usize) -> usize {
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\\' => at += 2,
+            b'"' => return at + 1,
+            b'\n' => return at,
+            _ => at += 1,
+        }
+    }
+    bytes.len()
+}
+
 /// `text` with every byte inside `spans` replaced by `*`, except the quotes of
 /// a string. Byte offsets are unchanged, so spans still point at the same places.
 pub fn mask(text: &str, spans: &[Span]) -> String {
@@ -82,5 +210,15 @@ mod tests {
         assert!(masked.contains("DB_PASSWORD = \"********\""));
         assert!(masked.contains("LOG = \"info\""));
         assert_eq!(masked.len(), text.len());
+    }
+
+    #[test]
+    fn the_token_scan_finds_values_after_secret_keys_wherever_they_stand() {
+        let text = "evn = { DB_PASSWORD = \"a1\" }\nx = [\"API_TOKEN=b2\", \"LOG=c\"]\nSECRET: \"d3\nnext\n\"db_key\" \"e4\" /* KEY = \"no\" */ servce_key = word\nsecret \"label\" { path = \"kv/x\" }";
+        let found: Vec<&str> = lexical_secret_spans(text)
+            .iter()
+            .map(|s| &text[s.start..s.end])
+            .collect();
+        assert_eq!(found, ["a1", "b2", "d3", "e4", "word"]);
     }
 }

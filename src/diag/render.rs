@@ -26,6 +26,8 @@ pub struct ShownSources<'s> {
     sources: &'s SourceMap,
     secret_spans: &'s [Span],
     shown: Vec<OnceLock<Shown>>,
+    /// The secret values of every file, to be masked in messages too.
+    secret_values: OnceLock<Vec<String>>,
 }
 
 /// One entry's text as shown, and where its lines start (breaking lines as
@@ -46,6 +48,40 @@ impl Shown {
             }
         }
         Self { text, line_starts }
+    }
+
+    /// The part of `from..to` to show: all of it, unless one of its lines is
+    /// longer than [`LONG_LINE`]; then [`SHOWN_AROUND`] bytes either side of
+    /// `start..end`.
+    fn clip(&self, from: usize, to: usize, start: usize, end: usize) -> (usize, usize) {
+        let (first, last) = (
+            self.line_of(from),
+            self.line_of(to.saturating_sub(1).max(from)),
+        );
+        let long = (first..=last).any(|line| self.line_length(line) > LONG_LINE);
+        if !long {
+            return (from, to);
+        }
+        let clip_from = floor_boundary(&self.text, start.saturating_sub(SHOWN_AROUND).max(from));
+        let clip_to = ceil_boundary(&self.text, (end + SHOWN_AROUND).min(to));
+        (clip_from, clip_to.max(clip_from))
+    }
+
+    /// 0-based column (in chars) of an offset.
+    fn column_of(&self, offset: usize) -> usize {
+        let begin = self.line_starts[self.line_of(offset)];
+        self.text
+            .get(begin..floor_boundary(&self.text, offset))
+            .map_or(0, |part| part.chars().count())
+    }
+
+    fn line_length(&self, line: usize) -> usize {
+        let next = self
+            .line_starts
+            .get(line + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        next - self.line_starts[line]
     }
 
     fn line_of(&self, offset: usize) -> usize {
@@ -83,20 +119,107 @@ impl<'s> ShownSources<'s> {
             sources,
             secret_spans,
             shown,
+            secret_values: OnceLock::new(),
         }
     }
 
     fn shown(&self, index: usize) -> &Shown {
         self.shown[index].get_or_init(|| {
             let entry = &self.sources.entries()[index];
-            let local: Vec<Span> = self
+            let mut local: Vec<Span> = self
                 .secret_spans
                 .iter()
                 .filter(|s| s.start >= entry.base && s.end <= entry.end())
                 .map(|s| entry.local(*s))
                 .collect();
+            // What the parse found, and what the tokens show: a broken
+            // file hides no secret from the second.
+            local.extend(super::redact::lexical_secret_spans(&entry.text));
             Shown::new(super::redact::mask(&entry.text, &local))
         })
+    }
+}
+
+impl ShownSources<'_> {
+    /// `text` (a message, a label, a help) with every secret value of the
+    /// stack that it quotes masked, and made [`printable`].
+    fn masked(&self, text: &str) -> String {
+        let values = self.secret_values.get_or_init(|| {
+            let mut values: Vec<String> = Vec::new();
+            for entry in self
+                .sources
+                .entries()
+                .iter()
+                .filter(|e| e.instance.is_none())
+            {
+                let spans = self
+                    .secret_spans
+                    .iter()
+                    .filter(|s| s.start >= entry.base && s.end <= entry.end())
+                    .map(|s| entry.local(*s))
+                    .chain(super::redact::lexical_secret_spans(&entry.text));
+                for span in spans {
+                    let value = entry.text[span.start..span.end].trim_matches('"');
+                    if value.chars().count() >= MASKED_IN_MESSAGES_FROM {
+                        values.push(value.to_string());
+                    }
+                }
+            }
+            values.sort_unstable_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+            values.dedup();
+            values
+        });
+        let mut text = printable(text).into_owned();
+        for value in values {
+            if text.contains(value.as_str()) {
+                text = text.replace(value.as_str(), &"*".repeat(value.chars().count()));
+            }
+        }
+        text
+    }
+
+    /// Whether two of these spans' ends lie on one long line too far apart to
+    /// be shown in one part of it.
+    fn too_wide(&self, spans: impl Iterator<Item = Span>) -> bool {
+        let mut ends: Vec<(usize, usize, usize)> = Vec::new(); // (entry, line, column)
+        for span in spans {
+            let Some(index) = self.sources.entry_index_at(span.start, span.end) else {
+                continue;
+            };
+            let entry = &self.sources.entries()[index];
+            let shown = self.shown(index);
+            for offset in [span.start, span.end] {
+                let local = (offset - entry.base).min(shown.text.len());
+                let line = shown.line_of(local);
+                if shown.line_length(line) > LONG_LINE {
+                    ends.push((index, line, shown.column_of(local)));
+                }
+            }
+        }
+        ends.iter().any(|a| {
+            ends.iter()
+                .any(|b| (a.0, a.1) == (b.0, b.1) && a.2.abs_diff(b.2) > FAR_APART)
+        })
+    }
+
+    /// `  at FILE:LINE:COLUMN: label` for each label, primary first.
+    fn places(&self, diagnostic: &Diagnostic) -> String {
+        let labels = std::iter::once(&diagnostic.primary).chain(&diagnostic.secondary);
+        let mut out = String::new();
+        for label in labels {
+            let Some(entry) = self.sources.entry_at(label.span.start) else {
+                continue;
+            };
+            let at = entry.line_column(label.span.start);
+            out.push_str(&format!(
+                "  at {}:{}:{}: {}\n",
+                printable(&entry.name()),
+                at.line,
+                at.column,
+                self.masked(&label.message)
+            ));
+        }
+        out
     }
 }
 
@@ -115,25 +238,59 @@ impl SourceCode for ShownSources<'_> {
         let entry = &self.sources.entries()[index];
         let shown = self.shown(index);
         let (local_start, local_end) = (start - entry.base, end - entry.base);
-        let (first_line, from, to) = shown.window(
+        let (_, from, to) = shown.window(
             local_start,
             local_end,
             context_lines_before,
             context_lines_after,
         );
+        let (from, to) = shown.clip(from, to, local_start, local_end);
+        let first_line = shown.line_of(from);
         let window = &shown.text[from..to];
         let local = SourceSpan::new((local_start - from).into(), span.len());
         let contents = window.read_span(&local, context_lines_before, context_lines_after)?;
         let at = contents.span();
+        // The header's column (asked for with no context) is the true one;
+        // a window's own columns start where the window does.
+        let column = if context_lines_before == 0 && context_lines_after == 0 {
+            shown.column_of(local_start)
+        } else {
+            contents.column()
+        };
         Ok(Box::new(MietteSpanContents::new_named(
             entry.name(),
             contents.data(),
             SourceSpan::new((at.offset() + from + entry.base).into(), at.len()),
             contents.line() + first_line,
-            contents.column(),
+            column,
             contents.line_count() + first_line,
         )))
     }
+}
+
+/// Secret values shorter than this are masked in source lines only: in a
+/// message, two letters are more likely a word than the secret.
+const MASKED_IN_MESSAGES_FROM: usize = 3;
+
+/// Lines longer than this are shown in part: [`SHOWN_AROUND`] bytes either
+/// side of the span (miette cannot draw past column 65,535, and a screen
+/// shows far less).
+const LONG_LINE: usize = 1024;
+const SHOWN_AROUND: usize = 120;
+/// Labels this many columns apart on one long line cannot share one shown
+/// part of it: such a diagnostic is rendered without source lines.
+const FAR_APART: usize = 2 * SHOWN_AROUND;
+
+fn floor_boundary(text: &str, offset: usize) -> usize {
+    crate::span::floor_char_boundary(text, offset)
+}
+
+fn ceil_boundary(text: &str, mut offset: usize) -> usize {
+    offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset += 1;
+    }
+    offset
 }
 
 /// One diagnostic as miette renders it: header, source excerpts (one per file
@@ -142,12 +299,12 @@ pub fn human(diagnostic: &Diagnostic, sources: &ShownSources<'_>, style: HumanSt
     let mut labels = Vec::with_capacity(diagnostic.secondary.len() + 1);
     let primary = &diagnostic.primary;
     labels.push(LabeledSpan::new_primary_with_span(
-        non_empty(&primary.message),
+        non_empty(&sources.masked(&primary.message)),
         (primary.span.start, primary.span.len()),
     ));
     for label in &diagnostic.secondary {
         labels.push(LabeledSpan::new_with_span(
-            non_empty(&label.message),
+            non_empty(&sources.masked(&label.message)),
             (label.span.start, label.span.len()),
         ));
     }
@@ -155,6 +312,7 @@ pub fn human(diagnostic: &Diagnostic, sources: &ShownSources<'_>, style: HumanSt
         Some(environment) => format!("{} (environment `{environment}`)", diagnostic.message),
         None => diagnostic.message.clone(),
     };
+    let message = sources.masked(&message);
     let mut report = MietteDiagnostic::new(message)
         .with_code(diagnostic.code.as_str())
         .with_severity(match diagnostic.severity() {
@@ -164,24 +322,58 @@ pub fn human(diagnostic: &Diagnostic, sources: &ShownSources<'_>, style: HumanSt
         })
         .with_labels(labels);
     if let Some(help) = &diagnostic.help {
-        report = report.with_help(help.clone());
+        report = report.with_help(sources.masked(help));
     }
-    let theme = if style.color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
+    let handler = GraphicalReportHandler::new_themed(theme_for(style))
         .with_width(style.width)
         .with_links(false);
     let mut out = String::new();
-    if handler
+    let spans = std::iter::once(primary.span).chain(diagnostic.secondary.iter().map(|l| l.span));
+    if sources.too_wide(spans) {
+        // Without its source lines, but with every place and label.
+        let report = report.with_labels(Vec::<LabeledSpan>::new());
+        let _ = GraphicalReportHandler::new_themed(theme_for(style))
+            .with_width(style.width)
+            .render_report(&mut out, &report);
+        out.push_str(&sources.places(diagnostic));
+    } else if handler
         .render_report(&mut out, &WithSource(&report, sources))
         .is_err()
     {
         out = format!("{}: {}\n", diagnostic.code, diagnostic.message);
     }
     out
+}
+
+/// `text` with control characters (but newlines) and the invisible
+/// direction marks of Unicode (which can make a terminal show text in
+/// another order than it is) written as `\u{…}`: a file name or a value
+/// quoted in a message cannot rewrite what the terminal shows.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) {
+            out.push_str(&format!("\\u{{{:04X}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn theme_for(style: HumanStyle) -> GraphicalTheme {
+    if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    }
 }
 
 /// A diagnostic with the stack's files as its source (miette's `Report` would

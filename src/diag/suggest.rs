@@ -1,24 +1,118 @@
-//! "Did you mean" suggestions for misspelled names.
+//! "Did you mean": the closest known name to a misspelt one.
 
-/// The closest candidate to `word`, if one is close enough to be a likely typo.
-/// Ties go to the alphabetically first candidate, so output is deterministic.
+use std::cell::Cell;
+use std::collections::BTreeMap;
+
+/// The closest candidate within a third of the word's length (at least one
+/// edit), ties broken alphabetically; never the word itself. For a few
+/// candidates (attribute names, block kinds); many go through [`Suggester`].
 pub fn did_you_mean<'a, I>(word: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
-    let limit = (word.chars().count() / 3).max(1);
+    let limit = limit_for(word);
     candidates
         .into_iter()
         .filter(|candidate| *candidate != word)
-        .map(|candidate| (strsim::damerau_levenshtein(word, candidate), candidate))
+        .map(|candidate| (strsim::osa_distance(word, candidate), candidate))
         .filter(|(distance, _)| *distance <= limit)
         .min()
         .map(|(_, candidate)| candidate)
 }
 
+fn limit_for(word: &str) -> usize {
+    (word.chars().count() / 3).max(1)
+}
+
+/// Comparisons one [`Suggester`] makes in all: about a tenth of a second.
+/// (Each lookup makes at most [`PER_LOOKUP`], so a thousand get answers.)
+/// Past it, no more suggestions are made (the diagnostics stay, with a
+/// plainer help), so that N unknown names among N declared ones cost linear
+/// time, not N² comparisons.
+const SUGGESTION_BUDGET: usize = 1_000_000;
+
+/// "Did you mean" among many names (the hosts or services of a stack): the
+/// names are sorted once and indexed by length — `limit` edits change the
+/// length by at most `limit`, so only names of a length within reach are
+/// compared — and every comparison is paid from one budget.
+pub struct Suggester<'a> {
+    sorted: Vec<&'a str>,
+    by_length: BTreeMap<usize, Vec<&'a str>>,
+    budget: Cell<usize>,
+}
+
+impl<'a> Suggester<'a> {
+    pub fn new(names: impl IntoIterator<Item = &'a str>) -> Self {
+        Self::with_budget(names, SUGGESTION_BUDGET)
+    }
+
+    pub fn with_budget(names: impl IntoIterator<Item = &'a str>, budget: usize) -> Self {
+        let mut sorted: Vec<&str> = names.into_iter().collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut by_length: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
+        for &name in &sorted {
+            by_length
+                .entry(name.chars().count())
+                .or_default()
+                .push(name);
+        }
+        Self {
+            sorted,
+            by_length,
+            budget: Cell::new(budget),
+        }
+    }
+
+    /// Every name, sorted.
+    pub fn names(&self) -> &[&'a str] {
+        &self.sorted
+    }
+
+    /// What [`did_you_mean`] would answer, or `None` once the budget is
+    /// spent. Of each length within reach, the [`PER_LOOKUP`] names nearest
+    /// to the word in sorted order are compared (all of them, when there are
+    /// fewer): a typo late in a name is found among its neighbours.
+    pub fn suggest(&self, word: &str) -> Option<&'a str> {
+        let length = word.chars().count();
+        let limit = limit_for(word);
+        let lengths: Vec<&Vec<&'a str>> = self
+            .by_length
+            .range(length.saturating_sub(limit)..=length + limit)
+            .map(|(_, names)| names)
+            .collect();
+        let share = (PER_LOOKUP / lengths.len().max(1)).max(1);
+        let mut best: Option<(usize, &'a str)> = None;
+        for names in lengths {
+            let at = names.partition_point(|name| *name < word);
+            let from = at
+                .saturating_sub(share / 2)
+                .min(names.len().saturating_sub(share));
+            for &name in names.iter().skip(from).take(share) {
+                let left = self.budget.get();
+                if left == 0 {
+                    return None;
+                }
+                self.budget.set(left - 1);
+                if name == word {
+                    continue;
+                }
+                let distance = strsim::osa_distance(word, name);
+                if distance <= limit && best.is_none_or(|b| (distance, name) < b) {
+                    best = Some((distance, name));
+                }
+            }
+        }
+        best.map(|(_, name)| name)
+    }
+}
+
+/// Names one lookup of a [`Suggester`] compares at most.
+const PER_LOOKUP: usize = 1_000;
+
 #[cfg(test)]
 mod tests {
-    use super::did_you_mean;
+    use super::{did_you_mean, Suggester};
 
     #[test]
     fn suggests_close_names_only() {
@@ -31,5 +125,49 @@ mod tests {
     #[test]
     fn ties_are_broken_alphabetically() {
         assert_eq!(did_you_mean("ab", ["ac", "aa"]), Some("aa"));
+    }
+
+    #[test]
+    fn the_suggester_answers_as_did_you_mean_does() {
+        let names = [
+            "postgres",
+            "postgis",
+            "redis",
+            "vault",
+            "valut-agent",
+            "pg",
+            "ab",
+            "aa",
+            "ac",
+        ];
+        let suggester = Suggester::new(names);
+        for word in [
+            "postgers",
+            "redsi",
+            "vualt",
+            "p",
+            "ab",
+            "zz",
+            "postgres-x",
+            "é",
+        ] {
+            assert_eq!(suggester.suggest(word), did_you_mean(word, names), "{word}");
+        }
+        assert_eq!(suggester.names()[0], "aa");
+    }
+
+    #[test]
+    fn among_many_names_a_late_typo_finds_its_neighbour() {
+        let names: Vec<String> = (0..50_000).map(|i| format!("svc-{i:05}")).collect();
+        let suggester = Suggester::new(names.iter().map(String::as_str));
+        assert_eq!(suggester.suggest("svc-31337x"), Some("svc-31337"));
+        assert_eq!(suggester.suggest("svc-0000"), Some("svc-00000"));
+    }
+
+    #[test]
+    fn a_spent_budget_suggests_nothing() {
+        let suggester = Suggester::with_budget(["vault", "vaunt"], 3);
+        assert_eq!(suggester.suggest("vaul"), Some("vault"));
+        assert_eq!(suggester.suggest("vaul"), None);
     }
 }

@@ -113,3 +113,10 @@ pub struct Route {
     pub decl: RouteDecl,
     pub target: PortId,
 }
+
+/// A total of budget amounts (bytes, thousandths of a core): saturating, so
+/// that a sum too large for 64 bits is over every budget rather than wrapping
+/// round to a small one.
+pub fn total(amounts: impl IntoIterator<Item = u64>) -> u64 {
+    amounts.into_iter().fold(0, u64::saturating_add)
+}

@@ -1,12 +1,13 @@
 //! Name resolution: every reference of the spec to the id it names. Unknown names
 //! are E0201 with a "did you mean"; a route to a missing port is E0404.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use super::{DiskId, HostId, PortId, Route, Service, ServiceId, Stack, VolumeStorage};
 // `resolve_route_target` also resolves connections: both are `SERVICE.PORT`.
 use crate::ast::{Reference, Runtime, ServiceDecl, Spec, VolumePlacement};
-use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics};
+use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics, Suggester};
 
 /// Resolves the spec. Returns `None` without a `stack` block; references that do
 /// not resolve are reported and left out.
@@ -70,6 +71,9 @@ struct Names<'s> {
     hosts: HashMap<&'s str, HostId>,
     services: HashMap<&'s str, ServiceId>,
     spec: &'s Spec,
+    /// Made on the first unknown name, and shared by all of them.
+    host_suggester: OnceCell<Suggester<'s>>,
+    service_suggester: OnceCell<Suggester<'s>>,
 }
 
 impl<'s> Names<'s> {
@@ -88,6 +92,8 @@ impl<'s> Names<'s> {
             hosts,
             services,
             spec,
+            host_suggester: OnceCell::new(),
+            service_suggester: OnceCell::new(),
         }
     }
 
@@ -105,8 +111,18 @@ impl<'s> Names<'s> {
         if let Some(&id) = self.hosts.get(name.name.as_str()) {
             return Some(id);
         }
-        let candidates = Self::sorted(self.hosts.keys().copied());
-        diags.push(unknown(&name.name, name.span, "host", None, &candidates));
+        let names = self
+            .host_suggester
+            .get_or_init(|| Suggester::new(self.hosts.keys().copied()));
+        let close = names.suggest(&name.name);
+        diags.push(unknown(
+            &name.name,
+            name.span,
+            "host",
+            None,
+            names.names(),
+            close,
+        ));
         None
     }
 
@@ -127,8 +143,11 @@ impl<'s> Names<'s> {
         if let Some(&id) = self.services.get(name) {
             return Some(id);
         }
-        let candidates = Self::sorted(self.services.keys().copied());
-        diags.push(unknown(name, span, "service", None, &candidates));
+        let names = self
+            .service_suggester
+            .get_or_init(|| Suggester::new(self.services.keys().copied()));
+        let close = names.suggest(name);
+        diags.push(unknown(name, span, "service", None, names.names(), close));
         None
     }
 
@@ -155,6 +174,7 @@ impl<'s> Names<'s> {
                 "disk",
                 Some(&owner),
                 &candidates,
+                did_you_mean(&disk_name.name, candidates.iter().copied()),
             )
             .with_label(self.spec.hosts[host.0].head, "host declared here"),
         );
@@ -172,16 +192,18 @@ fn shape_error(reference: &Reference, expected: &str, example: &str) -> Diagnost
     .with_help(format!("for example `{example}`"))
 }
 
-/// E0201 for `name`, unknown among `candidates`. `what` names the kind
-/// ("host"); `owner` the declaration it was looked up in ("service `vault`").
+/// E0201 for `name`, unknown among `candidates` (sorted; `close` the one it
+/// may be a misspelling of). `what` names the kind ("host"); `owner` the
+/// declaration it was looked up in ("service `vault`").
 fn unknown(
     name: &str,
     span: crate::span::Span,
     what: &str,
     owner: Option<&str>,
     candidates: &[&str],
+    close: Option<&str>,
 ) -> Diagnostic {
-    let help = match did_you_mean(name, candidates.iter().copied()) {
+    let help = match close {
         Some(close) => format!("did you mean `{close}`?"),
         None if candidates.is_empty() => format!("no {what} is declared"),
         None if candidates.len() <= 8 => format!("known: {}", candidates.join(", ")),
@@ -235,6 +257,7 @@ fn resolve_service(decl: &ServiceDecl, names: &Names<'_>, diags: &mut Diagnostic
                 "port",
                 Some(&owner),
                 &candidates,
+                did_you_mean(&name.name, candidates.iter().copied()),
             ));
         }
         if let Some(port) = found.map(|i| &decl.ports[i]) {

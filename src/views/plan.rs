@@ -152,15 +152,11 @@ fn host_use(
 ) -> HostUse {
     let decl = stack.host(host);
     let budget = stack.settings.memory_budget.value;
-    let memory_used = decl.reserved.value
-        + placed
-            .iter()
-            .map(|&s| stack.service(s).decl.memory.value)
-            .sum::<u64>();
-    let cpu_used: u64 = placed
-        .iter()
-        .map(|&s| stack.service(s).decl.cpu.value)
-        .sum();
+    let memory_used = crate::model::total(
+        std::iter::once(decl.reserved.value)
+            .chain(placed.iter().map(|&s| stack.service(s).decl.memory.value)),
+    );
+    let cpu_used = crate::model::total(placed.iter().map(|&s| stack.service(s).decl.cpu.value));
     let mut names: Vec<String> = placed
         .iter()
         .map(|&s| stack.service(s).name().to_string())
@@ -184,18 +180,16 @@ fn host_use(
             NumaUse {
                 node: node.id.value,
                 memory: Capacity {
-                    used: pinned
-                        .iter()
-                        .map(|&s| stack.service(s).decl.memory.value)
-                        .sum(),
+                    used: crate::model::total(
+                        pinned.iter().map(|&s| stack.service(s).decl.memory.value),
+                    ),
                     budget: budget.of(node.memory.value),
                     capacity: node.memory.value,
                 },
                 cpu: Capacity {
-                    used: pinned
-                        .iter()
-                        .map(|&s| stack.service(s).decl.cpu.value)
-                        .sum(),
+                    used: crate::model::total(
+                        pinned.iter().map(|&s| stack.service(s).decl.cpu.value),
+                    ),
                     budget: node.cpus.value.len() * 1000,
                     capacity: node.cpus.value.len() * 1000,
                 },
@@ -218,7 +212,7 @@ fn host_use(
                 disk: disk.name.value.clone(),
                 kind: disk.kind.value,
                 size: Capacity {
-                    used: volumes.iter().map(|v| v.size).sum(),
+                    used: crate::model::total(volumes.iter().map(|v| v.size)),
                     budget: stack.settings.disk_budget.value.of(disk.size.value),
                     capacity: disk.size.value,
                 },
@@ -253,7 +247,7 @@ fn cephfs_use(stack: &Stack, analysis: &Analysis) -> Option<Capacity> {
         .iter()
         .filter(|v| v.io.value == IoClass::Osd)
         .map(|v| v.size.value)
-        .sum();
+        .fold(0, u64::saturating_add);
     let capacity = raw / stack.settings.ceph_replicas.value.max(1);
     let used = stack
         .services
@@ -261,7 +255,7 @@ fn cephfs_use(stack: &Stack, analysis: &Analysis) -> Option<Capacity> {
         .flat_map(|s| s.decl.volumes.iter().zip(&s.volumes))
         .filter(|(_, storage)| **storage == VolumeStorage::Cephfs)
         .map(|(v, _)| v.size.value)
-        .sum();
+        .fold(0, u64::saturating_add);
     Some(Capacity {
         used,
         budget: capacity,
