@@ -297,3 +297,26 @@ fn an_error_past_column_65535_is_shown_in_part_not_a_panic() {
         }
     }
 }
+
+#[test]
+fn a_human_sees_the_first_hundred_of_a_code_and_a_count_json_sees_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("stack \"s\" {\n  domain = \"example.com\"\n}\n");
+    for i in 0..150 {
+        text.push_str(&format!("servce \"a{i}\" {{}}\n"));
+    }
+    let path = dir.path().join("many.eos");
+    std::fs::write(&path, text).unwrap();
+    let human = eosc(&["check", path.to_str().unwrap()]);
+    let err = stderr(&human);
+    assert_eq!(
+        err.matches("unknown block kind `servce`").count(),
+        100,
+        "{err}"
+    );
+    assert!(err.contains("E0101: 50 more not shown"), "{err}");
+    assert!(err.ends_with("150 errors, 0 warnings\n"), "{err}");
+    let json = eosc(&["check", "--format", "json", path.to_str().unwrap()]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["diagnostics"].as_array().unwrap().len(), 150);
+}

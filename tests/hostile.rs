@@ -289,3 +289,34 @@ fn control_and_direction_characters_in_a_message_are_escaped() {
     );
     assert!(messages.contains("\\u{202E}"), "{shown}");
 }
+
+#[test]
+fn a_long_cycle_is_shown_by_its_ends() {
+    let mut text = on_one_host("");
+    for i in 0..1000 {
+        text.push_str(&format!(
+            "service \"s{i}\" {{\n  runtime = baremetal\n  on = [h]\n  memory = 1MiB\n  cpu = 0.001\n  after = [s{}]\n}}\n",
+            (i + 1) % 1000
+        ));
+    }
+    let checked = common::check_text(&text);
+    let cycle = checked
+        .diagnostics
+        .iter()
+        .find(|d| d.code.as_str() == "E0202")
+        .expect("a cycle");
+    assert!(
+        cycle
+            .message
+            .starts_with("dependency cycle: s0 → s1 → s2 → s3 → s4 → s5 → … 989 more … → s995"),
+        "{}",
+        cycle.message
+    );
+    assert!(cycle.message.ends_with("s999 → s0"), "{}", cycle.message);
+    assert_eq!(cycle.secondary.len(), 11);
+    assert!(
+        cycle.help.as_deref().unwrap().contains("… 988 more …"),
+        "{:?}",
+        cycle.help
+    );
+}

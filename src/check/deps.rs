@@ -243,6 +243,23 @@ fn find_cycle<'g>(
     unreachable!("a strongly connected component with an edge has a cycle")
 }
 
+/// Steps of a cycle shown in full; a longer one is shown by its first and
+/// last, so that one diagnostic stays readable (and cheap to render) however
+/// many services the cycle goes through.
+const SHOWN_STEPS: usize = 12;
+
+/// `items`, or their first and last halves of [`SHOWN_STEPS`] around "… N more …".
+fn elided(items: &[String]) -> Vec<String> {
+    if items.len() <= SHOWN_STEPS + 1 {
+        return items.to_vec();
+    }
+    let half = SHOWN_STEPS / 2;
+    let mut shown = items[..half].to_vec();
+    shown.push(format!("… {} more …", items.len() - 2 * half));
+    shown.extend_from_slice(&items[items.len() - half..]);
+    shown
+}
+
 fn cycle_diagnostic(
     stack: &Stack,
     cycle: &[(NodeIndex, NodeIndex, &Edge)],
@@ -255,16 +272,17 @@ fn cycle_diagnostic(
     let mut diag = Diagnostic::new(
         Code::E0202,
         first_edge.span,
-        format!("dependency cycle: {}", names.join(" → ")),
+        format!("dependency cycle: {}", elided(&names).join(" → ")),
     )
     .with_primary_label(first_edge.kind.describe(&name(first_from), &name(first_to)));
-    for &(from, to, edge) in &cycle[1..] {
+    for &(from, to, edge) in cycle.iter().take(SHOWN_STEPS).skip(1) {
         diag = diag.with_label(edge.span, edge.kind.describe(&name(from), &name(to)));
     }
     let steps: Vec<String> = cycle
         .iter()
         .map(|(f, t, e)| e.kind.describe(&name(*f), &name(*t)))
         .collect();
+    let steps = elided(&steps);
     let mut help = format!(
         "no service on a cycle can ever start first ({}); remove one of these dependencies",
         steps.join("; ")

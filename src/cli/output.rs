@@ -1,18 +1,29 @@
 //! Writing results: diagnostics to stderr (human) or stdout (JSON), never
 //! panicking on a closed pipe.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 
 use super::{DiagnosticFormat, Status};
 use crate::diag::render::{self, HumanStyle, JsonReport};
 use crate::diag::sarif::SarifLog;
-use crate::diag::Severity;
+use crate::diag::{Code, Severity};
 use crate::driver::{CheckError, Checked};
 
 /// Prints to stdout; a closed pipe is not an error worth a panic.
 pub(super) fn stdout(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// Writes a document to stdout as it is made, then a newline; a closed pipe
+/// is not an error worth a panic.
+pub(super) fn write_stdout(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    if write(&mut out).is_ok() {
+        let _ = out.write_all(b"\n");
+    }
     let _ = out.flush();
 }
 
@@ -41,6 +52,10 @@ pub(super) fn human_style() -> HumanStyle {
     HumanStyle { color, width }
 }
 
+/// Diagnostics of one code a human sees, as a terminal holds them: past
+/// these, a count (rustc stops at a limit too). JSON and SARIF have them all.
+pub(super) const SHOWN_PER_CODE: usize = 100;
+
 /// Prints the diagnostics of checked files and read errors; returns the status.
 pub(super) fn report(
     checked: &[Checked],
@@ -59,11 +74,22 @@ pub(super) fn report(
     match format {
         DiagnosticFormat::Human => {
             let style = human_style();
+            let mut shown_of_code: BTreeMap<Code, usize> = BTreeMap::new();
             for file in checked.iter().filter(|file| !file.diagnostics.is_empty()) {
                 let shown = file.shown_sources();
                 for diagnostic in file.diagnostics.iter() {
-                    stderr(&render::human(diagnostic, &shown, style));
+                    let count = shown_of_code.entry(diagnostic.code).or_default();
+                    *count += 1;
+                    if *count <= SHOWN_PER_CODE {
+                        stderr(&render::human(diagnostic, &shown, style));
+                    }
                 }
+            }
+            for (code, count) in shown_of_code.iter().filter(|(_, &n)| n > SHOWN_PER_CODE) {
+                stderr(&format!(
+                    "{code}: {} more not shown (the first {SHOWN_PER_CODE} are; `--format json` lists every diagnostic)\n",
+                    count - SHOWN_PER_CODE
+                ));
             }
             for error in read_errors {
                 stderr(&format!("error: {error}\n"));
@@ -77,7 +103,7 @@ pub(super) fn report(
             for file in checked {
                 log.add(&file.sources, file.diagnostics.iter());
             }
-            stdout(&format!("{}\n", log.to_json()));
+            write_stdout(|out| log.write_to(out));
             for error in read_errors {
                 stderr(&format!("error: {error}\n"));
             }
@@ -87,7 +113,7 @@ pub(super) fn report(
             for file in checked {
                 report.add(&file.sources, file.diagnostics.iter());
             }
-            stdout(&format!("{}\n", report.to_json()));
+            write_stdout(|out| report.write_to(out));
             for error in read_errors {
                 stderr(&format!("error: {error}\n"));
             }

@@ -59,37 +59,40 @@ pub fn collect(block: &Block, spans: &mut Vec<Span>) {
 /// and in a string `KEY=value` (an `env` written as a list), the value. An
 /// unterminated string runs to the end of its line.
 pub fn lexical_secret_spans(text: &str) -> Vec<Span> {
-    let tokens = tokens(text);
     let mut spans = Vec::new();
-    for (index, token) in tokens.iter().enumerate() {
-        let key = &text[token.inner.start..token.inner.end];
+    // After a secret-looking key: still skipping `=` and `:`.
+    let mut after_key = false;
+    // A value found, kept until the next token shows it is not a block's
+    // label (`secret "registry" {` is a kind and a label, not a key and value).
+    let mut value: Option<Span> = None;
+    for token in Tokens::new(text) {
+        let word = &text[token.inner.start..token.inner.end];
+        let punct = token.kind == TokenKind::Punct;
+        if let Some(found) = value.take() {
+            if !(punct && word == "{") {
+                spans.push(found);
+            }
+        }
+        if after_key {
+            if punct && matches!(word, "=" | ":") {
+                continue;
+            }
+            after_key = false;
+            if !punct {
+                value = Some(token.inner);
+                continue;
+            }
+        }
         if token.kind == TokenKind::Str {
-            if let Some(equals) = key.find('=') {
-                if secret_word(&key[..equals]).is_some() {
+            if let Some(equals) = word.find('=') {
+                if secret_word(&word[..equals]).is_some() {
                     spans.push(Span::new(token.inner.start + equals + 1, token.inner.end));
                 }
             }
         }
-        if token.kind == TokenKind::Punct || secret_word(key).is_none() {
-            continue;
-        }
-        let mut next = index + 1;
-        while tokens.get(next).is_some_and(|t| {
-            t.kind == TokenKind::Punct && matches!(&text[t.inner.start..t.inner.end], "=" | ":")
-        }) {
-            next += 1;
-        }
-        // A word, a string and `{` are a block's kind and label (`secret
-        // "registry" {`), not a key and its value.
-        let opens_block = tokens
-            .get(next + 1)
-            .is_some_and(|t| t.kind == TokenKind::Punct && &text[t.inner.start..t.inner.end] == "{");
-        if let Some(value) = tokens.get(next).filter(|t| t.kind != TokenKind::Punct) {
-            if !opens_block {
-                spans.push(value.inner);
-            }
-        }
+        after_key = !punct && secret_word(word).is_some();
     }
+    spans.extend(value);
     spans
 }
 
@@ -107,53 +110,65 @@ struct Token {
     inner: Span,
 }
 
-/// Words, strings and single punctuation characters; whitespace and
-/// comments are skipped. Knows nothing of the grammar, so that it reads a
-/// broken file as well as a good one.
-fn tokens(text: &str) -> Vec<Token> {
-    let bytes = text.as_bytes();
-    let mut tokens = Vec::new();
-    let mut at = 0;
-    while at < bytes.len() {
-        let byte = bytes[at];
-        let start = at;
-        if byte.is_ascii_whitespace() {
-            at += 1;
-        } else if byte == b'/' && bytes.get(at + 1) == Some(&b'/') || byte == b'#' {
-            at = line_end(bytes, at);
-        } else if byte == b'/' && bytes.get(at + 1) == Some(&b'*') {
-            at = text[at + 2..]
-                .find("*/")
-                .map_or(bytes.len(), |end| at + 2 + end + 2);
-        } else if byte == b'"' {
-            at = string_end(bytes, at + 1);
-            let closed = at > start + 1 && bytes[at - 1] == b'"' && at - 1 > start;
-            let inner_end = if closed { at - 1 } else { at };
-            tokens.push(Token {
-                kind: TokenKind::Str,
-                inner: Span::new(start + 1, inner_end.max(start + 1)),
-            });
-        } else if byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80 {
-            while at < bytes.len()
-                && (bytes[at].is_ascii_alphanumeric()
-                    || matches!(bytes[at], b'_' | b'-' | b'.')
-                    || bytes[at] >= 0x80)
-            {
-                at += 1;
-            }
-            tokens.push(Token {
-                kind: TokenKind::Word,
-                inner: Span::new(start, at),
-            });
-        } else {
-            at += 1;
-            tokens.push(Token {
-                kind: TokenKind::Punct,
-                inner: Span::new(start, at),
-            });
-        }
+/// Words, strings and single punctuation characters, one at a time;
+/// whitespace and comments are skipped. Knows nothing of the grammar, so that
+/// it reads a broken file as well as a good one.
+struct Tokens<'t> {
+    text: &'t str,
+    at: usize,
+}
+
+impl<'t> Tokens<'t> {
+    fn new(text: &'t str) -> Self {
+        Self { text, at: 0 }
     }
-    tokens
+}
+
+impl Iterator for Tokens<'_> {
+    type Item = Token;
+
+    fn next(&mut self) -> Option<Token> {
+        let bytes = self.text.as_bytes();
+        while self.at < bytes.len() {
+            let (start, byte) = (self.at, bytes[self.at]);
+            if byte.is_ascii_whitespace() {
+                self.at += 1;
+            } else if byte == b'/' && bytes.get(start + 1) == Some(&b'/') || byte == b'#' {
+                self.at = line_end(bytes, start);
+            } else if byte == b'/' && bytes.get(start + 1) == Some(&b'*') {
+                self.at = self.text[start + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |end| start + 2 + end + 2);
+            } else if byte == b'"' {
+                self.at = string_end(bytes, start + 1);
+                let closed = self.at > start + 1 && bytes[self.at - 1] == b'"';
+                let inner_end = if closed { self.at - 1 } else { self.at };
+                return Some(Token {
+                    kind: TokenKind::Str,
+                    inner: Span::new(start + 1, inner_end.max(start + 1)),
+                });
+            } else if byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80 {
+                while self.at < bytes.len() && is_word_byte(bytes[self.at]) {
+                    self.at += 1;
+                }
+                return Some(Token {
+                    kind: TokenKind::Word,
+                    inner: Span::new(start, self.at),
+                });
+            } else {
+                self.at += 1;
+                return Some(Token {
+                    kind: TokenKind::Punct,
+                    inner: Span::new(start, self.at),
+                });
+            }
+        }
+        None
+    }
+}
+
+fn is_word_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.') || byte >= 0x80
 }
 
 fn line_end(bytes: &[u8], from: usize) -> usize {

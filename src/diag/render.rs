@@ -426,92 +426,122 @@ pub fn summary(errors: usize, warnings: usize) -> String {
     )
 }
 
-/// The JSON document of `--format json` (LANGUAGE.md section 7).
-#[derive(Debug, Serialize)]
-pub struct JsonReport {
+/// The JSON document of `--format json` (LANGUAGE.md section 7). It holds
+/// only references to the diagnostics: each is turned into its JSON object as
+/// it is written, so a run of many diagnostics costs no copy of them.
+#[derive(Default)]
+pub struct JsonReport<'a> {
     pub errors: usize,
     pub warnings: usize,
-    pub diagnostics: Vec<JsonDiagnostic>,
+    stacks: Vec<(&'a SourceMap, Vec<&'a Diagnostic>)>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct JsonDiagnostic {
-    pub code: &'static str,
-    pub severity: &'static str,
-    pub message: String,
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-    pub end_line: usize,
-    pub end_column: usize,
-    pub help: Option<String>,
+struct JsonDiagnostic<'a> {
+    code: &'static str,
+    severity: &'static str,
+    message: &'a str,
+    file: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    help: Option<&'a str>,
     /// The secondary labels; the primary location is `line`/`column`.
-    pub labels: Vec<JsonLabel>,
+    labels: Vec<JsonLabel<'a>>,
     /// The environment it was found in (LANGUAGE.md section 12), or null.
-    pub environment: Option<String>,
+    environment: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct JsonLabel {
-    pub message: String,
+struct JsonLabel<'a> {
+    message: &'a str,
     /// The file the label is in (labels may point into another file).
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
+    file: String,
+    line: usize,
+    column: usize,
 }
 
-impl JsonReport {
+impl<'a> JsonReport<'a> {
     pub fn new() -> Self {
-        Self {
-            errors: 0,
-            warnings: 0,
-            diagnostics: Vec::new(),
-        }
+        Self::default()
     }
 
     /// Adds the diagnostics of one stack, whose spans point into `sources`.
-    pub fn add<'a>(
+    pub fn add(
         &mut self,
-        sources: &SourceMap,
+        sources: &'a SourceMap,
         diagnostics: impl IntoIterator<Item = &'a Diagnostic>,
     ) {
-        for d in diagnostics {
+        let diagnostics: Vec<&Diagnostic> = diagnostics.into_iter().collect();
+        for d in &diagnostics {
             match d.severity() {
                 Severity::Error => self.errors += 1,
                 Severity::Warning => self.warnings += 1,
                 Severity::Advice => {}
             }
-            let (file, start, end) = locate(sources, d.primary.span);
-            self.diagnostics.push(JsonDiagnostic {
-                code: d.code.as_str(),
-                severity: d.severity().as_str(),
-                message: d.message.clone(),
-                file,
-                line: start.line,
-                column: start.column,
-                end_line: end.line,
-                end_column: end.column,
-                help: d.help.clone(),
-                labels: d
-                    .secondary
-                    .iter()
-                    .map(|label| {
-                        let (file, at, _) = locate(sources, label.span);
-                        JsonLabel {
-                            message: label.message.clone(),
-                            file,
-                            line: at.line,
-                            column: at.column,
-                        }
-                    })
-                    .collect(),
-                environment: d.environment.clone(),
-            });
         }
+        self.stacks.push((sources, diagnostics));
     }
 
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("diagnostics serialize")
+    }
+
+    /// Writes the document to `out` as it is made.
+    pub fn write_to(&self, out: impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(out, self).map_err(std::io::Error::from)
+    }
+}
+
+impl Serialize for JsonReport<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut report = serializer.serialize_struct("JsonReport", 3)?;
+        report.serialize_field("errors", &self.errors)?;
+        report.serialize_field("warnings", &self.warnings)?;
+        report.serialize_field("diagnostics", &JsonDiagnostics(&self.stacks))?;
+        report.end()
+    }
+}
+
+/// The diagnostics of every stack, made into JSON objects one at a time.
+struct JsonDiagnostics<'r, 'a>(&'r [(&'a SourceMap, Vec<&'a Diagnostic>)]);
+
+impl Serialize for JsonDiagnostics<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().flat_map(|(sources, diagnostics)| {
+            diagnostics.iter().map(|d| json_diagnostic(sources, d))
+        }))
+    }
+}
+
+fn json_diagnostic<'a>(sources: &SourceMap, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
+    let (file, start, end) = locate(sources, d.primary.span);
+    JsonDiagnostic {
+        code: d.code.as_str(),
+        severity: d.severity().as_str(),
+        message: &d.message,
+        file,
+        line: start.line,
+        column: start.column,
+        end_line: end.line,
+        end_column: end.column,
+        help: d.help.as_deref(),
+        labels: d
+            .secondary
+            .iter()
+            .map(|label| {
+                let (file, at, _) = locate(sources, label.span);
+                JsonLabel {
+                    message: &label.message,
+                    file,
+                    line: at.line,
+                    column: at.column,
+                }
+            })
+            .collect(),
+        environment: d.environment.as_deref(),
     }
 }
 
@@ -530,11 +560,5 @@ pub fn locate(
             let first = crate::span::LineColumn { line: 1, column: 1 };
             (String::new(), first, first)
         }
-    }
-}
-
-impl Default for JsonReport {
-    fn default() -> Self {
-        Self::new()
     }
 }

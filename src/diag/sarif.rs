@@ -2,6 +2,7 @@
 //! diagnostic code with its `eosc explain` text as help, and a result per
 //! diagnostic with its primary region and labelled related locations.
 
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::{Code, Diagnostic, Severity};
@@ -10,80 +11,202 @@ use crate::span::Span;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-/// Collects the results of several files into one SARIF log.
-#[derive(Debug, Default)]
-pub struct SarifLog {
-    results: Vec<Value>,
+/// The results of several stacks as one SARIF log. It holds references to
+/// the diagnostics; each result is made as it is written.
+#[derive(Default)]
+pub struct SarifLog<'a> {
+    stacks: Vec<(&'a SourceMap, Vec<&'a Diagnostic>)>,
 }
 
-impl SarifLog {
+impl<'a> SarifLog<'a> {
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Adds the diagnostics of one file; `uri` is the path as given, with `/`.
-    pub fn add<'a>(
+    /// Adds the diagnostics of one stack, whose spans point into `sources`.
+    pub fn add(
         &mut self,
-        sources: &SourceMap,
+        sources: &'a SourceMap,
         diagnostics: impl IntoIterator<Item = &'a Diagnostic>,
     ) {
-        for d in diagnostics {
-            let location = |start, end| {
-                let (file, s, e) = super::render::locate(sources, Span::new(start, end));
-                let uri = file.replace('\\', "/");
-                let region = json!({"startLine": s.line, "startColumn": s.column, "endLine": e.line, "endColumn": e.column});
-                json!({"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}, "region": region}})
-            };
-            let mut message = match &d.environment {
-                Some(environment) => format!("{} (environment `{environment}`)", d.message),
-                None => d.message.clone(),
-            };
-            if let Some(help) = &d.help {
-                message.push_str("\nhelp: ");
-                message.push_str(help);
-            }
-            let related: Vec<Value> = d
-                .secondary
-                .iter()
-                .enumerate()
-                .map(|(i, label)| {
-                    let mut related = location(label.span.start, label.span.end);
-                    related["id"] = json!(i);
-                    related["message"] = json!({"text": label.message});
-                    related
-                })
-                .collect();
-            let mut result = json!({
-                "ruleId": d.code.as_str(),
-                "ruleIndex": rule_index(d.code),
-                "level": level(d.severity()),
-                "message": {"text": message},
-                "locations": [location(d.primary.span.start, d.primary.span.end)],
-            });
-            if !related.is_empty() {
-                result["relatedLocations"] = Value::Array(related);
-            }
-            self.results.push(result);
-        }
+        self.stacks
+            .push((sources, diagnostics.into_iter().collect()));
     }
 
     pub fn to_json(&self) -> String {
-        let rules: Vec<Value> = Code::ALL.iter().map(|&code| rule(code)).collect();
-        let log = json!({
-            "$schema": SCHEMA,
-            "version": "2.1.0",
-            "runs": [{
-                "tool": {"driver": {
-                    "name": "eosc",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "informationUri": "https://example.com/eosc",
-                    "rules": rules,
-                }},
-                "columnKind": "unicodeCodePoints",
-                "results": self.results,
+        serde_json::to_string_pretty(&self.log()).expect("SARIF serializes")
+    }
+
+    /// Writes the log to `out` as it is made.
+    pub fn write_to(&self, out: impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(out, &self.log()).map_err(std::io::Error::from)
+    }
+
+    fn log(&self) -> Log<'_, 'a> {
+        Log {
+            schema: SCHEMA,
+            version: "2.1.0",
+            runs: [Run {
+                tool: Tool {
+                    driver: Driver {
+                        name: "eosc",
+                        version: env!("CARGO_PKG_VERSION"),
+                        information_uri: "https://example.com/eosc",
+                        rules: Code::ALL.iter().map(|&code| rule(code)).collect(),
+                    },
+                },
+                column_kind: "unicodeCodePoints",
+                results: Results(&self.stacks),
             }],
-        });
-        serde_json::to_string_pretty(&log).expect("SARIF serializes")
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Log<'r, 'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'r, 'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'r, 'a> {
+    tool: Tool,
+    column_kind: &'static str,
+    results: Results<'r, 'a>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<Value>,
+}
+
+/// Every diagnostic of every stack, made into a result one at a time.
+struct Results<'r, 'a>(&'r [(&'a SourceMap, Vec<&'a Diagnostic>)]);
+
+impl Serialize for Results<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.0
+                .iter()
+                .flat_map(|(sources, diagnostics)| diagnostics.iter().map(|d| result(sources, d))),
+        )
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'static str,
+    rule_index: usize,
+    level: &'static str,
+    message: Text,
+    locations: [ResultLocation<'a>; 1],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<ResultLocation<'a>>,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultLocation<'a> {
+    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<BorrowedText<'a>>,
+}
+
+#[derive(Serialize)]
+struct BorrowedText<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    uri_base_id: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+fn physical_location(sources: &SourceMap, span: Span) -> PhysicalLocation {
+    let (file, s, e) = super::render::locate(sources, span);
+    PhysicalLocation {
+        artifact_location: ArtifactLocation {
+            uri: file.replace('\\', "/"),
+            uri_base_id: "%SRCROOT%",
+        },
+        region: Region {
+            start_line: s.line,
+            start_column: s.column,
+            end_line: e.line,
+            end_column: e.column,
+        },
+    }
+}
+
+fn result<'a>(sources: &SourceMap, d: &'a Diagnostic) -> SarifResult<'a> {
+    let mut message = match &d.environment {
+        Some(environment) => format!("{} (environment `{environment}`)", d.message),
+        None => d.message.clone(),
+    };
+    if let Some(help) = &d.help {
+        message.push_str("\nhelp: ");
+        message.push_str(help);
+    }
+    SarifResult {
+        rule_id: d.code.as_str(),
+        rule_index: rule_index(d.code),
+        level: level(d.severity()),
+        message: Text { text: message },
+        locations: [ResultLocation {
+            id: None,
+            physical_location: physical_location(sources, d.primary.span),
+            message: None,
+        }],
+        related_locations: d
+            .secondary
+            .iter()
+            .enumerate()
+            .map(|(i, label)| ResultLocation {
+                id: Some(i),
+                physical_location: physical_location(sources, label.span),
+                message: Some(BorrowedText {
+                    text: &label.message,
+                }),
+            })
+            .collect(),
     }
 }
 
