@@ -103,8 +103,13 @@ pub fn read_source(path: &Path) -> Result<(SourceFile, Diagnostics), ReadError> 
 }
 
 /// Turns raw bytes into a source file, reporting over-size and invalid UTF-8.
-pub fn decode(path: &Path, bytes: Vec<u8>) -> (SourceFile, Diagnostics) {
+pub fn decode(path: &Path, mut bytes: Vec<u8>) -> (SourceFile, Diagnostics) {
     let mut diags = Diagnostics::new();
+    // A UTF-8 byte-order mark (some Windows editors write one) is not text:
+    // lines and columns are counted as the editor shows them, without it.
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
     if bytes.len() > MAX_FILE_SIZE {
         diags.push(crate::syntax::file_too_large(bytes.len()));
         return (SourceFile::new(path, String::new()), diags);
@@ -368,16 +373,31 @@ pub fn probe_files(spec: &Path, stack: &Stack) -> SourceFiles {
         .unwrap_or(Path::new("."));
     let mut found = SourceFiles::default();
     let beneath = Beneath::open(folder);
+    // One read per file, however many spellings name it (`a`, `./a`, `b/../a`).
+    let mut by_real_path: std::collections::HashMap<PathBuf, FileStatus> =
+        std::collections::HashMap::new();
     for service in &stack.services {
         for file in &service.decl.files {
             let source = &file.source.value;
-            if !found.files.contains_key(source) {
-                let status = match &beneath {
-                    Ok(beneath) => probe(folder, beneath, source),
-                    Err(error) => FileStatus::Unreadable(error.to_string()),
-                };
-                found.files.insert(source.clone(), status);
+            if found.files.contains_key(source) {
+                continue;
             }
+            // The rule on how a source is written comes before the cache.
+            let real = (!escapes_lexically(source))
+                .then(|| folder.join(source).canonicalize().ok())
+                .flatten();
+            let known = real
+                .as_ref()
+                .and_then(|real| by_real_path.get(real))
+                .cloned();
+            let status = known.unwrap_or_else(|| match &beneath {
+                Ok(beneath) => probe(folder, beneath, source),
+                Err(error) => FileStatus::Unreadable(error.to_string()),
+            });
+            if let Some(real) = real {
+                by_real_path.insert(real, status.clone());
+            }
+            found.files.insert(source.clone(), status);
         }
     }
     found
@@ -401,7 +421,7 @@ fn probe(folder: &Path, beneath: &Beneath, source: &str) -> FileStatus {
     // Read through the folder's handle: a symlink swapped in after the check
     // above cannot lead out.
     match beneath.read(source, MAX_SOURCE_FILE, true) {
-        Ok(bytes) => FileStatus::Found(bytes),
+        Ok(bytes) => FileStatus::Found(bytes.into()),
         Err(DiskError::Missing) => FileStatus::Missing,
         Err(DiskError::Escapes) => FileStatus::Escapes,
         Err(error) => FileStatus::Unreadable(error.to_string()),

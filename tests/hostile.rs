@@ -320,3 +320,82 @@ fn a_long_cycle_is_shown_by_its_ends() {
         cycle.help
     );
 }
+
+#[test]
+fn one_large_file_named_many_ways_is_read_once_and_bounded_in_all() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("files")).unwrap();
+    std::fs::write(dir.path().join("files/big.conf"), vec![b'x'; 16 << 20]).unwrap();
+    let mut text = on_one_host("");
+    text.push_str(
+        "service \"a\" {\n  runtime = baremetal\n  on = [h]\n  memory = 1GiB\n  cpu = 1\n",
+    );
+    for i in 0..20 {
+        // `files/big.conf`, `./files/big.conf`, `files/./big.conf`, `files/../files/big.conf`, …
+        let spelling = match i % 4 {
+            0 => "files/big.conf".to_string(),
+            1 => format!("./{}files/big.conf", "./".repeat(i)),
+            2 => format!("files/{}big.conf", "./".repeat(i)),
+            _ => format!("files/{}big.conf", "../files/".repeat(i % 5 + 1)),
+        };
+        text.push_str(&format!(
+            "  file \"/etc/a/{i}.conf\" {{\n    source = \"{spelling}\"\n  }}\n"
+        ));
+    }
+    text.push_str("}\n");
+    let path = dir.path().join("stack.eos");
+    std::fs::write(&path, &text).unwrap();
+    let checked = driver::check_file(&path).unwrap();
+    // 20 copies of 16 MiB is 320 MiB: over the 256 MiB a build may write.
+    let over: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == "E0002")
+        .collect();
+    assert_eq!(over.len(), 1, "{}", common::human(&checked));
+    // Every spelling shares one read.
+    let shared: Vec<*const u8> = checked
+        .files
+        .files
+        .values()
+        .filter_map(|status| match status {
+            eosc::model::files::FileStatus::Found(bytes) => Some(bytes.as_ptr()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        shared.len() > 1 && shared.iter().all(|p| *p == shared[0]),
+        "{}",
+        shared.len()
+    );
+}
+
+#[test]
+fn a_byte_order_mark_at_the_start_is_not_an_error() {
+    let text = on_one_host("");
+    let mut bytes = vec![0xEF, 0xBB, 0xBF];
+    bytes.extend_from_slice(text.as_bytes());
+    let (source, diags) = driver::decode(Path::new("bom.eos"), bytes);
+    let checked = driver::check_source(source, diags);
+    assert!(
+        checked.diagnostics.is_empty(),
+        "{}",
+        common::human(&checked)
+    );
+}
+
+#[test]
+fn a_binary_file_source_is_a_diagnostic_of_check_not_a_build_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("blob.bin"), [0u8, 0xFF, 0xFE, 0x80]).unwrap();
+    let text = on_one_host("service \"a\" {\n  runtime = baremetal\n  on = [h]\n  memory = 1GiB\n  cpu = 1\n  file \"/etc/a.bin\" {\n    source = \"blob.bin\"\n  }\n}\n");
+    let path = dir.path().join("stack.eos");
+    std::fs::write(&path, text).unwrap();
+    let checked = driver::check_file(&path).unwrap();
+    let found: Vec<&str> = checked
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(found, ["file source `blob.bin` is not UTF-8 text"]);
+}

@@ -1,12 +1,32 @@
 //! Security rules: no plaintext secrets in `env` (E0501), and `file` sources
-//! that stay inside the spec's folder (E0502) and exist (E0503). Never quotes a
+//! that stay inside the spec's folder (E0502), exist (E0503) and add up to a
+//! bounded build (E0002). Never quotes a
 //! value that might be a secret.
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::files::{FileStatus, SourceFiles};
 use crate::model::Stack;
 
+/// Bytes of `file` sources one build may write in all (each `file` block
+/// writes its own copy): a spec of a few kilobytes naming one large file a
+/// thousand times must not write gigabytes.
+const MAX_FILE_SOURCES_TOTAL: u64 = 256 << 20;
+
+fn sources_over_limit(span: crate::span::Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0002,
+        span,
+        format!(
+            "the `file` sources of the stack add up to more than {} MiB",
+            MAX_FILE_SOURCES_TOTAL >> 20
+        ),
+    )
+    .with_primary_label("this one crosses the limit")
+    .with_help("`file` blocks carry configuration files, each written into the build; keep data out of them (a volume holds data)")
+}
+
 pub(super) fn check(stack: &Stack, files: &SourceFiles, diags: &mut Diagnostics) {
+    let (mut written, mut over) = (0u64, false);
     for service in &stack.services {
         for var in &service.decl.env {
             if let Some(word) = crate::diag::redact::secret_word(&var.key.value) {
@@ -29,7 +49,20 @@ pub(super) fn check(stack: &Stack, files: &SourceFiles, diags: &mut Diagnostics)
         for file in &service.decl.files {
             let source = &file.source;
             match files.status(&source.value) {
-                Some(FileStatus::Found(_)) => {}
+                Some(FileStatus::Found(bytes)) => {
+                    if std::str::from_utf8(bytes).is_err() {
+                        diags.push(
+                            Diagnostic::new(Code::E0503, source.span, format!("file source `{}` is not UTF-8 text", source.value))
+                                .with_primary_label("binary, or text in another encoding")
+                                .with_help("a `file` block carries a text configuration file into a Salt state; convert it to UTF-8, or ship a binary file in a package or a volume"),
+                        );
+                    }
+                    written = written.saturating_add(bytes.len() as u64);
+                    if written > MAX_FILE_SOURCES_TOTAL && !over {
+                        over = true;
+                        diags.push(sources_over_limit(source.span));
+                    }
+                }
                 Some(FileStatus::Escapes) => diags.push(
                     Diagnostic::new(Code::E0502, source.span, "file source is outside the spec's folder")
                         .with_primary_label("absolute, or resolves (through `..` or a symlink) outside the folder")

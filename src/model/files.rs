@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileStatus {
-    /// Inside the spec's folder; the contents as read.
-    Found(Vec<u8>),
+    /// Inside the spec's folder; the contents as read (shared by every
+    /// spelling of one file).
+    Found(std::sync::Arc<[u8]>),
     /// Absolute, or resolving (through `..` or a symlink) outside the folder.
     Escapes,
     Missing,
