@@ -159,18 +159,90 @@ fn a_build_replaces_its_previous_output_and_nothing_else() {
     let temp = tempfile::tempdir().unwrap();
     let out = temp.path().join("out");
     assert_eq!(build_status("specs/eos.eos", &out), Some(0));
-    std::fs::write(out.join("stale.txt"), "from an old build").unwrap();
+    // What Terraform and an operator leave in the output.
+    std::fs::write(out.join("terraform/terraform.tfstate"), "{\"serial\": 7}").unwrap();
+    std::fs::create_dir_all(out.join("terraform/.terraform/providers")).unwrap();
+    std::fs::write(out.join("terraform/.terraform/providers/p"), "bin").unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let only_in_eos = out.join("nomad/authentik.nomad.hcl");
+    assert!(only_in_eos.exists());
     assert_eq!(build_status("specs/minimal.eos", &out), Some(0));
     assert!(
-        !out.join("stale.txt").exists(),
-        "the previous output is replaced as a whole"
+        !only_in_eos.exists(),
+        "a file the previous build wrote and this one does not is gone"
     );
+    assert_eq!(
+        std::fs::read_to_string(out.join("terraform/terraform.tfstate")).unwrap(),
+        "{\"serial\": 7}"
+    );
+    assert!(out.join("terraform/.terraform/providers/p").exists());
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    assert!(out.join("terraform/main.tf").exists());
     assert!(out.join(".eosc-build").exists());
     let leftovers: Vec<_> = std::fs::read_dir(temp.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(leftovers.len(), 1, "no staging folders left: {leftovers:?}");
+    // A file eosc did not write where the build now writes one is not overwritten.
+    std::fs::write(out.join("nomad/authentik.nomad.hcl"), "hand-made").unwrap();
+    let output = build("specs/eos.eos", &out);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("eosc did not write it"));
+    assert_eq!(
+        std::fs::read_to_string(out.join("nomad/authentik.nomad.hcl")).unwrap(),
+        "hand-made"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
+}
+
+#[test]
+fn what_a_killed_build_left_is_cleaned_up_or_put_back() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("out");
+    assert_eq!(build_status("specs/minimal.eos", &out), Some(0));
+    // Killed between the two renames of a swap: only the old output is left.
+    let dead = 999_999_999u32;
+    let old = temp.path().join(format!(".out.eosc-old-{dead}"));
+    std::fs::rename(&out, &old).unwrap();
+    // And a staging folder of another killed build.
+    let staging = temp.path().join(format!(".out.eosc-new-{dead}"));
+    std::fs::create_dir(&staging).unwrap();
+    std::fs::write(staging.join("big"), "x").unwrap();
+    assert_eq!(build_status("specs/minimal.eos", &out), Some(0));
+    let left: Vec<_> = std::fs::read_dir(temp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, [std::ffi::OsString::from("out")]);
+}
+
+#[test]
+fn a_marker_that_is_a_symlink_does_not_make_a_folder_replaceable() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("precious");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    std::fs::write(temp.path().join("elsewhere"), "").unwrap();
+    std::os::unix::fs::symlink(temp.path().join("elsewhere"), out.join(".eosc-build")).unwrap();
+    let output = build("specs/minimal.eos", &out);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("refusing to replace"));
+    // A forged marker (a regular file) is taken as an old build's: its files
+    // are kept all the same, since it lists none of them.
+    std::fs::remove_file(out.join(".eosc-build")).unwrap();
+    std::fs::write(out.join(".eosc-build"), "").unwrap();
+    assert_eq!(build_status("specs/minimal.eos", &out), Some(0));
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
 }
 
 #[test]

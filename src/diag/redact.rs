@@ -60,10 +60,13 @@ pub fn collect(block: &Block, spans: &mut Vec<Span>) {
 /// unterminated string runs to the end of its line.
 pub fn lexical_secret_spans(text: &str) -> Vec<Span> {
     let mut spans = Vec::new();
-    // After a secret-looking key: still skipping `=` and `:`.
+    // After a secret-looking key: still skipping `=` and `:` (and whether
+    // one was skipped).
     let mut after_key = false;
-    // A value found, kept until the next token shows it is not a block's
-    // label (`secret "registry" {` is a kind and a label, not a key and value).
+    let mut assigned = false;
+    // A value found right after a key, kept until the next token shows it is
+    // not a block's label (`secret "registry" {` is a kind and a label, not a
+    // key and value; with `=` between, it is a value whatever follows).
     let mut value: Option<Span> = None;
     for token in Tokens::new(text) {
         let word = &text[token.inner.start..token.inner.end];
@@ -75,14 +78,21 @@ pub fn lexical_secret_spans(text: &str) -> Vec<Span> {
         }
         if after_key {
             if punct && matches!(word, "=" | ":") {
+                assigned = true;
                 continue;
             }
             after_key = false;
             if !punct {
-                value = Some(token.inner);
+                if assigned {
+                    spans.push(token.inner);
+                } else if token.kind == TokenKind::Str {
+                    // (a bare word after a key word is prose: "a secret block")
+                    value = Some(token.inner);
+                }
                 continue;
             }
         }
+        assigned = false;
         if token.kind == TokenKind::Str {
             if let Some(equals) = word.find('=') {
                 if secret_word(&word[..equals]).is_some() {
@@ -93,6 +103,66 @@ pub fn lexical_secret_spans(text: &str) -> Vec<Span> {
         after_key = !punct && secret_word(word).is_some();
     }
     spans.extend(value);
+    spans.extend(assignments_in_raw_text(text));
+    spans
+}
+
+/// `KEY = value` and `KEY: value` with a secret-looking KEY anywhere in the
+/// raw text, strings or not: the value (up to its closing quote, or the end
+/// of a bare word) — whatever a stray quote earlier on the line made of the
+/// tokens around it.
+fn assignments_in_raw_text(text: &str) -> Vec<Span> {
+    let bytes = text.as_bytes();
+    let mut spans = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let Some(word) = SECRET_WORDS.iter().find(|w| {
+            bytes[at..].len() >= w.len()
+                && bytes[at..at + w.len()].eq_ignore_ascii_case(w.as_bytes())
+        }) else {
+            at += 1;
+            continue;
+        };
+        let mut end = at + word.len();
+        while end < bytes.len()
+            && (bytes[end].is_ascii_alphanumeric() || matches!(bytes[end], b'_' | b'-'))
+        {
+            end += 1;
+        }
+        at = end;
+        let skip_spaces = |mut i: usize| {
+            while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
+                i += 1;
+            }
+            i
+        };
+        let after = skip_spaces(end);
+        if !matches!(bytes.get(after), Some(b'=' | b':')) {
+            continue;
+        }
+        let mut start = skip_spaces(after + 1);
+        let quoted = bytes.get(start) == Some(&b'"');
+        if quoted {
+            start += 1;
+        }
+        let mut stop = start;
+        while stop < bytes.len() {
+            let byte = bytes[stop];
+            let ends = if quoted {
+                byte == b'"' || byte == b'\n'
+            } else {
+                byte.is_ascii_whitespace() || matches!(byte, b',' | b']' | b'}' | b'"')
+            };
+            if ends {
+                break;
+            }
+            stop += if quoted && byte == b'\\' { 2 } else { 1 };
+        }
+        let stop = stop.min(bytes.len());
+        if stop > start {
+            spans.push(Span::new(start, stop));
+        }
+    }
     spans
 }
 
@@ -111,8 +181,9 @@ struct Token {
 }
 
 /// Words, strings and single punctuation characters, one at a time;
-/// whitespace and comments are skipped. Knows nothing of the grammar, so that
-/// it reads a broken file as well as a good one.
+/// whitespace is skipped. Knows nothing of the grammar — not even comments,
+/// which an unclosed `/*` would stretch over the rest of the file — so that it
+/// reads a broken file as well as a good one.
 struct Tokens<'t> {
     text: &'t str,
     at: usize,
@@ -133,12 +204,6 @@ impl Iterator for Tokens<'_> {
             let (start, byte) = (self.at, bytes[self.at]);
             if byte.is_ascii_whitespace() {
                 self.at += 1;
-            } else if byte == b'/' && bytes.get(start + 1) == Some(&b'/') || byte == b'#' {
-                self.at = line_end(bytes, start);
-            } else if byte == b'/' && bytes.get(start + 1) == Some(&b'*') {
-                self.at = self.text[start + 2..]
-                    .find("*/")
-                    .map_or(bytes.len(), |end| start + 2 + end + 2);
             } else if byte == b'"' {
                 self.at = string_end(bytes, start + 1);
                 let closed = self.at > start + 1 && bytes[self.at - 1] == b'"';
@@ -169,13 +234,6 @@ impl Iterator for Tokens<'_> {
 
 fn is_word_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.') || byte >= 0x80
-}
-
-fn line_end(bytes: &[u8], from: usize) -> usize {
-    bytes[from..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(bytes.len(), |n| from + n)
 }
 
 /// The offset after a string's closing quote (from just after its opening
@@ -229,11 +287,25 @@ mod tests {
 
     #[test]
     fn the_token_scan_finds_values_after_secret_keys_wherever_they_stand() {
-        let text = "evn = { DB_PASSWORD = \"a1\" }\nx = [\"API_TOKEN=b2\", \"LOG=c\"]\nSECRET: \"d3\nnext\n\"db_key\" \"e4\" /* KEY = \"no\" */ servce_key = word\nsecret \"label\" { path = \"kv/x\" }";
+        // prose in a comment is not a key and a value
+        assert!(lexical_secret_spans("// reached through a secret block").is_empty());
+        let text = "evn = { DB_PASSWORD = \"a1\" }\nx = [\"API_TOKEN=b2\", \"LOG=c\"]\nSECRET: \"d3\nnext\n\"db_key\" \"e4\" /* KEY = \"in a comment\" */ servce_key = word\nsecret \"label\" { path = \"kv/x\" }";
         let found: Vec<&str> = lexical_secret_spans(text)
             .iter()
             .map(|s| &text[s.start..s.end])
             .collect();
-        assert_eq!(found, ["a1", "b2", "d3", "e4", "word"]);
+        assert!(
+            ["a1", "b2", "d3", "e4", "in a comment", "word"]
+                .iter()
+                .all(|v| found.contains(v)),
+            "{found:?}"
+        );
+        // A stray quote earlier on the line does not hide `KEY = "value"`.
+        let text = "x \"\u{1b} { env = [ DB_PASSWORD = \"hidden\" ] }";
+        let found: Vec<&str> = lexical_secret_spans(text)
+            .iter()
+            .map(|s| &text[s.start..s.end])
+            .collect();
+        assert!(found.contains(&"hidden"), "{found:?}");
     }
 }

@@ -144,62 +144,33 @@ impl ShownSources<'_> {
     /// `text` (a message, a label, a help) with every secret value of the
     /// stack that it quotes masked, and made [`printable`].
     fn masked(&self, text: &str) -> String {
-        let values = self.secret_values.get_or_init(|| {
-            let mut values: Vec<String> = Vec::new();
-            for entry in self
-                .sources
-                .entries()
-                .iter()
-                .filter(|e| e.instance.is_none())
-            {
-                let spans = self
-                    .secret_spans
-                    .iter()
-                    .filter(|s| s.start >= entry.base && s.end <= entry.end())
-                    .map(|s| entry.local(*s))
-                    .chain(super::redact::lexical_secret_spans(&entry.text));
-                for span in spans {
-                    let value = entry.text[span.start..span.end].trim_matches('"');
-                    if value.chars().count() >= MASKED_IN_MESSAGES_FROM {
-                        values.push(value.to_string());
-                    }
-                }
-            }
-            values.sort_unstable_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-            values.dedup();
-            values
-        });
-        let mut text = printable(text).into_owned();
-        for value in values {
-            if text.contains(value.as_str()) {
-                text = text.replace(value.as_str(), &"*".repeat(value.chars().count()));
-            }
-        }
-        text
+        let values = self
+            .secret_values
+            .get_or_init(|| secret_values(self.sources, self.secret_spans));
+        printable(&mask_values(text, values)).into_owned()
     }
 
-    /// Whether two of these spans' ends lie on one long line too far apart to
-    /// be shown in one part of it.
+    /// Whether these labels cannot be drawn in part of their lines: more than
+    /// one label with one on a long line (miette draws each group of labels
+    /// with the lines between them whole), or one label longer than the part
+    /// of a long line that is shown.
     fn too_wide(&self, spans: impl Iterator<Item = Span>) -> bool {
-        let mut ends: Vec<(usize, usize, usize)> = Vec::new(); // (entry, line, column)
-        for span in spans {
+        let spans: Vec<Span> = spans.collect();
+        let on_long_line = |span: &Span| {
             let Some(index) = self.sources.entry_index_at(span.start, span.end) else {
-                continue;
+                return false;
             };
             let entry = &self.sources.entries()[index];
             let shown = self.shown(index);
-            for offset in [span.start, span.end] {
+            [span.start, span.end].iter().any(|&offset| {
                 let local = (offset - entry.base).min(shown.text.len());
-                let line = shown.line_of(local);
-                if shown.line_length(line) > LONG_LINE {
-                    ends.push((index, line, shown.column_of(local)));
-                }
-            }
+                shown.line_length(shown.line_of(local)) > LONG_LINE
+            })
+        };
+        match spans.as_slice() {
+            [one] => one.len() > SHOWN_AROUND && on_long_line(one),
+            many => many.iter().any(on_long_line),
         }
-        ends.iter().any(|a| {
-            ends.iter()
-                .any(|b| (a.0, a.1) == (b.0, b.1) && a.2.abs_diff(b.2) > FAR_APART)
-        })
     }
 
     /// `  at FILE:LINE:COLUMN: label` for each label, primary first.
@@ -268,6 +239,41 @@ impl SourceCode for ShownSources<'_> {
     }
 }
 
+/// The secret values of every file of a stack (what `secret_spans` and a
+/// token scan find), longest first, to be masked wherever a message quotes one.
+pub fn secret_values(sources: &SourceMap, secret_spans: &[Span]) -> Vec<String> {
+    let mut values: Vec<String> = Vec::new();
+    for entry in sources.entries().iter().filter(|e| e.instance.is_none()) {
+        let spans = secret_spans
+            .iter()
+            .filter(|s| s.start >= entry.base && s.end <= entry.end())
+            .map(|s| entry.local(*s))
+            .chain(super::redact::lexical_secret_spans(&entry.text));
+        for span in spans {
+            let value = entry.text[span.start..span.end].trim_matches('"');
+            if value.chars().count() >= MASKED_IN_MESSAGES_FROM {
+                values.push(value.to_string());
+            }
+        }
+    }
+    values.sort_unstable_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    values.dedup();
+    values
+}
+
+/// `text` with each of `values` in it replaced by as many `*`.
+pub fn mask_values<'t>(text: &'t str, values: &[String]) -> std::borrow::Cow<'t, str> {
+    let mut text = std::borrow::Cow::Borrowed(text);
+    for value in values {
+        if text.contains(value.as_str()) {
+            text = std::borrow::Cow::Owned(
+                text.replace(value.as_str(), &"*".repeat(value.chars().count())),
+            );
+        }
+    }
+    text
+}
+
 /// Secret values shorter than this are masked in source lines only: in a
 /// message, two letters are more likely a word than the secret.
 const MASKED_IN_MESSAGES_FROM: usize = 3;
@@ -277,9 +283,6 @@ const MASKED_IN_MESSAGES_FROM: usize = 3;
 /// shows far less).
 const LONG_LINE: usize = 1024;
 const SHOWN_AROUND: usize = 120;
-/// Labels this many columns apart on one long line cannot share one shown
-/// part of it: such a diagnostic is rendered without source lines.
-const FAR_APART: usize = 2 * SHOWN_AROUND;
 
 fn floor_boundary(text: &str, offset: usize) -> usize {
     crate::span::floor_char_boundary(text, offset)
@@ -433,20 +436,21 @@ pub fn summary(errors: usize, warnings: usize) -> String {
 pub struct JsonReport<'a> {
     pub errors: usize,
     pub warnings: usize,
-    stacks: Vec<(&'a SourceMap, Vec<&'a Diagnostic>)>,
+    /// Each stack's diagnostics, with the secret values its messages must not show.
+    stacks: Vec<(&'a SourceMap, Vec<&'a Diagnostic>, Vec<String>)>,
 }
 
 #[derive(Debug, Serialize)]
 struct JsonDiagnostic<'a> {
     code: &'static str,
     severity: &'static str,
-    message: &'a str,
+    message: std::borrow::Cow<'a, str>,
     file: String,
     line: usize,
     column: usize,
     end_line: usize,
     end_column: usize,
-    help: Option<&'a str>,
+    help: Option<std::borrow::Cow<'a, str>>,
     /// The secondary labels; the primary location is `line`/`column`.
     labels: Vec<JsonLabel<'a>>,
     /// The environment it was found in (LANGUAGE.md section 12), or null.
@@ -455,7 +459,7 @@ struct JsonDiagnostic<'a> {
 
 #[derive(Debug, Serialize)]
 struct JsonLabel<'a> {
-    message: &'a str,
+    message: std::borrow::Cow<'a, str>,
     /// The file the label is in (labels may point into another file).
     file: String,
     line: usize,
@@ -481,7 +485,12 @@ impl<'a> JsonReport<'a> {
                 Severity::Advice => {}
             }
         }
-        self.stacks.push((sources, diagnostics));
+        let secrets = if diagnostics.is_empty() {
+            Vec::new()
+        } else {
+            secret_values(sources, &[])
+        };
+        self.stacks.push((sources, diagnostics, secrets));
     }
 
     pub fn to_json(&self) -> String {
@@ -506,35 +515,41 @@ impl Serialize for JsonReport<'_> {
 }
 
 /// The diagnostics of every stack, made into JSON objects one at a time.
-struct JsonDiagnostics<'r, 'a>(&'r [(&'a SourceMap, Vec<&'a Diagnostic>)]);
+struct JsonDiagnostics<'r, 'a>(&'r [(&'a SourceMap, Vec<&'a Diagnostic>, Vec<String>)]);
 
 impl Serialize for JsonDiagnostics<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().flat_map(|(sources, diagnostics)| {
-            diagnostics.iter().map(|d| json_diagnostic(sources, d))
+        serializer.collect_seq(self.0.iter().flat_map(|(sources, diagnostics, secrets)| {
+            diagnostics
+                .iter()
+                .map(|d| json_diagnostic(sources, d, secrets))
         }))
     }
 }
 
-fn json_diagnostic<'a>(sources: &SourceMap, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
+fn json_diagnostic<'a>(
+    sources: &SourceMap,
+    d: &'a Diagnostic,
+    secrets: &[String],
+) -> JsonDiagnostic<'a> {
     let (file, start, end) = locate(sources, d.primary.span);
     JsonDiagnostic {
         code: d.code.as_str(),
         severity: d.severity().as_str(),
-        message: &d.message,
+        message: mask_values(&d.message, secrets),
         file,
         line: start.line,
         column: start.column,
         end_line: end.line,
         end_column: end.column,
-        help: d.help.as_deref(),
+        help: d.help.as_deref().map(|help| mask_values(help, secrets)),
         labels: d
             .secondary
             .iter()
             .map(|label| {
                 let (file, at, _) = locate(sources, label.span);
                 JsonLabel {
-                    message: &label.message,
+                    message: mask_values(&label.message, secrets),
                     file,
                     line: at.line,
                     column: at.column,

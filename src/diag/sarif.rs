@@ -15,7 +15,8 @@ const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// the diagnostics; each result is made as it is written.
 #[derive(Default)]
 pub struct SarifLog<'a> {
-    stacks: Vec<(&'a SourceMap, Vec<&'a Diagnostic>)>,
+    /// Each stack's diagnostics, with the secret values its messages must not show.
+    stacks: Vec<(&'a SourceMap, Vec<&'a Diagnostic>, Vec<String>)>,
 }
 
 impl<'a> SarifLog<'a> {
@@ -29,8 +30,13 @@ impl<'a> SarifLog<'a> {
         sources: &'a SourceMap,
         diagnostics: impl IntoIterator<Item = &'a Diagnostic>,
     ) {
-        self.stacks
-            .push((sources, diagnostics.into_iter().collect()));
+        let diagnostics: Vec<&Diagnostic> = diagnostics.into_iter().collect();
+        let secrets = if diagnostics.is_empty() {
+            Vec::new()
+        } else {
+            super::render::secret_values(sources, &[])
+        };
+        self.stacks.push((sources, diagnostics, secrets));
     }
 
     pub fn to_json(&self) -> String {
@@ -93,15 +99,13 @@ struct Driver {
 }
 
 /// Every diagnostic of every stack, made into a result one at a time.
-struct Results<'r, 'a>(&'r [(&'a SourceMap, Vec<&'a Diagnostic>)]);
+struct Results<'r, 'a>(&'r [(&'a SourceMap, Vec<&'a Diagnostic>, Vec<String>)]);
 
 impl Serialize for Results<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(
-            self.0
-                .iter()
-                .flat_map(|(sources, diagnostics)| diagnostics.iter().map(|d| result(sources, d))),
-        )
+        serializer.collect_seq(self.0.iter().flat_map(|(sources, diagnostics, secrets)| {
+            diagnostics.iter().map(|d| result(sources, d, secrets))
+        }))
     }
 }
 
@@ -134,7 +138,7 @@ struct ResultLocation<'a> {
 
 #[derive(Serialize)]
 struct BorrowedText<'a> {
-    text: &'a str,
+    text: std::borrow::Cow<'a, str>,
 }
 
 #[derive(Serialize)]
@@ -176,7 +180,7 @@ fn physical_location(sources: &SourceMap, span: Span) -> PhysicalLocation {
     }
 }
 
-fn result<'a>(sources: &SourceMap, d: &'a Diagnostic) -> SarifResult<'a> {
+fn result<'a>(sources: &SourceMap, d: &'a Diagnostic, secrets: &[String]) -> SarifResult<'a> {
     let mut message = match &d.environment {
         Some(environment) => format!("{} (environment `{environment}`)", d.message),
         None => d.message.clone(),
@@ -189,7 +193,9 @@ fn result<'a>(sources: &SourceMap, d: &'a Diagnostic) -> SarifResult<'a> {
         rule_id: d.code.as_str(),
         rule_index: rule_index(d.code),
         level: level(d.severity()),
-        message: Text { text: message },
+        message: Text {
+            text: super::render::mask_values(&message, secrets).into_owned(),
+        },
         locations: [ResultLocation {
             id: None,
             physical_location: physical_location(sources, d.primary.span),
@@ -203,7 +209,7 @@ fn result<'a>(sources: &SourceMap, d: &'a Diagnostic) -> SarifResult<'a> {
                 id: Some(i),
                 physical_location: physical_location(sources, label.span),
                 message: Some(BorrowedText {
-                    text: &label.message,
+                    text: super::render::mask_values(&label.message, secrets),
                 }),
             })
             .collect(),
