@@ -441,7 +441,7 @@ fn health(block: &Block, diags: &mut Diagnostics) -> HealthDecl {
     let mut r = BlockReader::new(block, diags);
     no_label(&mut r, block);
     let port = r.optional::<Reference>("port").map(|p| p.value);
-    let path = r.optional_valid::<String>("path", |p| validate::url_path(p));
+    let path = r.optional_valid::<String>("path", |p| validate::health_path(p));
     let command = r.optional_valid::<String>("command", |c| validate::single_line(c, "a command"));
     let interval = duration(&mut r, "interval", 10_000);
     let timeout = duration(&mut r, "timeout", 2_000);

@@ -88,6 +88,35 @@ pub(crate) fn url_path(text: &str) -> Result<(), String> {
     }
 }
 
+/// The path (and query) a health check requests: starts with `/`, no `..`
+/// segment, and the characters of a URL's path and query (RFC 3986) but a
+/// fragment, quotes, backslashes and braces — `/v1/sys/health?standbyok=true`
+/// is Vault's own check for a cluster with standbys. Every consumer takes it
+/// as a quoted string (Nomad and Consul check `path`, Salt's
+/// `http.wait_for_successful_query`).
+pub(crate) fn health_path(text: &str) -> Result<(), String> {
+    if !text.starts_with('/') {
+        return Err(format!(
+            "health path `{}` must start with `/`",
+            shorten(text)
+        ));
+    }
+    let path = text.split('?').next().unwrap_or(text);
+    if path.split('/').any(|part| part == "..") {
+        return Err(format!("health path `{}` contains `..`", shorten(text)));
+    }
+    match text
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "-._~/%!$&'()*+,;=:@?".contains(*c)))
+    {
+        Some(c) => Err(format!(
+            "a health path may use letters, digits and `-._~/%!$&'()*+,;=:@?` (found {})",
+            describe_char(c)
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Text with no whitespace, quotes or control characters.
 pub(crate) fn plain_text(text: &str, what: &str) -> Result<(), String> {
     if text.is_empty() {
@@ -296,6 +325,20 @@ mod tests {
         assert!(absolute_path("var/lib").is_err());
         assert!(absolute_path("/var/../etc").is_err());
         assert!(absolute_path("/var/lib vault").is_err());
+        for path in [
+            "/v1/sys/health?standbyok=true",
+            "/api/v1/status:check",
+            "/@alice",
+            "/ready+live",
+            "/health;v=1",
+            "/h!",
+            "/health(x)",
+        ] {
+            assert!(health_path(path).is_ok(), "{path}");
+        }
+        for path in ["health", "/../x", "/a b", "/a\"b", "/a#b", "/${x}", "/a\\b"] {
+            assert!(health_path(path).is_err(), "{path}");
+        }
         assert!(url_path("/").is_ok());
         assert!(url_path("/api/v1.2_x~%20").is_ok());
         assert!(url_path("/api{").is_err());
