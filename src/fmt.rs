@@ -95,7 +95,13 @@ impl Printer<'_> {
             self.indent(level);
             self.out.push_str(&comment.text);
             self.out.push('\n');
-            self.last_end = Some(comment.span.end);
+            // A comment from inside the item printed last (`memory /* … */ =
+            // 1GiB`) ends before that item does: the source's blank lines are
+            // counted from whichever ends later.
+            self.last_end = Some(
+                self.last_end
+                    .map_or(comment.span.end, |end| end.max(comment.span.end)),
+            );
             self.next_comment += 1;
             first = false;
         }

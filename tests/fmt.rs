@@ -90,3 +90,13 @@ fn files_that_do_not_parse_are_not_formatted() {
     let errors = format_source("stack \"s\" { domain = }").unwrap_err();
     assert_eq!(errors.iter().next().unwrap().code.as_str(), "E0001");
 }
+
+#[test]
+fn a_comment_inside_an_attribute_adds_no_blank_line() {
+    // Found by the fmt fuzz target: the comment was counted as where the
+    // attribute ended, so the next attribute seemed to follow a blank line.
+    let text = "host \"hv1\" {\n  address = \"10.0.0.11\"\n  memory\n// note\n = 96GiB\n  cpus    = 32\n}\n";
+    let once = format_source(text).unwrap();
+    assert_eq!(format_source(&once).unwrap(), once);
+    assert!(!once.contains("\n\n  cpus"), "{once}");
+}
