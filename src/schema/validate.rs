@@ -67,50 +67,34 @@ pub(crate) fn absolute_path(text: &str) -> Result<(), String> {
 
 /// A path prefix of an http route: starts with `/`, no spaces or control chars.
 pub(crate) fn url_path(text: &str) -> Result<(), String> {
-    if !text.starts_with('/') {
-        return Err(format!(
-            "route path `{}` must start with `/`",
-            shorten(text)
-        ));
-    }
-    if text.split('/').any(|part| part == "..") {
-        return Err(format!("route path `{}` contains `..`", shorten(text)));
-    }
-    match text
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "-._~/%".contains(*c)))
-    {
-        Some(c) => Err(format!(
-            "route path may only use letters, digits and `-._~/%` (found {})",
-            describe_char(c)
-        )),
-        None => Ok(()),
-    }
+    request_path(text, "route path", "-._~/%")
 }
 
-/// The path (and query) a health check requests: starts with `/`, no `..`
-/// segment, and the characters of a URL's path and query (RFC 3986) but a
-/// fragment, quotes, backslashes and braces — `/v1/sys/health?standbyok=true`
-/// is Vault's own check for a cluster with standbys. Every consumer takes it
-/// as a quoted string (Nomad and Consul check `path`, Salt's
-/// `http.wait_for_successful_query`).
+/// The path (and query) a health check requests: the characters of a URL's
+/// path and query (RFC 3986) but a fragment, quotes, backslashes and braces —
+/// `/v1/sys/health?standbyok=true` is Vault's own check for a cluster with
+/// standbys. Every consumer takes it as a quoted string (Nomad and Consul
+/// check `path`, Salt's `http.wait_for_successful_query`).
 pub(crate) fn health_path(text: &str) -> Result<(), String> {
+    request_path(text, "health path", "-._~/%!$&'()*+,;=:@?")
+}
+
+/// A `what` that starts with `/`, has no `..` segment before any query, and
+/// only letters, digits and the characters of `allowed`.
+fn request_path(text: &str, what: &str, allowed: &str) -> Result<(), String> {
     if !text.starts_with('/') {
-        return Err(format!(
-            "health path `{}` must start with `/`",
-            shorten(text)
-        ));
+        return Err(format!("{what} `{}` must start with `/`", shorten(text)));
     }
     let path = text.split('?').next().unwrap_or(text);
     if path.split('/').any(|part| part == "..") {
-        return Err(format!("health path `{}` contains `..`", shorten(text)));
+        return Err(format!("{what} `{}` contains `..`", shorten(text)));
     }
     match text
         .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "-._~/%!$&'()*+,;=:@?".contains(*c)))
+        .find(|c| !(c.is_ascii_alphanumeric() || allowed.contains(*c)))
     {
         Some(c) => Err(format!(
-            "a health path may use letters, digits and `-._~/%!$&'()*+,;=:@?` (found {})",
+            "{what} may only use letters, digits and `{allowed}` (found {})",
             describe_char(c)
         )),
         None => Ok(()),

@@ -309,26 +309,40 @@ impl FromValue for StringMap {
         "an object of strings (e.g. { KEY = \"value\" })".into()
     }
     fn from_value(value: &Value, diags: &mut Diagnostics) -> Option<Self> {
-        let ValueKind::Object(entries) = &value.kind else {
-            diags.push(wrong_type(value, &Self::expected()));
-            return None;
-        };
-        let mut out: Vec<(Spanned<String>, Spanned<String>)> = Vec::with_capacity(entries.len());
-        let mut seen = std::collections::HashMap::new();
-        for entry in entries {
-            if let Some(first) = seen.insert(entry.key.as_str(), entry.key_span) {
-                diags.push(duplicate_key(entry, first));
-                continue;
-            }
+        let mut out: Vec<(Spanned<String>, Spanned<String>)> = Vec::new();
+        each_unique_entry::<Self>(value, diags, |entry, diags| {
             if let Some(text) = String::from_value(&entry.value, diags) {
                 out.push((
                     Spanned::new(entry.key.clone(), entry.key_span),
                     Spanned::new(text, entry.value.span),
                 ));
             }
-        }
+        })?;
         Some(StringMap(out))
     }
+}
+
+/// Calls `read` for each entry of an object `value` whose key is not written
+/// again before it (E0106 for a repeat); `None` (E0103) when `value` is not an
+/// object. The walk every object-valued attribute shares.
+fn each_unique_entry<T: FromValue>(
+    value: &Value,
+    diags: &mut Diagnostics,
+    mut read: impl FnMut(&crate::syntax::Entry, &mut Diagnostics),
+) -> Option<()> {
+    let ValueKind::Object(entries) = &value.kind else {
+        diags.push(wrong_type(value, &T::expected()));
+        return None;
+    };
+    let mut seen = std::collections::HashMap::new();
+    for entry in entries {
+        if let Some(first) = seen.insert(entry.key.as_str(), entry.key_span) {
+            diags.push(duplicate_key(entry, first));
+            continue;
+        }
+        read(entry, diags);
+    }
+    Some(())
 }
 
 /// E0106 for an object key written a second time.
@@ -356,17 +370,8 @@ impl FromValue for EnvEntries {
         "an object of strings and connections (e.g. { KEY = \"value\"  DB = db.pg })".into()
     }
     fn from_value(value: &Value, diags: &mut Diagnostics) -> Option<Self> {
-        let ValueKind::Object(entries) = &value.kind else {
-            diags.push(wrong_type(value, &Self::expected()));
-            return None;
-        };
         let mut out = EnvEntries::default();
-        let mut seen = std::collections::HashMap::new();
-        for entry in entries {
-            if let Some(first) = seen.insert(entry.key.as_str(), entry.key_span) {
-                diags.push(duplicate_key(entry, first));
-                continue;
-            }
+        each_unique_entry::<Self>(value, diags, |entry, diags| {
             let key = Spanned::new(entry.key.clone(), entry.key_span);
             if let ValueKind::Reference(path) = &entry.value.kind {
                 if let Some(connection) = connection(key, path, entry.value.span, diags) {
@@ -375,7 +380,7 @@ impl FromValue for EnvEntries {
             } else if let Some(text) = String::from_value(&entry.value, diags) {
                 out.plain.push((key, Spanned::new(text, entry.value.span)));
             }
-        }
+        })?;
         Some(out)
     }
 }
