@@ -711,6 +711,14 @@ pub fn emit_artifacts_to(
     })
 }
 
+/// The Nomad jobspecs of a checked file; `None` when it has errors.
+pub fn emit_jobspecs(
+    checked: &Checked,
+) -> Option<Result<crate::emit::Artifacts<'static>, crate::emit::EmitError>> {
+    let templates = crate::emit::Templates::builtin();
+    with_emit_input(checked, &templates, crate::emit::nomad_jobspecs)
+}
+
 fn with_emit_input<T>(
     checked: &Checked,
     templates: &crate::emit::Templates,

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod compose;
 pub mod diag;
 pub mod disk;
+pub mod drift;
 pub mod driver;
 pub mod emit;
 pub mod fmt;

@@ -3,6 +3,7 @@
 mod build;
 mod check;
 mod completions;
+mod diff;
 mod explain;
 mod fmt;
 mod graph;
@@ -46,6 +47,35 @@ pub enum Command {
     Man,
     /// Print stages, placements and budget use per host, NUMA node and disk.
     Plan(PlanArgs),
+    /// Compare the stack with what Nomad and Consul run (exit 3 on drift).
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The spec file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// `human`: a table grouped by service; `json`: one object with the
+    /// differences and the spec's diagnostics.
+    #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
+    pub format: DiagnosticFormat,
+
+    /// Compare this environment (an `env "NAME"` block) instead of the base
+    /// stack.
+    #[arg(long = "env", value_name = "NAME")]
+    pub environment: Option<String>,
+
+    /// Nomad's HTTP address (default: `NOMAD_ADDR`, else `http://127.0.0.1:4646`).
+    #[arg(long, value_name = "ADDR")]
+    pub nomad: Option<String>,
+
+    /// Consul's HTTP address (default: `CONSUL_HTTP_ADDR`, else `127.0.0.1:8500`).
+    /// Consul is compared when the stack has a `consul` provider or an address
+    /// is given.
+    #[arg(long, value_name = "ADDR")]
+    pub consul: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -172,6 +202,8 @@ pub enum Status {
     Success = 0,
     SpecErrors = 1,
     UsageOrIo = 2,
+    /// `eosc diff`: what runs differs from the spec.
+    Drift = 3,
 }
 
 impl From<Status> for ExitCode {
@@ -206,6 +238,7 @@ where
         Command::Man => completions::man(),
         Command::Graph(args) => graph::run(args, cli.deny_warnings),
         Command::Plan(args) => plan::run(args, cli.deny_warnings),
+        Command::Diff(args) => diff::run(args, cli.deny_warnings),
     };
     status.into()
 }

@@ -26,6 +26,11 @@ use std::collections::BTreeMap;
 
 pub use templates::Templates;
 
+pub(crate) use nomad::jobspec_path;
+pub use nomad::STACK_META_KEY;
+pub(crate) use salt::paths::{service_sls, BUILD_DIR, TERRAFORM_DIR};
+pub(crate) use terraform::job_resource_name;
+
 use crate::check::Analysis;
 use crate::model::files::SourceFiles;
 use crate::model::Stack;
@@ -222,6 +227,17 @@ pub fn emit(input: &Input<'_>) -> Result<Artifacts<'static>, EmitError> {
 /// keeping it; returns how many there were.
 pub fn emit_to(input: &Input<'_>, writer: Writer<'_>) -> Result<usize, EmitError> {
     run_chains(input, || Artifacts::handing_on_to(writer)).map(|out| out.len())
+}
+
+/// The Nomad jobspec of every nomad service and nothing else (`eosc diff`
+/// hands them to the Nomad it compares with).
+pub fn nomad_jobspecs(input: &Input<'_>) -> Result<Artifacts<'static>, EmitError> {
+    let jobs = nomad::Jobs::new(input);
+    let mut out = Artifacts::default();
+    for id in nomad::Jobs::services(input) {
+        jobs.write(input, id, &mut out)?;
+    }
+    Ok(out)
 }
 
 fn run_chains<'w>(

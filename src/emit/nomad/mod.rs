@@ -31,6 +31,8 @@
 //!   and its policy are written by the Terraform emitter) and one
 //!   `template` per secret rendering `secrets/<secret>.env` into the task's
 //!   environment (see [`vault`]).
+//! - `meta { eosc_stack = "<stack>" }` marks the job as this stack's (for
+//!   `eosc diff`, which reports such jobs when the stack drops them).
 //! - Consul: a service `<service>-<port>` per port; the health port's service
 //!   carries the check (http with the path, else tcp) with `check_restart`
 //!   after the health grace.
@@ -62,6 +64,11 @@ pub(crate) fn jobspec_path(service: &str) -> String {
 pub(crate) fn host_volume_name(service: &str, volume: &str) -> String {
     format!("{service}-{volume}")
 }
+
+/// The job `meta` key naming the stack a job belongs to: `eosc diff` reports
+/// a job carrying it that the stack no longer declares, and never a job
+/// without it (someone else's).
+pub const STACK_META_KEY: &str = "eosc_stack";
 
 /// Consecutive health check failures before Nomad restarts the task.
 const CHECK_RESTART_LIMIT: u64 = 3;
@@ -183,6 +190,11 @@ fn job(
             Value::strings([stack.settings.datacenter.value.as_str()]),
         )
         .add_attribute("type", Value::string("service"))
+        .add_block(
+            Block::builder("meta")
+                .add_attribute(STACK_META_KEY, Value::string(&stack.settings.name.value))
+                .build(),
+        )
         .add_block(group.build())
         .build();
     let mut body = Body::default();

@@ -28,7 +28,7 @@ mod health;
 mod layout;
 mod nomad_client;
 mod orchestrate;
-mod paths;
+pub(crate) mod paths;
 mod proxy;
 mod secrets;
 mod shell;

@@ -27,7 +27,9 @@ pub(super) const RUN_DIR: &str = "/run/eos";
 pub(super) const VAULT_TOKEN_FILE: &str = "/etc/eos/vault-token";
 pub(super) const VAULT_CA_FILE: &str = crate::emit::topology::INTERNAL_CA_FILE;
 pub(super) const SYSTEMD_DIR: &str = "/etc/systemd/system";
-pub(super) const TERRAFORM_DIR: &str = "/srv/eos/terraform";
+pub(crate) const TERRAFORM_DIR: &str = "/srv/eos/terraform";
+/// Where the ops host keeps the build (`TERRAFORM_DIR` is inside it).
+pub(crate) const BUILD_DIR: &str = "/srv/eos";
 
 /// The folder on the host that holds a volume's data.
 pub(super) fn volume_dir(stack: &Stack, service: ServiceId, index: usize) -> String {
@@ -64,7 +66,7 @@ pub(super) fn volume_key(service: &str, volume: &str) -> String {
 }
 
 /// The SLS of a baremetal/docker service.
-pub(super) fn service_sls(service: &str) -> String {
+pub(crate) fn service_sls(service: &str) -> String {
     ["eos.", service].concat()
 }
 
