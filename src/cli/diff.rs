@@ -7,7 +7,7 @@ use super::{DiagnosticFormat, DiffArgs, Status};
 use crate::ast::{Capability, Runtime};
 use crate::diag::render::JsonReport;
 use crate::drift::api::{Api, ApiError, Product, Settings};
-use crate::drift::{self, Expected};
+use crate::drift::{self, Expected, Salted};
 use crate::driver::{self, Checked};
 use crate::emit::topology::consul_service_name;
 
@@ -19,53 +19,46 @@ pub(super) fn run(args: &DiffArgs, deny_warnings: bool) -> Status {
         Ok(checked) => checked,
         Err(error) => return output::report(&[], &[error], args.format, deny_warnings),
     };
-    let human = args.format != DiagnosticFormat::Json;
-    let spec_status = if human {
+    let json = args.format == DiagnosticFormat::Json;
+    let mut report = JsonReport::new();
+    let spec_status = if json {
+        report.add(&checked.sources, checked.diagnostics.iter());
+        output::status(report.errors, report.warnings, false, deny_warnings)
+    } else {
         output::report(
             std::slice::from_ref(&checked),
             &[],
             args.format,
             deny_warnings,
         )
-    } else {
-        Status::Success
     };
-    let mut report = JsonReport::new();
-    report.add(&checked.sources, checked.diagnostics.iter());
-    let spec_status = if human {
-        spec_status
-    } else {
-        output::status(report.errors, report.warnings, false, deny_warnings)
-    };
-    let result = if spec_status == Status::Success {
-        expected(&checked).and_then(|expected| compare(args, &checked, &expected))
-    } else {
-        Err(ApiError(String::new()))
-    };
-    let drift = match (spec_status, result) {
-        (Status::Success, Ok(drift)) => Some(drift),
-        (Status::Success, Err(error)) => {
+    if spec_status != Status::Success {
+        // Nothing is compared with a spec that has errors.
+        if json {
+            print_json(&report, None, None);
+        }
+        return spec_status;
+    }
+    let drift = match expected(&checked).and_then(|expected| compare(args, &checked, &expected)) {
+        Ok(drift) => drift,
+        Err(error) => {
             output::stderr(&format!("error: {error}\n"));
-            if !human {
+            if json {
                 print_json(&report, None, Some(&error.0));
             }
             return Status::UsageOrIo;
         }
-        _ => None,
     };
-    let status = match &drift {
-        Some(d) if d.differences.is_empty() => Status::Success,
-        Some(_) => Status::Drift,
-        None => spec_status,
-    };
-    if human {
-        if let Some(drift) = &drift {
-            output::stdout(&drift::report::human(drift));
-        }
+    if json {
+        print_json(&report, Some(&drift), None);
     } else {
-        print_json(&report, drift.as_ref(), None);
+        output::stdout(&drift::report::human(&drift));
     }
-    status
+    if drift.differences.is_empty() {
+        Status::Success
+    } else {
+        Status::Drift
+    }
 }
 
 fn print_json(report: &JsonReport, drift: Option<&drift::Drift>, error: Option<&str>) {
@@ -86,7 +79,7 @@ fn expected(checked: &Checked) -> Result<Expected, ApiError> {
         .stack
         .as_ref()
         .expect("a checked spec without errors has a stack");
-    let artifacts = driver::emit_jobspecs(checked)
+    let mut artifacts = driver::emit_jobspecs(checked)
         .expect("a spec without errors emits")
         .map_err(|e| ApiError(e.to_string()))?;
     let mut jobs = Vec::new();
@@ -96,7 +89,7 @@ fn expected(checked: &Checked) -> Result<Expected, ApiError> {
         let name = service.name().to_string();
         if service.decl.runtime.value == Runtime::Nomad {
             let path = crate::emit::jobspec_path(&name);
-            let text = artifacts.files.get(&path).cloned().unwrap_or_default();
+            let text = artifacts.files.remove(&path).unwrap_or_default();
             jobs.push((name, text));
         } else if !service.decl.ports.is_empty() {
             let hosts = service
@@ -111,7 +104,11 @@ fn expected(checked: &Checked) -> Result<Expected, ApiError> {
                 .iter()
                 .map(|p| consul_service_name(&name, &p.name.value))
                 .collect();
-            salted.push((name, hosts, names));
+            salted.push(Salted {
+                service: name,
+                hosts,
+                consul_names: names,
+            });
         }
     }
     Ok(Expected {

@@ -75,6 +75,18 @@ fn var(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
     env(name).filter(|v| !v.trim().is_empty())
 }
 
+/// The flag, else the variable, else the CLIs' default.
+fn address(
+    flag: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+    name: &str,
+    default: &str,
+) -> String {
+    flag.map(str::to_string)
+        .or_else(|| var(env, name))
+        .unwrap_or_else(|| default.to_string())
+}
+
 fn truthy(value: Option<String>) -> Option<bool> {
     value.map(|v| {
         matches!(
@@ -90,10 +102,7 @@ impl Settings {
         flag: Option<&str>,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, ApiError> {
-        let address = flag
-            .map(str::to_string)
-            .or_else(|| var(env, "NOMAD_ADDR"))
-            .unwrap_or_else(|| "http://127.0.0.1:4646".to_string());
+        let address = address(flag, env, "NOMAD_ADDR", "http://127.0.0.1:4646");
         Ok(Self {
             address: normalize(Product::Nomad, &address, false)?,
             token: var(env, "NOMAD_TOKEN"),
@@ -108,10 +117,7 @@ impl Settings {
         flag: Option<&str>,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, ApiError> {
-        let address = flag
-            .map(str::to_string)
-            .or_else(|| var(env, "CONSUL_HTTP_ADDR"))
-            .unwrap_or_else(|| "127.0.0.1:8500".to_string());
+        let address = address(flag, env, "CONSUL_HTTP_ADDR", "127.0.0.1:8500");
         let ssl = truthy(var(env, "CONSUL_HTTP_SSL")).unwrap_or(false);
         let token = match var(env, "CONSUL_HTTP_TOKEN") {
             Some(token) => Some(token),

@@ -74,11 +74,7 @@ fn facets(job: &Value) -> Facets {
                     "{prefix}{} at {}{}",
                     text(&mount["Volume"]),
                     text(&mount["Destination"]),
-                    if mount["ReadOnly"].as_bool() == Some(true) {
-                        " (read-only)"
-                    } else {
-                        ""
-                    }
+                    read_only(mount)
                 ));
             }
         }
@@ -96,11 +92,7 @@ fn facets(job: &Value) -> Facets {
                         "{key}: {} {}{}",
                         text(&v["Type"]),
                         text(&v["Source"]),
-                        if v["ReadOnly"].as_bool() == Some(true) {
-                            " (read-only)"
-                        } else {
-                            ""
-                        }
+                        read_only(v)
                     )
                 })
                 .collect(),
@@ -113,12 +105,21 @@ fn facets(job: &Value) -> Facets {
     out
 }
 
-fn array(value: &Value) -> &[Value] {
+/// An array of a Nomad or Consul answer, or none.
+pub(super) fn array(value: &Value) -> &[Value] {
     value.as_array().map_or(&[], Vec::as_slice)
 }
 
 fn text(value: &Value) -> &str {
     value.as_str().unwrap_or("")
+}
+
+fn read_only(volume: &Value) -> &'static str {
+    if volume["ReadOnly"].as_bool() == Some(true) {
+        " (read-only)"
+    } else {
+        ""
+    }
 }
 
 fn joined(items: &[String]) -> String {
@@ -209,12 +210,13 @@ fn ports(networks: &Value) -> String {
 /// The allocation differences of a running job: fewer running than the
 /// count (and why, from the latest evaluation that could not place it), or
 /// allocations whose deployment marked them unhealthy.
-pub fn allocations(
+/// `evaluations` is called only when allocations are missing.
+pub fn allocations<E>(
     service: &str,
     job: &Value,
     allocations: &[Value],
-    evaluations: &[Value],
-) -> Vec<Difference> {
+    evaluations: impl FnOnce() -> Result<Vec<Value>, E>,
+) -> Result<Vec<Difference>, E> {
     let desired: u64 = array(&job["TaskGroups"])
         .iter()
         .map(|g| g["Count"].as_u64().unwrap_or(0))
@@ -232,7 +234,7 @@ pub fn allocations(
         .filter(|a| a["DeploymentStatus"]["Healthy"].as_bool() == Some(false))
         .count();
     let mut out = Vec::new();
-    let inspect = format!("nomad job status {service}");
+    let inspect = crate::emit::shell_line(["nomad", "job", "status", service]);
     if running < desired {
         let mut states: BTreeMap<&str, usize> = BTreeMap::new();
         for alloc in &live {
@@ -247,7 +249,7 @@ pub fn allocations(
         if !other.is_empty() {
             actual.push_str(&format!(" ({})", other.join(", ")));
         }
-        let (kind, actual) = match unplaced_reason(evaluations) {
+        let (kind, actual) = match unplaced_reason(&evaluations()?) {
             Some(reason) => (
                 Kind::Unplaced,
                 format!("{actual}; cannot be placed: {reason}"),
@@ -271,7 +273,7 @@ pub fn allocations(
             inspect,
         ));
     }
-    out
+    Ok(out)
 }
 
 /// Why the latest evaluation that failed to place allocations failed.
@@ -373,7 +375,7 @@ mod tests {
         let spec = job(2, "wiki:1.4", json!([]));
         let evals = [json!({"CreateIndex": 7, "FailedTGAllocs": {"wiki": {
             "NodesEvaluated": 1, "ConstraintFiltered": {"missing drivers": 1}}}})];
-        let found = allocations("wiki", &spec, &[], &evals);
+        let found = allocations("wiki", &spec, &[], || Ok::<_, ()>(evals.to_vec())).unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].kind, Kind::Unplaced);
         assert_eq!(
@@ -385,7 +387,8 @@ mod tests {
             json!({"DesiredStatus": "run", "ClientStatus": "running",
                    "DeploymentStatus": {"Healthy": false}}),
         ];
-        let found = allocations("wiki", &spec, &running, &[]);
+        let unread = || -> Result<Vec<Value>, ()> { panic!("evaluations read with all running") };
+        let found = allocations("wiki", &spec, &running, unread).unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].running, "1 unhealthy");
     }

@@ -24,10 +24,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::emit::shell_line;
 use api::{Api, ApiError};
 
 /// What differs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     MissingJob,
@@ -93,9 +94,17 @@ pub struct Expected {
     pub stack: String,
     /// `(service, jobspec)` of every nomad service, in spec order.
     pub jobs: Vec<(String, String)>,
-    /// `(service, hosts, consul service names)` of bare-metal and docker
-    /// services with ports.
-    pub salted: Vec<(String, Vec<String>, Vec<String>)>,
+    /// The bare-metal and docker services with ports.
+    pub salted: Vec<Salted>,
+}
+
+/// A service Salt runs, as far as Consul may see it.
+pub struct Salted {
+    pub service: String,
+    /// Its hosts (`on`), for the `salt -L` that re-applies it.
+    pub hosts: Vec<String>,
+    /// `<service>-<port>` for each port.
+    pub consul_names: Vec<String>,
 }
 
 /// The outcome of a comparison.
@@ -162,11 +171,11 @@ pub fn compare(expected: &Expected, nomad: &Api, consul: Option<&Api>) -> Result
 
 /// Jobs marked as this stack's that the spec does not declare.
 fn extra_jobs(expected: &Expected, nomad: &Api) -> Result<Vec<Difference>, ApiError> {
-    let list = nomad.get("jobs?meta=true")?.unwrap_or(Value::Null);
+    let listed = list(nomad.get("jobs?meta=true")?);
     let declared: std::collections::HashSet<&str> =
         expected.jobs.iter().map(|(s, _)| s.as_str()).collect();
     let mut out = Vec::new();
-    for job in list.as_array().map_or(&[][..], Vec::as_slice) {
+    for job in &listed {
         let id = job["ID"].as_str().unwrap_or("");
         let mark = job["Meta"][crate::emit::STACK_META_KEY].as_str();
         if mark == Some(expected.stack.as_str()) && !declared.contains(id) {
@@ -175,7 +184,7 @@ fn extra_jobs(expected: &Expected, nomad: &Api) -> Result<Vec<Difference>, ApiEr
                 Kind::ExtraJob,
                 "not in the spec".to_string(),
                 format!("status {}", job["Status"].as_str().unwrap_or("unknown")),
-                format!("nomad job stop -purge {}", shell_word(id)),
+                shell_line(["nomad", "job", "stop", "-purge", id]),
             ));
         }
     }
@@ -199,22 +208,29 @@ fn job(service: &str, jobspec: &str, nomad: &Api, consul: Option<&Api>) -> Resul
     let id = parsed["ID"].as_str().unwrap_or(service).to_string();
     let path = encode(&id);
     let mut found = Found::default();
-    let run = format!(
-        "nomad job run {}/{}",
+    let jobspec_file = [
         crate::emit::BUILD_DIR,
-        crate::emit::jobspec_path(service)
-    );
+        "/",
+        &crate::emit::jobspec_path(service),
+    ]
+    .concat();
+    let run = shell_line(["nomad", "job", "run", &jobspec_file]);
     let Some(running) = nomad.get(&["job/", &path].concat())? else {
         found.differences.push(Difference::new(
             service,
             Kind::MissingJob,
             "registered".to_string(),
             "absent".to_string(),
-            format!(
-                "terraform -chdir={} apply -target=nomad_job.{}",
-                crate::emit::TERRAFORM_DIR,
-                crate::emit::job_resource_name(service)
-            ),
+            shell_line([
+                "terraform",
+                &["-chdir=", crate::emit::TERRAFORM_DIR].concat(),
+                "apply",
+                &[
+                    "-target=nomad_job.",
+                    &crate::emit::job_resource_name(service),
+                ]
+                .concat(),
+            ]),
         ));
         return Ok(found);
     };
@@ -236,33 +252,26 @@ fn job(service: &str, jobspec: &str, nomad: &Api, consul: Option<&Api>) -> Resul
             .differences
             .push(Difference::new(service, kind, spec, actual, run.clone()));
     }
-    let allocations = nomad.get(&["job/", &path, "/allocations"].concat())?;
-    let allocations = allocations
-        .as_ref()
-        .and_then(Value::as_array)
-        .map_or(&[][..], Vec::as_slice);
-    let evaluations = nomad.get(&["job/", &path, "/evaluations"].concat())?;
-    let evaluations = evaluations
-        .as_ref()
-        .and_then(Value::as_array)
-        .map_or(&[][..], Vec::as_slice);
-    let alloc_differences = jobs::allocations(service, &running, allocations, evaluations);
-    let none_running = !allocations
-        .iter()
-        .any(|a| a["ClientStatus"].as_str() == Some("running"));
-    found.differences.extend(alloc_differences);
+    let allocations = list(nomad.get(&["job/", &path, "/allocations"].concat())?);
+    // The evaluations tell why allocations are missing: read only then.
+    let evaluations = || Ok(list(nomad.get(&["job/", &path, "/evaluations"].concat())?));
+    found.differences.extend(jobs::allocations(
+        service,
+        &running,
+        &allocations,
+        evaluations,
+    )?);
     if let Some(consul) = consul {
-        let inspect = format!("nomad job status {}", shell_word(service));
+        // With no allocation running, its services cannot register: the
+        // allocations difference already says so.
+        let must_exist = allocations
+            .iter()
+            .any(|a| a["ClientStatus"].as_str() == Some("running"));
+        let inspect = shell_line(["nomad", "job", "status", service]);
         for name in consul_names(&parsed) {
             found.consul_services += 1;
-            // With no allocation running, its services cannot register: the
-            // allocations difference already says so.
             found.differences.extend(consul_service(
-                service,
-                &name,
-                consul,
-                !none_running,
-                &inspect,
+                service, &name, consul, must_exist, &inspect,
             )?);
         }
     }
@@ -270,24 +279,19 @@ fn job(service: &str, jobspec: &str, nomad: &Api, consul: Option<&Api>) -> Resul
 }
 
 /// A bare-metal or docker service: its Consul services, when Consul has them.
-fn salted(
-    (service, hosts, names): &(String, Vec<String>, Vec<String>),
-    consul: Option<&Api>,
-) -> Result<Found, ApiError> {
+fn salted(salted: &Salted, consul: Option<&Api>) -> Result<Found, ApiError> {
     let mut found = Found::default();
     let Some(consul) = consul else {
         return Ok(found);
     };
-    let fix = format!(
-        "salt -L {} state.apply {}",
-        shell_word(&hosts.join(",")),
-        crate::emit::service_sls(service)
-    );
-    for name in names {
+    let hosts = salted.hosts.join(",");
+    let sls = crate::emit::service_sls(&salted.service);
+    let fix = shell_line(["salt", "-L", &hosts, "state.apply", &sls]);
+    for name in &salted.consul_names {
         found.consul_services += 1;
         found
             .differences
-            .extend(consul_service(service, name, consul, false, &fix)?);
+            .extend(consul_service(&salted.service, name, consul, false, &fix)?);
     }
     Ok(found)
 }
@@ -296,7 +300,7 @@ fn salted(
 fn consul_names(job: &Value) -> Vec<String> {
     let mut names = Vec::new();
     let services = |list: &Value, names: &mut Vec<String>| {
-        for s in list.as_array().map_or(&[][..], Vec::as_slice) {
+        for s in jobs::array(list) {
             if matches!(s["Provider"].as_str(), None | Some("" | "consul")) {
                 if let Some(name) = s["Name"].as_str() {
                     names.push(name.to_string());
@@ -304,9 +308,9 @@ fn consul_names(job: &Value) -> Vec<String> {
             }
         }
     };
-    for group in job["TaskGroups"].as_array().map_or(&[][..], Vec::as_slice) {
+    for group in jobs::array(&job["TaskGroups"]) {
         services(&group["Services"], &mut names);
-        for task in group["Tasks"].as_array().map_or(&[][..], Vec::as_slice) {
+        for task in jobs::array(&group["Tasks"]) {
             services(&task["Services"], &mut names);
         }
     }
@@ -323,11 +327,7 @@ fn consul_service(
     must_exist: bool,
     fix: &str,
 ) -> Result<Vec<Difference>, ApiError> {
-    let entries = consul.get(&["health/service/", &encode(name)].concat())?;
-    let entries = entries
-        .as_ref()
-        .and_then(Value::as_array)
-        .map_or(&[][..], Vec::as_slice);
+    let entries = list(consul.get(&["health/service/", &encode(name)].concat())?);
     if entries.is_empty() {
         return Ok(if must_exist {
             vec![Difference::new(
@@ -342,9 +342,9 @@ fn consul_service(
         });
     }
     let mut failing = Vec::new();
-    for entry in entries {
+    for entry in &entries {
         let node = entry["Node"]["Node"].as_str().unwrap_or("?");
-        for check in entry["Checks"].as_array().map_or(&[][..], Vec::as_slice) {
+        for check in jobs::array(&entry["Checks"]) {
             let status = check["Status"].as_str().unwrap_or("unknown");
             if status != "passing" {
                 let output = api::first_line(check["Output"].as_str().unwrap_or(""));
@@ -374,6 +374,14 @@ fn consul_service(
     })
 }
 
+/// The array an API answered, or none (404, or not an array).
+fn list(answer: Option<Value>) -> Vec<Value> {
+    match answer {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
+    }
+}
+
 /// A path segment, percent-encoded.
 fn encode(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
@@ -387,28 +395,13 @@ fn encode(segment: &str) -> String {
     out
 }
 
-/// A word for a shell command line, quoted when it needs to be.
-fn shell_word(word: &str) -> String {
-    if !word.is_empty()
-        && word
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.,/=:@".contains(&b))
-    {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn paths_and_shell_words_are_escaped() {
+    fn path_segments_are_percent_encoded() {
         assert_eq!(encode("wiki-http"), "wiki-http");
         assert_eq!(encode("a b/c"), "a%20b%2Fc");
-        assert_eq!(shell_word("wiki"), "wiki");
-        assert_eq!(shell_word("it's"), "'it'\\''s'");
     }
 }

@@ -38,23 +38,11 @@ pub fn human(drift: &Drift) -> String {
         }
         groups.entry(&d.service).or_default().push(d);
     }
-    let rows: Vec<[String; 3]> = drift
-        .differences
-        .iter()
-        .map(|d| [d.kind.name().to_string(), cell(&d.spec), cell(&d.running)])
-        .collect();
-    let what = rows
-        .iter()
-        .map(|r| r[0].chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(4);
-    let spec = rows
-        .iter()
-        .map(|r| r[1].chars().count())
-        .max()
-        .unwrap_or(0)
-        .clamp(4, 48);
+    let width = |column: fn(&super::Difference) -> usize| {
+        drift.differences.iter().map(column).max().unwrap_or(0)
+    };
+    let what = width(|d| d.kind.name().len()).max(4);
+    let spec = width(|d| cell(&d.spec).chars().count()).clamp(4, 48);
     for service in order {
         out.push('\n');
         out.push_str(&format!("{}\n", printable(service)));

@@ -29,6 +29,7 @@ pub use templates::Templates;
 pub(crate) use nomad::jobspec_path;
 pub use nomad::STACK_META_KEY;
 pub(crate) use salt::paths::{service_sls, BUILD_DIR, TERRAFORM_DIR};
+pub(crate) use salt::shell::join as shell_line;
 pub(crate) use terraform::job_resource_name;
 
 use crate::check::Analysis;

@@ -31,7 +31,7 @@ mod orchestrate;
 pub(crate) mod paths;
 mod proxy;
 mod secrets;
-mod shell;
+pub(crate) mod shell;
 mod shutdown;
 mod sls;
 mod top;

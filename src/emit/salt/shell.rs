@@ -26,7 +26,7 @@ pub(super) fn quote(value: &str) -> String {
 }
 
 /// The words quoted and joined by spaces: a command line.
-pub(super) fn join<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn join<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
     words.into_iter().map(quote).collect::<Vec<_>>().join(" ")
 }
 
