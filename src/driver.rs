@@ -207,19 +207,24 @@ pub fn check_stack(
     match which {
         Environments::Base => diagnostics.extend(base_diags),
         Environments::All => {
-            let mut all = Vec::new();
+            // Each environment's own findings, kept as it is checked; the
+            // base's are moved in after them (a run of 100,000 warnings is
+            // not copied), and the whole list is sorted below.
+            let mut only_in_environments = Vec::new();
             for overlay in &environments {
                 let mut env_diags = Diagnostics::new();
                 let composition = composer.environment(overlay, &mut env_diags);
                 secret_spans.extend(composition.secret_spans.iter().copied());
                 analyse(composition, &mut env_diags, &files);
-                all.push((overlay.name.clone(), env_diags));
+                only_in_environments.extend(only_in_environment(
+                    env_diags,
+                    &base_diags,
+                    &overlay.name,
+                ));
             }
-            diagnostics.extend(base_diags.clone());
-            for (name, env_diags) in all {
-                for diagnostic in only_in_environment(env_diags, &base_diags, &name) {
-                    diagnostics.push(diagnostic);
-                }
+            diagnostics.extend(base_diags);
+            for diagnostic in only_in_environments {
+                diagnostics.push(diagnostic);
             }
         }
         Environments::One(name) => {

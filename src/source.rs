@@ -79,7 +79,7 @@ fn add_repeat_label(diagnostic: &mut Diagnostic, instance: &InstanceOf, repeats:
     if repeats <= REPEAT_LABELS {
         diagnostic.secondary.push(Label {
             span: instance.module,
-            message: format!("and in module instance `{}`", instance.name),
+            message: format!("and in module instance `{}`", instance.name).into(),
         });
         return;
     }
@@ -89,10 +89,10 @@ fn add_repeat_label(diagnostic: &mut Diagnostic, instance: &InstanceOf, repeats:
         _ => format!("and in {more} more module instances"),
     };
     match diagnostic.secondary.last_mut() {
-        Some(last) if repeats > REPEAT_LABELS + 1 => last.message = message,
+        Some(last) if repeats > REPEAT_LABELS + 1 => last.message = message.into(),
         _ => diagnostic.secondary.push(Label {
             span: instance.module,
-            message,
+            message: message.into(),
         }),
     }
 }
@@ -220,7 +220,7 @@ impl SourceMap {
                     let mut diagnostic = diagnostic;
                     diagnostic.secondary.push(Label {
                         span: instance.module,
-                        message: format!("in module instance `{}`", instance.name),
+                        message: format!("in module instance `{}`", instance.name).into(),
                     });
                     kept.push(diagnostic);
                 }

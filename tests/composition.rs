@@ -555,7 +555,7 @@ fn a_problem_every_instance_shares_is_reported_once_with_each_instance() {
         .unwrap()
         .secondary
         .iter()
-        .map(|l| l.message.as_str())
+        .map(|l| &*l.message)
         .collect();
     assert_eq!(
         labels,
@@ -639,7 +639,7 @@ fn an_environment_adding_a_misspelt_block_is_told_what_it_may_have_meant() {
     let help: Vec<String> = checked
         .diagnostics
         .iter()
-        .filter_map(|d| d.help.clone())
+        .filter_map(|d| d.help.as_deref().map(str::to_string))
         .collect();
     assert!(
         help.iter()

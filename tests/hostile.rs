@@ -322,6 +322,27 @@ fn a_long_cycle_is_shown_by_its_ends() {
 }
 
 #[test]
+fn a_knot_of_thirty_thousand_services_is_one_diagnostic_not_a_stack_overflow() {
+    // Runs on a test thread (2 MiB of stack): a search that recurses once per
+    // service on the cycle cannot finish.
+    let n = 30_000;
+    let mut text = on_one_host("");
+    for i in 0..n {
+        text.push_str(&format!(
+            "service \"s{i}\" {{\n  runtime = baremetal\n  on = [h]\n  memory = 1MiB\n  cpu = 0.001\n  after = [s{}]\n}}\n",
+            (i + 1) % n
+        ));
+    }
+    let checked = common::check_text(&text);
+    let cycles = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == "E0202")
+        .count();
+    assert_eq!(cycles, 1);
+}
+
+#[test]
 fn one_large_file_named_many_ways_is_read_once_and_bounded_in_all() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("files")).unwrap();

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
@@ -188,10 +188,12 @@ fn check_core_providers_on_bare_metal(stack: &Stack, diags: &mut Diagnostics) {
 }
 
 /// E0202: one diagnostic per strongly connected component that holds a cycle,
-/// naming one concrete cycle through it in order.
+/// naming one concrete cycle through it in order. Kosaraju's algorithm, not
+/// Tarjan's: petgraph's `tarjan_scc` recurses once per service on a path, and
+/// a knot of 100,000 services overflowed the stack.
 fn check_cycles(stack: &Stack, graph: &DependencyGraph, diags: &mut Diagnostics) {
     let g = &graph.graph;
-    let mut components: Vec<Vec<NodeIndex>> = tarjan_scc(g)
+    let mut components: Vec<Vec<NodeIndex>> = kosaraju_scc(g)
         .into_iter()
         .filter(|c| c.len() > 1 || g.find_edge(c[0], c[0]).is_some())
         .collect();
