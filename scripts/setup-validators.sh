@@ -68,7 +68,7 @@ apt_install() {
     "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-want_apt=(nginx libnginx-mod-stream graphviz jq curl zip)
+want_apt=(nginx libnginx-mod-stream graphviz jq curl zip restic)
 missing=()
 for p in "${want_apt[@]}"; do
     is_installed "$p" || missing+=("$p")
@@ -258,9 +258,10 @@ fi
 NGINX_BIN="$(command -v nginx || true)"
 [ -n "$NGINX_BIN" ] || { [ -x /usr/sbin/nginx ] && NGINX_BIN=/usr/sbin/nginx; }
 DOT_BIN="$(command -v dot || true)"
+RESTIC_BIN="$(command -v restic || true)"
 
 fail=0
-for pair in "nginx:$NGINX_BIN" "caddy:$CADDY_BIN" "dot:$DOT_BIN" \
+for pair in "nginx:$NGINX_BIN" "caddy:$CADDY_BIN" "dot:$DOT_BIN" "restic:$RESTIC_BIN" \
             "python:$EOSC_VENV/bin/python" "salt-call:$EOSC_VENV/bin/salt-call"; do
     name="${pair%%:*}"
     path="${pair#*:}"

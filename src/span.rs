@@ -51,6 +51,11 @@ impl<T> Spanned<T> {
     pub fn new(value: T, span: Span) -> Self {
         Self { value, span }
     }
+
+    /// The same span around `f(value)`.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Spanned<U> {
+        Spanned::new(f(self.value), self.span)
+    }
 }
 
 /// 1-based line and column (columns count characters, not bytes).

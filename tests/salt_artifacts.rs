@@ -20,6 +20,8 @@ struct Minion {
     salt_call: PathBuf,
     conf: PathBuf,
     out: PathBuf,
+    /// A command `salt-call` runs under (e.g. a mount namespace); empty: none.
+    prefix: Vec<String>,
     _temp: tempfile::TempDir,
 }
 
@@ -46,8 +48,15 @@ impl Minion {
             salt_call: salt_call.to_path_buf(),
             conf,
             out,
+            prefix: Vec::new(),
             _temp: temp,
         }
+    }
+
+    /// Runs `salt-call` from now on as the last argument of `prefix` (empty:
+    /// directly).
+    fn run_under(&mut self, prefix: &[&str]) {
+        self.prefix = prefix.iter().map(|s| (*s).to_string()).collect();
     }
 
     /// `salt-call --local --out=json [--id=ID] ARGS`: the `local` value, or
@@ -64,7 +73,14 @@ impl Minion {
         args: &[&str],
         must_succeed: bool,
     ) -> Result<Value, String> {
-        let mut command = Command::new(&self.salt_call);
+        let mut command = match self.prefix.split_first() {
+            Some((program, rest)) => {
+                let mut command = Command::new(program);
+                command.args(rest).arg(&self.salt_call);
+                command
+            }
+            None => Command::new(&self.salt_call),
+        };
         command
             .arg("--local")
             .arg(format!("--config-dir={}", self.conf.display()))
@@ -766,4 +782,336 @@ service "pinned" {{
         assert_eq!(own, "Not called, mocked", "{host}");
         assert_eq!(skipped, "onlyif condition is false", "{host}");
     }
+}
+
+/// A spec of values that are awkward but legitimate: a disk mounted at a
+/// path with a space, a container path with a space and a comma, a pinned
+/// apt version, a backup schedule in a time zone, a host name with `_`.
+fn awkward_spec(disk_mount: &str, repository: &str, nginx_version: &str) -> String {
+    format!(
+        r#"stack "values" {{
+  domain = "example.org"
+  backup {{
+    repository = {repository}
+    secret     = "secret/data/restic"
+  }}
+}}
+host "box" {{
+  address = "host_1.lan"
+  memory  = 16GiB
+  cpus    = 4
+  disk "data" {{
+    size  = 100GB
+    kind  = ssd
+    mount = {disk_mount}
+  }}
+}}
+service "docker" {{
+  runtime  = baremetal
+  provides = [docker]
+  package  = "docker.io"
+  on       = [box]
+  memory   = 512MiB
+  cpu      = 0.5
+  health {{ command = "true" }}
+}}
+service "vault" {{
+  runtime  = baremetal
+  provides = [vault]
+  on       = [box]
+  memory   = 256MiB
+  cpu      = 0.5
+  port "api" {{ number = 8200 }}
+}}
+service "web" {{
+  runtime = baremetal
+  package = "nginx={nginx_version}"
+  on      = [box]
+  memory  = 256MiB
+  cpu     = 0.5
+}}
+service "app" {{
+  runtime = docker
+  on      = [box]
+  image   = "app:1.0"
+  memory  = 256MiB
+  cpu     = 0.5
+  volume "data" {{
+    disk = box.data
+    size = 1GB
+    path = "/srv/My Data, v1"
+    backup {{
+      schedule = "*-*-* 02:00:00 America/New_York"
+    }}
+  }}
+}}
+"#,
+        disk_mount = common::eos_string(disk_mount),
+        repository = common::eos_string(repository),
+    )
+}
+
+/// The fields of one CSV record as Go's `encoding/csv` reads it, which is
+/// how Docker reads a `--mount` value: `,` separates, a field that starts
+/// with `"` is quoted, `""` inside it is one `"`.
+fn csv_record(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut chars = line.chars().peekable();
+    loop {
+        let mut field = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        field.push('"');
+                    }
+                    '"' => break,
+                    c => field.push(c),
+                }
+            }
+            assert!(
+                matches!(chars.peek(), None | Some(',')),
+                "a quote ends a field: {line}"
+            );
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == ',' {
+                    break;
+                }
+                assert_ne!(c, '"', "a bare quote in an unquoted field: {line}");
+                field.push(c);
+                chars.next();
+            }
+        }
+        fields.push(field);
+        if chars.next().is_none() {
+            return fields;
+        }
+    }
+}
+
+/// The installed version of a Debian package, by dpkg.
+fn installed_version(package: &str) -> String {
+    let output = Command::new("dpkg-query")
+        .args(["-W", "-f=${Version}", package])
+        .output()
+        .expect("dpkg-query");
+    assert!(
+        output.status.success(),
+        "{package} is not installed: run scripts/setup-validators.sh"
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The state `id` of a `state.sls` result (keys are `FUN_|-ID_|-NAME_|-FUN`).
+fn state_result<'a>(local: &'a Value, id: &str) -> &'a Value {
+    let marker = format!("_|-{id}_|-");
+    local
+        .as_object()
+        .unwrap()
+        .iter()
+        .find_map(|(key, state)| key.contains(&marker).then_some(state))
+        .unwrap_or_else(|| panic!("no state {id} in {local}"))
+}
+
+#[test]
+fn awkward_values_reach_salt_and_systemd() {
+    let Some(salt_call) = salt_call() else { return };
+    let temp = tempfile::tempdir().unwrap();
+    let disk = temp.path().join("My Disk");
+    std::fs::create_dir_all(&disk).unwrap();
+    let disk = disk.to_str().unwrap().to_string();
+    let nginx = installed_version("nginx");
+    let spec = awkward_spec(&disk, "local:/srv/My Backups", &nginx);
+    let artifacts = build_text(&spec).unwrap();
+    let mut minion = Minion::new(&salt_call, &artifacts);
+
+    // The container's bind mount: one `--mount` word, one CSV record that
+    // Docker splits into exactly the source and target.
+    let states = minion.call(None, &["state.show_sls", "eos.app"]).unwrap();
+    let unit = argument(&states, "eos-app.unit", "contents")
+        .as_str()
+        .unwrap()
+        .to_string();
+    systemd_verify("eos-app.service", &unit);
+    let words = systemd_words(
+        unit.lines()
+            .find_map(|l| l.strip_prefix("ExecStart="))
+            .unwrap(),
+    );
+    let at = words.iter().position(|w| w == "--mount").unwrap();
+    assert_eq!(
+        csv_record(&words[at + 1]),
+        [
+            "type=bind".to_string(),
+            format!("source={disk}/eos/app/data"),
+            "target=/srv/My Data, v1".to_string()
+        ]
+    );
+
+    // The guard sees the disk mounted at a path with a space (Salt compares
+    // with the kernel's escaped mountinfo), and only then.
+    let guard = "eos-app.volume.data.mounted";
+    let unmounted = minion
+        .call_with(None, &["state.sls", "eos.app", "test=True"], false)
+        .unwrap();
+    assert_eq!(
+        state_result(&unmounted, guard)["result"],
+        false,
+        "with nothing mounted the guard fails: {unmounted}"
+    );
+    let mount_first = [
+        "unshare",
+        "-m",
+        "sh",
+        "-c",
+        "mount -t tmpfs eos \"$0\" && exec \"$@\"",
+        &disk,
+    ];
+    minion.run_under(&mount_first);
+    let mounted = minion
+        .call_with(None, &["state.sls", "eos.app", "test=True"], false)
+        .unwrap();
+    assert_eq!(
+        state_result(&mounted, guard)["result"],
+        true,
+        "the disk is mounted at {disk:?}: {}",
+        state_result(&mounted, guard)
+    );
+    minion.run_under(&[]);
+
+    // A pinned apt version is what pkg.installed compares with dpkg's.
+    let web = minion
+        .call_with(None, &["state.sls", "eos.web", "test=True"], false)
+        .unwrap();
+    let package = state_result(&web, "eos-web.pkg");
+    assert_eq!(
+        package["result"], true,
+        "nginx={nginx} is installed: {package}"
+    );
+
+    // systemd reads the schedule, time zone and all.
+    let backup = minion
+        .call(None, &["state.show_sls", "eos.backup.box"])
+        .unwrap();
+    let timer = argument(&backup, "eos_backup.app.data.timer-unit", "contents")
+        .as_str()
+        .unwrap();
+    let calendar = timer
+        .lines()
+        .find_map(|l| l.strip_prefix("OnCalendar="))
+        .unwrap();
+    assert_eq!(calendar, "*-*-* 02:00:00 America/New_York");
+    let analyze = Command::new("systemd-analyze")
+        .args(["calendar", calendar])
+        .output()
+        .expect("systemd-analyze (apt-get install systemd)");
+    assert!(
+        analyze.status.success(),
+        "systemd-analyze calendar {calendar:?}: {}",
+        String::from_utf8_lossy(&analyze.stderr)
+    );
+}
+
+/// The backup script of `awkward_spec`, as Salt would write it, run for
+/// real: the restic password read from a Vault dev server's KV v2, a
+/// repository and a volume folder with spaces in their paths. The snapshot
+/// restores to the same bytes, and nothing the script prints holds the
+/// password.
+#[test]
+fn backup_script_runs_with_vault_and_restic() {
+    let Some(salt_call) = salt_call() else { return };
+    let Some(vault_bin) = common::agents::consumer("vault") else {
+        return;
+    };
+    let Some(restic) = common::validator("restic", "Debian restic") else {
+        return;
+    };
+    let temp = tempfile::tempdir().unwrap();
+    let disk = temp.path().join("My Disk");
+    let data = disk.join("eos/app/data");
+    std::fs::create_dir_all(data.join("sub dir")).unwrap();
+    std::fs::write(data.join("sub dir/it's here.txt"), "backed up\n").unwrap();
+    let repository = format!("local:{}", temp.path().join("My Backups").display());
+    let spec = awkward_spec(disk.to_str().unwrap(), &repository, "1.0");
+    let artifacts = build_text(&spec).unwrap();
+    let minion = Minion::new(&salt_call, &artifacts);
+    let states = minion
+        .call(None, &["state.show_sls", "eos.backup.box"])
+        .unwrap();
+    let script = temp.path().join("backup.sh");
+    std::fs::write(
+        &script,
+        argument(&states, "eos_backup.app.data.script", "contents")
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+
+    let vault = common::agents::Vault::start(&vault_bin, temp.path());
+    let password = "pa$$ 'wo\"rd` $(true)";
+    let body = serde_json::json!({ "data": { "password": password } }).to_string();
+    let (code, text) = vault.call("POST", "secret/data/restic", Some(&body));
+    assert_eq!(code, 200, "KV v2 write: {text}");
+    let token = temp.path().join("vault-token");
+    std::fs::write(&token, vault.token).unwrap();
+
+    let run = Command::new("sh")
+        .arg(&script)
+        .env("VAULT_ADDR", &vault.address)
+        .env("VAULT_TOKEN_FILE", &token)
+        .env("PATH", path_with(&restic))
+        .env("RESTIC_CACHE_DIR", temp.path().join("restic-cache"))
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(run.status.success(), "the backup script failed:\n{said}");
+    assert!(!said.contains(password), "the script printed the password");
+
+    let restore = temp.path().join("restored");
+    let restic_run = |args: &[&str]| {
+        let output = Command::new(&restic)
+            .args(args)
+            .env("RESTIC_REPOSITORY", &repository)
+            .env("RESTIC_PASSWORD", password)
+            .env("RESTIC_CACHE_DIR", temp.path().join("restic-cache"))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "restic {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let snapshots: Value = serde_json::from_str(&restic_run(&["snapshots", "--json"])).unwrap();
+    let snapshot = &snapshots[0];
+    assert_eq!(snapshot["hostname"], "box", "{snapshots}");
+    assert_eq!(snapshot["tags"], serde_json::json!(["eos:app/data"]));
+    assert_eq!(
+        snapshot["paths"],
+        serde_json::json!([data.to_str().unwrap()])
+    );
+    restic_run(&["restore", "latest", "--target", restore.to_str().unwrap()]);
+    let restored = restore
+        .join(data.strip_prefix("/").unwrap())
+        .join("sub dir/it's here.txt");
+    assert_eq!(std::fs::read_to_string(restored).unwrap(), "backed up\n");
+}
+
+/// PATH with the folder of `tool` first.
+fn path_with(tool: &Path) -> std::ffi::OsString {
+    let mut dirs = vec![tool.parent().unwrap().to_path_buf()];
+    dirs.extend(
+        std::env::var_os("PATH")
+            .iter()
+            .flat_map(std::env::split_paths),
+    );
+    std::env::join_paths(dirs).unwrap()
 }

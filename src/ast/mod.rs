@@ -102,7 +102,10 @@ pub struct ServiceDecl {
     pub provides: Vec<Spanned<Capability>>,
     /// `None` when `on` is not written.
     pub on: Option<Vec<Reference>>,
+    /// The Debian package's name (the service's name when not written).
     pub package: Spanned<String>,
+    /// The version `package = "NAME=VERSION"` pins, as apt writes it.
+    pub package_version: Option<Spanned<String>>,
     pub image: Option<Spanned<String>>,
     pub command: Option<Spanned<String>>,
     pub args: Vec<Spanned<String>>,

@@ -2,6 +2,7 @@
 //! reads the resolved stack (and what was derived from it once: the dependency
 //! graph and the placement) and reports every problem it finds, in a fixed order.
 
+mod bind_mounts;
 mod budget;
 mod deps;
 mod disks;
@@ -32,31 +33,36 @@ pub fn run(stack: &Stack, files: &SourceFiles, diags: &mut Diagnostics) -> Analy
     // other checks on this one. Each check reports into its own list, and the
     // lists are joined in one fixed order: the result does not depend on which
     // thread finishes first.
-    let (placement, [budget, ports], [deps, disks, network, security, operations, edition], stages) =
-        std::thread::scope(|scope| {
-            let placed = scope.spawn(|| {
-                let placement = phase("  placement", || Placement::compute(stack, &graph));
-                let budget = report("  budget", |d| budget::check(stack, &placement, d));
-                let ports = report("  ports", |d| ports::check(stack, &graph, &placement, d));
-                (placement, [budget, ports])
-            });
-            let deps = report("  deps", |d| deps::check(stack, &graph, d));
-            let stages = phase("  stages", || graph.stages());
-            let unplaced = [
-                deps,
-                report("  disks", |d| disks::check(stack, &graph, d)),
-                report("  network", |d| network::check(stack, &graph, d)),
-                report("  security", |d| security::check(stack, files, d)),
-                report("  operations", |d| operations::check(stack, &graph, d)),
-                report("  nomad edition", |d| nomad_edition::check(stack, d)),
-            ];
-            let (placement, placed) = placed
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (placement, placed, unplaced, stages)
+    let (
+        placement,
+        [budget, ports],
+        [deps, disks, network, security, operations, edition, mounts],
+        stages,
+    ) = std::thread::scope(|scope| {
+        let placed = scope.spawn(|| {
+            let placement = phase("  placement", || Placement::compute(stack, &graph));
+            let budget = report("  budget", |d| budget::check(stack, &placement, d));
+            let ports = report("  ports", |d| ports::check(stack, &graph, &placement, d));
+            (placement, [budget, ports])
         });
+        let deps = report("  deps", |d| deps::check(stack, &graph, d));
+        let stages = phase("  stages", || graph.stages());
+        let unplaced = [
+            deps,
+            report("  disks", |d| disks::check(stack, &graph, d)),
+            report("  network", |d| network::check(stack, &graph, d)),
+            report("  security", |d| security::check(stack, files, d)),
+            report("  operations", |d| operations::check(stack, &graph, d)),
+            report("  nomad edition", |d| nomad_edition::check(stack, d)),
+            report("  bind mounts", |d| bind_mounts::check(stack, d)),
+        ];
+        let (placement, placed) = placed
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (placement, placed, unplaced, stages)
+    });
     for report in [
-        deps, budget, disks, network, ports, security, operations, edition,
+        deps, budget, disks, network, ports, security, operations, edition, mounts,
     ] {
         diags.extend(report);
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::templates::CADDYFILE;
+use super::templates::{caddy_token, CADDYFILE};
 use super::topology::{self, consul_service_name, host_port, CONSUL_DNS_PORT};
 use super::{Artifacts, EmitError, Input};
 use crate::ast::{Auth, Capability, PortProtocol, RouteProtocol, Runtime};
@@ -33,7 +33,7 @@ const AUTHENTIK_HEADERS: [&str; 12] = [
 #[derive(Serialize)]
 struct View {
     source: String,
-    email: Option<String>,
+    email: Option<minijinja::Value>,
     ca_file: &'static str,
     sites: Vec<Site>,
 }
@@ -41,6 +41,8 @@ struct View {
 #[derive(Serialize)]
 struct Site {
     host: String,
+    /// `*.example.com`: its certificate needs the ACME DNS challenge.
+    wildcard: bool,
     routes: Vec<SiteRoute>,
 }
 
@@ -49,7 +51,8 @@ struct SiteRoute {
     name: String,
     target: String,
     matcher: Option<String>,
-    paths: Vec<String>,
+    /// Caddyfile tokens ([`caddy_token`]).
+    paths: Vec<minijinja::Value>,
     proxies: Vec<Proxy>,
 }
 
@@ -125,7 +128,7 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
         } else {
             (
                 Some(format!("route-{}", decl.name.value)),
-                vec![path.to_string(), format!("{path}/*")],
+                vec![caddy_token(path), caddy_token(&format!("{path}/*"))],
             )
         };
         let target = format!(
@@ -151,6 +154,7 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
             // Longest path first (Caddy orders `handle` blocks itself; this is for readers).
             routes.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.1.name.cmp(&b.1.name)));
             Site {
+                wildcard: host.starts_with("*."),
                 host,
                 routes: routes.into_iter().map(|(_, r)| r).collect(),
             }
@@ -158,7 +162,11 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
         .collect();
     let view = View {
         source: input.source_name.to_string(),
-        email: stack.settings.acme_email.as_ref().map(|e| e.value.clone()),
+        email: stack
+            .settings
+            .acme_email
+            .as_ref()
+            .map(|e| caddy_token(&e.value)),
         ca_file: topology::INTERNAL_CA_FILE,
         sites,
     };

@@ -84,13 +84,17 @@ impl Templates {
     }
 }
 
-/// Writes a value only if every character is inert in the target syntax.
+/// Writes a value only if every character is inert in the target syntax, or
+/// if it is a whole token the emitter quoted itself ([`caddy_token`]).
 fn write_inert(
     out: &mut minijinja::Output<'_>,
     value: &Value,
     inert: fn(char) -> bool,
 ) -> Result<(), Error> {
     let text = value.to_string();
+    if value.is_safe() {
+        return out.write_str(&text).map_err(Error::from);
+    }
     if let Some(bad) = text.chars().find(|c| !inert(*c)) {
         return Err(Error::new(
             ErrorKind::InvalidOperation,
@@ -103,13 +107,30 @@ fn write_inert(
 /// Characters that carry no meaning in a Caddyfile token: no whitespace,
 /// quotes, braces (placeholders, `{$ENV}`), `#` or `;`.
 fn caddy_inert(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "._:/-@*[]+=~%,".contains(c)
+    c.is_ascii_alphanumeric() || "._:/-@*[]+=~%,_".contains(c)
+}
+
+/// A whole Caddyfile token for `text`: as it is when every character is
+/// inert, else in double quotes, where whitespace, `#`, `;`, `'`, `(` and a
+/// leading backtick or `@` are plain characters. Braces, `"`, `\` and
+/// control characters cannot be written this way (Caddy expands `{$ENV}` and
+/// placeholders inside quotes too): such text stays unmarked, and the
+/// template refuses it.
+pub(super) fn caddy_token(text: &str) -> Value {
+    let quotable = |c: char| !(c.is_control() || "{}\"\\".contains(c));
+    if !text.is_empty() && text.chars().all(caddy_inert) {
+        Value::from(text)
+    } else if !text.is_empty() && text.chars().all(quotable) {
+        Value::from_safe_string(format!("\"{text}\""))
+    } else {
+        Value::from(text)
+    }
 }
 
 /// Characters that carry no meaning in an nginx token: no whitespace, quotes,
 /// `;`, braces, `$` (variables) or `#`.
 fn nginx_inert(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "._:/-[]=".contains(c)
+    c.is_ascii_alphanumeric() || "._:/-[]=_".contains(c)
 }
 
 #[cfg(test)]
@@ -133,6 +154,31 @@ mod tests {
                 minijinja::context! { host => hostile },
             );
             assert!(err.is_err(), "{hostile:?} got through");
+        }
+    }
+
+    #[test]
+    fn caddy_tokens_are_quoted_whole_or_refused() {
+        let mut templates = Templates::builtin();
+        assert!(templates.set(CADDYFILE, "email {{ email }}\n".into()));
+        let render = |text: &str| {
+            templates.render(
+                CADDYFILE,
+                "caddy/Caddyfile",
+                minijinja::context! { email => caddy_token(text) },
+            )
+        };
+        assert_eq!(
+            render("ops@example.com").unwrap(),
+            "email ops@example.com\n"
+        );
+        assert_eq!(
+            render("o'brien#1@example.com").unwrap(),
+            "email \"o'brien#1@example.com\"\n"
+        );
+        assert_eq!(render("`a`").unwrap(), "email \"`a`\"\n");
+        for refused in ["{$HOME}@x.com", "a\"b", "a\\b", "a\nb"] {
+            assert!(render(refused).is_err(), "{refused:?} got through");
         }
     }
 

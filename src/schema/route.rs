@@ -11,10 +11,17 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> RouteDecl {
     let mut r = BlockReader::new(block, diags);
     let name = name_label(&mut r, block);
     let protocol = r.or_default("protocol", RouteProtocol::Http);
-    let host = r.optional_valid::<String>("host", |h| validate::dns_name(h));
+    // A trailing root dot and Caddy's `/*` are spellings of the same route:
+    // dropped here, so E0401 sees `a.example.com.` and `a.example.com` as one.
+    let host = r
+        .optional_valid::<String>("host", |h| validate::site_name(h, true))
+        .map(|h| h.map(|h| validate::without_root_dot(&h).to_string()));
     let path = r
         .optional_valid::<String>("path", |p| validate::url_path(p))
-        .unwrap_or_else(|| Spanned::new("/".into(), block.head()));
+        .map_or_else(
+            || Spanned::new("/".into(), block.head()),
+            |p| p.map(|p| validate::route_prefix(&p).to_string()),
+        );
     let listen = r.optional_valid::<u64>("listen", |n| in_range(*n, "a listen port", 1, 65_535));
     let to = r.required::<Reference>("to");
     let auth = r.or_default("auth", Auth::None);

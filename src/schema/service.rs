@@ -24,9 +24,17 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> ServiceDecl {
     let on = r
         .optional::<Vec<Spanned<Reference>>>("on")
         .map(|list| list.value.into_iter().map(|s| s.value).collect());
-    let package = r
-        .optional_valid::<String>("package", |p| validate::package(p))
-        .unwrap_or_else(|| Spanned::new(name.value.clone(), block.head()));
+    let written_package = r.optional_valid::<String>("package", |p| validate::package(p));
+    let (package, package_version) = match written_package {
+        Some(written) => {
+            let (name, version) = validate::split_package(&written.value);
+            (
+                Spanned::new(name.to_string(), written.span),
+                version.map(|v| Spanned::new(v.to_string(), written.span)),
+            )
+        }
+        None => (Spanned::new(name.value.clone(), block.head()), None),
+    };
     let image =
         r.optional_valid::<String>("image", |i| validate::plain_text(i, "an image reference"));
     let command = r.optional_valid::<String>("command", |c| validate::single_line(c, "a command"));
@@ -100,6 +108,7 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> ServiceDecl {
         provides,
         on,
         package,
+        package_version,
         image,
         command,
         args,

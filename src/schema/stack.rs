@@ -12,7 +12,9 @@ use crate::syntax::Block;
 pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> StackDecl {
     let mut r = BlockReader::new(block, diags);
     let name = name_label(&mut r, block);
-    let domain = r.required_valid::<String>("domain", |d| validate::dns_name(d));
+    let domain = r
+        .required_valid::<String>("domain", |d| validate::site_name(d, false))
+        .map(|d| validate::without_root_dot(&d).to_string());
     let acme_email = r.optional_valid::<String>("acme_email", |e| validate::email(e));
     let datacenter = r
         .optional_valid::<String>("datacenter", |d| validate::name(d))
@@ -64,8 +66,9 @@ fn budget(
 fn backup(block: &Block, diags: &mut Diagnostics) -> StackBackupDecl {
     let mut r = BlockReader::new(block, diags);
     no_label(&mut r, block);
+    // Any one line: the backup scripts shell-quote it (`local:/mnt/My Backups`).
     let repository = r.required_valid::<String>("repository", |t| {
-        validate::plain_text(t, "a restic repository")
+        validate::single_line(t, "a restic repository")
     });
     let secret = r.required_valid::<String>("secret", |t| validate::vault_path(t));
     r.finish();

@@ -25,25 +25,68 @@ pub(crate) fn name(text: &str) -> Result<(), String> {
 
 /// A DNS host name: dot-separated labels of letters, digits and inner hyphens.
 pub(crate) fn dns_name(text: &str) -> Result<(), String> {
-    let labels_ok = !text.is_empty()
-        && text.len() <= 253
-        && text.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-        });
-    if labels_ok {
+    if labels_ok(text, |_| false) {
         Ok(())
     } else {
         Err(format!("`{}` is not a valid DNS name", shorten(text)))
     }
 }
 
-/// An IP address or a DNS name.
+/// A public name Caddy serves (`route { host }`, `stack { domain }`): a DNS
+/// name, written with or without the root's trailing dot (`web.example.com.`,
+/// dropped by [`without_root_dot`]); with `wildcard`, a first label `*` for
+/// every name one level below (`*.example.com`, as Caddy's site addresses).
+pub(crate) fn site_name(text: &str, wildcard: bool) -> Result<(), String> {
+    let name = without_root_dot(text);
+    let name = match name.strip_prefix("*.") {
+        Some(rest) if wildcard => rest,
+        Some(_) => {
+            return Err(format!(
+                "`{}` is a wildcard; only a route's `host` may be one",
+                shorten(text)
+            ))
+        }
+        None => name,
+    };
+    if name.contains('*') {
+        return Err(format!(
+            "`{}` is not a valid DNS name: a wildcard `*` may only be the whole first label (`*.example.com`)",
+            shorten(text)
+        ));
+    }
+    dns_name(name).map_err(|_| format!("`{}` is not a valid DNS name", shorten(text)))
+}
+
+/// A DNS name without the trailing dot of its fully qualified form: Caddy
+/// matches the `Host` header, which clients send without it.
+pub(crate) fn without_root_dot(text: &str) -> &str {
+    match text.strip_suffix('.') {
+        Some(name) if !name.ends_with('.') => name,
+        _ => text,
+    }
+}
+
+/// Dot-separated labels of letters, digits, inner hyphens and the characters
+/// `extra` allows, each 1–63 bytes, 253 in all.
+fn labels_ok(text: &str, extra: impl Fn(char) -> bool) -> bool {
+    !text.is_empty()
+        && text.len() <= 253
+        && text.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || extra(c))
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
+/// An IP address or a host's DNS name. Names may have `_` in a label
+/// (`host_1.lan`): DNS and `/etc/hosts` carry them, and every consumer takes
+/// the address as a quoted string or a whole token.
 pub(crate) fn address(text: &str) -> Result<(), String> {
-    if text.parse::<IpAddr>().is_ok() || dns_name(text).is_ok() {
+    if text.parse::<IpAddr>().is_ok() || labels_ok(text, |c| c == '_') {
         Ok(())
     } else {
         Err(format!(
@@ -53,8 +96,11 @@ pub(crate) fn address(text: &str) -> Result<(), String> {
     }
 }
 
-/// An absolute path without `..`, and without characters that break the configs
-/// it lands in (control characters, quotes, whitespace).
+/// An absolute path without `..` or control characters. Any other
+/// character is escaped where the path lands (YAML, HCL, shell, systemd,
+/// Docker's `--mount`); the one consumer that cannot carry whitespace, the
+/// `/etc/fstab` line of a bare-metal bind mount, is checked where the
+/// volume's runtime is known (`check::bind_mounts`).
 pub(crate) fn absolute_path(text: &str) -> Result<(), String> {
     if !text.starts_with('/') {
         return Err(format!("`{}` is not an absolute path", shorten(text)));
@@ -62,12 +108,37 @@ pub(crate) fn absolute_path(text: &str) -> Result<(), String> {
     if text.split('/').any(|part| part == "..") {
         return Err(format!("`{}` contains `..`", shorten(text)));
     }
-    plain_text(text, "a path")
+    match text.chars().find(|c| c.is_control()) {
+        Some(c) => Err(format!("a path may not contain {}", describe_char(c))),
+        None => Ok(()),
+    }
 }
 
-/// A path prefix of an http route: starts with `/`, no spaces or control chars.
+/// The path prefix of an http route: starts with `/`, the characters of a
+/// URL path (RFC 3986: unreserved, sub-delims, `:`, `@`, `%`-escapes). Caddy
+/// reads `*` in a path matcher as a wildcard, so `*` may only end the prefix
+/// in Caddy's own way of writing one (`/files/*`, the same route as
+/// `/files`); a query is not part of what a path matcher sees.
 pub(crate) fn url_path(text: &str) -> Result<(), String> {
-    request_path(text, "route path", "-._~/%")
+    if let Some((_, query)) = text.split_once('?') {
+        return Err(format!(
+            "a route path matches the path only, not the query `?{}`",
+            shorten(query)
+        ));
+    }
+    let prefix = route_prefix(text);
+    if prefix.contains('*') {
+        return Err(
+            "a route path is a prefix; `*` may only end it after a `/` (`/files/*`)".into(),
+        );
+    }
+    request_path(prefix, "route path", "-._~/%!$&'()+,;=:@")
+}
+
+/// A route path without the `*` of Caddy's way of writing a prefix:
+/// `/files/*` is the prefix `/files/`.
+pub(crate) fn route_prefix(text: &str) -> &str {
+    text.strip_suffix("/*").map_or(text, |p| &text[..=p.len()])
 }
 
 /// The path (and query) a health check requests: the characters of a URL's
@@ -153,8 +224,28 @@ pub(crate) fn vault_key(text: &str) -> Result<(), String> {
     }
 }
 
-/// A Debian package name.
+/// A Debian package, optionally pinned to a version as apt writes it:
+/// `nginx` or `nginx=1.24.0-1` (see [`split_package`]).
 pub(crate) fn package(text: &str) -> Result<(), String> {
+    let (name, version) = split_package(text);
+    package_name(name)?;
+    match version {
+        Some(version) => debian_version(version),
+        None => Ok(()),
+    }
+}
+
+/// A package's name and its pinned version: `nginx=1.24.0-1` is `nginx` at
+/// `1.24.0-1`.
+pub(crate) fn split_package(text: &str) -> (&str, Option<&str>) {
+    match text.split_once('=') {
+        Some((name, version)) => (name, Some(version)),
+        None => (text, None),
+    }
+}
+
+/// A Debian package name (Debian Policy 5.6.1).
+fn package_name(text: &str) -> Result<(), String> {
     let mut chars = text.chars();
     let first_ok = chars
         .next()
@@ -165,6 +256,37 @@ pub(crate) fn package(text: &str) -> Result<(), String> {
     } else {
         Err(format!(
             "`{}` is not a valid Debian package name",
+            shorten(text)
+        ))
+    }
+}
+
+/// A Debian version (Debian Policy 5.6.12): `[epoch:]upstream[-revision]`,
+/// the upstream part starting with a digit.
+fn debian_version(text: &str) -> Result<(), String> {
+    let (epoch, rest) = match text.split_once(':') {
+        Some((epoch, rest)) => (Some(epoch), rest),
+        None => (None, text),
+    };
+    let epoch_ok = epoch.is_none_or(|e| !e.is_empty() && e.chars().all(|c| c.is_ascii_digit()));
+    let (upstream, revision) = match rest.rsplit_once('-') {
+        Some((upstream, revision)) => (upstream, Some(revision)),
+        None => (rest, None),
+    };
+    let upstream_ok = upstream.starts_with(|c: char| c.is_ascii_digit())
+        && upstream
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".+~-:".contains(c));
+    let revision_ok = revision.is_none_or(|r| {
+        !r.is_empty()
+            && r.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.~".contains(c))
+    });
+    if epoch_ok && upstream_ok && revision_ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` is not a Debian version (such as `1.24.0-1` or `1:2.3-4`)",
             shorten(text)
         ))
     }
@@ -210,15 +332,17 @@ pub(crate) fn single_line(text: &str, what: &str) -> Result<(), String> {
     }
 }
 
-/// A systemd `OnCalendar=` expression ("daily", "*-*-* 02:00"): the characters
-/// calendar specs use and nothing that means something in a unit file.
+/// A systemd `OnCalendar=` expression (`daily`, `*-*-* 02:00`,
+/// `Mon *-*-* 02:00:00 America/New_York`): the characters calendar specs and
+/// time zone names use, and nothing that means something in a unit file
+/// (`%` specifiers, quotes, `\` continuations).
 pub(crate) fn schedule(text: &str) -> Result<(), String> {
     if text.trim().is_empty() {
         return Err("a schedule may not be empty".into());
     }
     match text
         .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || " *-:/.,~+".contains(*c)))
+        .find(|c| !(c.is_ascii_alphanumeric() || " *-:/.,~+_".contains(*c)))
     {
         Some(c) => Err(format!(
             "a schedule (systemd OnCalendar) may not contain {}",
@@ -228,18 +352,21 @@ pub(crate) fn schedule(text: &str) -> Result<(), String> {
     }
 }
 
-/// An email address, loosely: one `@` with text on both sides, no whitespace.
+/// An email address: a local part of RFC 5322's `atext` and dots, `@`, a
+/// DNS name. `{` and `}` are refused: Caddy reads `{$NAME}` anywhere in its
+/// file as an environment variable, with no way to escape it.
 pub(crate) fn email(text: &str) -> Result<(), String> {
     let local_ok = |local: &str| {
         !local.is_empty()
+            && local.len() <= 64
             && local
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._%+-".contains(c))
+                .all(|c| c.is_ascii_alphanumeric() || ".!#$%&'*+-/=?^_`|~".contains(c))
     };
-    match text.split_once('@') {
+    match text.rsplit_once('@') {
         Some((local, domain)) if local_ok(local) && dns_name(domain).is_ok() => Ok(()),
         _ => Err(format!(
-            "`{}` is not an email address (letters, digits and ._%+- before the @)",
+            "`{}` is not an email address (letters, digits and .!#$%&'*+-/=?^_`|~ before the @, a DNS name after it)",
             shorten(text)
         )),
     }
@@ -308,7 +435,9 @@ mod tests {
         assert!(absolute_path("/var/lib/vault").is_ok());
         assert!(absolute_path("var/lib").is_err());
         assert!(absolute_path("/var/../etc").is_err());
-        assert!(absolute_path("/var/lib vault").is_err());
+        assert!(absolute_path("/var/lib vault").is_ok());
+        assert!(absolute_path("/srv/o'brien/$HOME/%i").is_ok());
+        assert!(absolute_path("/var/lib\nvault").is_err());
         for path in [
             "/v1/sys/health?standbyok=true",
             "/api/v1/status:check",
@@ -327,5 +456,75 @@ mod tests {
         assert!(url_path("/api/v1.2_x~%20").is_ok());
         assert!(url_path("/api{").is_err());
         assert!(url_path("api").is_err());
+        for path in [
+            "/api/v1/status:check",
+            "/@alice",
+            "/ready+live",
+            "/health;v=1",
+            "/h!",
+            "/health(x)",
+            "/files/*",
+            "/it's",
+        ] {
+            assert!(url_path(path).is_ok(), "{path}");
+        }
+        for path in [
+            "/v1/sys/health?standbyok=true",
+            "/a*b",
+            "/a*",
+            "/a b",
+            "/a#b",
+            "/a\"b",
+        ] {
+            assert!(url_path(path).is_err(), "{path}");
+        }
+        assert_eq!(route_prefix("/files/*"), "/files/");
+        assert_eq!(route_prefix("/files"), "/files");
+        assert_eq!(route_prefix("/*"), "/");
+    }
+
+    #[test]
+    fn names_consumers_carry() {
+        assert!(site_name("*.example.com", true).is_ok());
+        assert!(site_name("*.example.com", false).is_err());
+        assert!(site_name("web.example.com.", false).is_ok());
+        assert_eq!(without_root_dot("web.example.com."), "web.example.com");
+        for bad in ["a.*.com", "*", "**.a.com", "web..", "a_b.com"] {
+            assert!(site_name(bad, true).is_err(), "{bad}");
+        }
+        assert!(address("host_1.lan").is_ok());
+        assert!(address("host 1.lan").is_err());
+        assert!(email("o'brien@example.com").is_ok());
+        assert!(email("a+b.c!#$%&*/=?^_`|~@example.com").is_ok());
+        for bad in [
+            "{$HOME}@example.com",
+            "a@b@",
+            "@example.com",
+            "a b@example.com",
+        ] {
+            assert!(email(bad).is_err(), "{bad}");
+        }
+        for good in [
+            "nginx",
+            "nginx=1.24.0-1",
+            "libc6=2.36-9+deb12u4",
+            "vim=2:9.0.1378-2",
+            "x11-apps=7.7+9",
+        ] {
+            assert!(package(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "nginx=",
+            "nginx=v1",
+            "nginx=1.2-",
+            "Nginx=1",
+            "nginx=1 2",
+            "nginx=a:1",
+        ] {
+            assert!(package(bad).is_err(), "{bad}");
+        }
+        assert_eq!(split_package("nginx=1.24.0-1"), ("nginx", Some("1.24.0-1")));
+        assert!(schedule("*-*-* 02:00:00 America/New_York").is_ok());
+        assert!(schedule("daily %i").is_err());
     }
 }

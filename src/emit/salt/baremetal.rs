@@ -32,6 +32,10 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts, id: ServiceId) -> Res
         .collect();
     let pkg = format!("{prefix}.pkg");
     let mut pkg_args = vec![("name", json!(service.decl.package.value))];
+    if let Some(version) = &service.decl.package_version {
+        // apt's own form: Salt installs `NAME=VERSION` (and downgrades to it).
+        pkg_args.push(("version", json!(version.value)));
+    }
     let mut before_pkg: Vec<Value> = mounts.iter().map(|m| req("mount", m)).collect();
     for (path, contents) in service
         .decl

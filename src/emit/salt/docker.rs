@@ -168,10 +168,12 @@ fn unit_file(
     }
     for index in 0..decl.volumes.len() {
         run.push("--mount".into());
+        let source = format!("source={}", paths::volume_dir(stack, id, index));
+        let target = format!("target={}", decl.volumes[index].path.value);
         run.push(format!(
-            "type=bind,source={},target={}",
-            csv_field(&paths::volume_dir(stack, id, index)),
-            csv_field(&decl.volumes[index].path.value)
+            "type=bind,{},{}",
+            csv_field(&source),
+            csv_field(&target)
         ));
     }
     for port in &decl.ports {
@@ -229,6 +231,10 @@ mod tests {
         assert_eq!(cpus_flag(2000), "2");
         assert_eq!(cpus_flag(1250), "1.25");
         assert_eq!(csv_field("/srv/a"), "/srv/a");
-        assert_eq!(csv_field("/srv/a,b"), "\"/srv/a,b\"");
+        // Docker reads `--mount` as one CSV record (Go's encoding/csv): a
+        // field with `,` or `"` is quoted whole, quotes doubled.
+        assert_eq!(csv_field("source=/srv/a,b"), "\"source=/srv/a,b\"");
+        assert_eq!(csv_field("source=/srv/\"x\""), "\"source=/srv/\"\"x\"\"\"");
+        assert_eq!(csv_field("source=/srv/My Data"), "source=/srv/My Data");
     }
 }

@@ -67,7 +67,7 @@ pub(super) fn add_folder(
                 ),
                 (
                     "unless",
-                    json!([{ "fun": "mount.is_mounted", "name": mount }]),
+                    json!([{ "fun": "mount.is_mounted", "name": mountinfo_escaped(&mount) }]),
                 ),
             ],
         );
@@ -76,6 +76,23 @@ pub(super) fn add_folder(
     let folder = format!("{base}.dir");
     sls.state(folder.clone(), "file.directory", folder_args);
     folder
+}
+
+/// A mount point as the kernel writes it in `/proc/self/mountinfo`, which is
+/// what Salt's `mount.is_mounted` compares with: space, tab, newline and
+/// backslash as octal escapes (`/mnt/My Disk` is `/mnt/My\040Disk`).
+fn mountinfo_escaped(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            ' ' => out.push_str("\\040"),
+            '\t' => out.push_str("\\011"),
+            '\n' => out.push_str("\\012"),
+            '\\' => out.push_str("\\134"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Folder plus bind mount onto `path`, for a baremetal service; returns the
