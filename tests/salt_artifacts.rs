@@ -122,6 +122,15 @@ impl Minion {
         }
     }
 
+    /// The SLS names of `salt/orch/restart/`.
+    fn restart_sls(&self) -> Vec<String> {
+        let salt = self.out.join("salt");
+        let mut sls = Vec::new();
+        collect_sls(&salt, &salt.join("orch/restart"), &mut sls);
+        sls.sort();
+        sls
+    }
+
     /// Every SLS name below `salt/eos`, and the host names of `top.sls`.
     fn sls_and_hosts(&self) -> (Vec<String>, Vec<String>) {
         let salt = self.out.join("salt");
@@ -214,8 +223,12 @@ fn check_spec(salt_call: &Path, spec: &Path) -> Vec<String> {
             }
         }
     }
-    for orchestrate in ["orch.bootstrap", "orch.shutdown"] {
-        record(minion.states(None, &["state.sls", orchestrate, "mock=True"]));
+    for orchestrate in ["orch.bootstrap", "orch.shutdown"]
+        .into_iter()
+        .map(String::from)
+        .chain(minion.restart_sls())
+    {
+        record(minion.states(None, &["state.sls", &orchestrate, "mock=True"]));
     }
     failures
 }
@@ -1019,9 +1032,10 @@ fn awkward_values_reach_salt_and_systemd() {
 /// real: the restic password read from a Vault dev server's KV v2, a
 /// repository and a volume folder with spaces in their paths. The snapshot
 /// restores to the same bytes, and nothing the script prints holds the
-/// password.
+/// password. Then the volume's restore drill: it passes on the sound
+/// repository, and fails once a data pack of the repository is damaged.
 #[test]
-fn backup_script_runs_with_vault_and_restic() {
+fn backup_script_and_restore_drill_run_with_vault_and_restic() {
     let Some(salt_call) = salt_call() else { return };
     let Some(vault_bin) = common::agents::consumer("vault") else {
         return;
@@ -1042,13 +1056,13 @@ fn backup_script_runs_with_vault_and_restic() {
         .call(None, &["state.show_sls", "eos.backup.box"])
         .unwrap();
     let script = temp.path().join("backup.sh");
-    std::fs::write(
-        &script,
-        argument(&states, "eos_backup.app.data.script", "contents")
-            .as_str()
-            .unwrap(),
-    )
-    .unwrap();
+    let drill = temp.path().join("drill.sh");
+    for (path, id) in [
+        (&script, "eos_backup.app.data.script"),
+        (&drill, "eos_backup.app.data.drill.script"),
+    ] {
+        std::fs::write(path, argument(&states, id, "contents").as_str().unwrap()).unwrap();
+    }
 
     let vault = common::agents::Vault::start(&vault_bin, temp.path());
     let password = "pa$$ 'wo\"rd` $(true)";
@@ -1058,21 +1072,28 @@ fn backup_script_runs_with_vault_and_restic() {
     let token = temp.path().join("vault-token");
     std::fs::write(&token, vault.token).unwrap();
 
-    let run = Command::new("sh")
-        .arg(&script)
-        .env("VAULT_ADDR", &vault.address)
-        .env("VAULT_TOKEN_FILE", &token)
-        .env("PATH", path_with(&restic))
-        .env("RESTIC_CACHE_DIR", temp.path().join("restic-cache"))
-        .output()
-        .unwrap();
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr)
-    );
-    assert!(run.status.success(), "the backup script failed:\n{said}");
-    assert!(!said.contains(password), "the script printed the password");
+    let scratch = temp.path().join("scratch");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let run_script = |script: &Path| {
+        let run = Command::new("sh")
+            .arg(script)
+            .env("VAULT_ADDR", &vault.address)
+            .env("VAULT_TOKEN_FILE", &token)
+            .env("PATH", path_with(&restic))
+            .env("RESTIC_CACHE_DIR", temp.path().join("restic-cache"))
+            .env("EOS_DRILL_DIR", &scratch)
+            .output()
+            .unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&run.stdout),
+            String::from_utf8_lossy(&run.stderr)
+        );
+        assert!(!said.contains(password), "{script:?} printed the password");
+        (run.status.success(), said)
+    };
+    let (ok, said) = run_script(&script);
+    assert!(ok, "the backup script failed:\n{said}");
 
     let restore = temp.path().join("restored");
     let restic_run = |args: &[&str]| {
@@ -1103,6 +1124,56 @@ fn backup_script_runs_with_vault_and_restic() {
         .join(data.strip_prefix("/").unwrap())
         .join("sub dir/it's here.txt");
     assert_eq!(std::fs::read_to_string(restored).unwrap(), "backed up\n");
+
+    let (ok, said) = run_script(&drill);
+    assert!(
+        ok,
+        "the restore drill failed on a sound repository:\n{said}"
+    );
+    assert!(
+        said.contains(
+            "restore drill of app/data: repository checked, latest snapshot restored (1 files)"
+        ),
+        "{said}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&scratch).unwrap().count(),
+        0,
+        "the drill removes its scratch folder"
+    );
+    // Damage every data pack: the drill must fail, and say why.
+    let packs = temp.path().join("My Backups/data");
+    let mut damaged = 0;
+    for entry in walk(&packs) {
+        let mut bytes = std::fs::read(&entry).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0xff;
+        std::fs::write(&entry, bytes).unwrap();
+        damaged += 1;
+    }
+    assert!(damaged > 0, "the repository has data packs");
+    let (ok, said) = run_script(&drill);
+    assert!(
+        !ok,
+        "the restore drill passed on a damaged repository:\n{said}"
+    );
+    assert!(
+        said.contains("restore drill of app/data: restic check found a problem"),
+        "{said}"
+    );
+}
+
+/// Every file below `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        if entry.file_type().unwrap().is_dir() {
+            files.extend(walk(&entry.path()));
+        } else {
+            files.push(entry.path());
+        }
+    }
+    files
 }
 
 /// PATH with the folder of `tool` first.
@@ -1114,4 +1185,218 @@ fn path_with(tool: &Path) -> std::ffi::OsString {
             .flat_map(std::env::split_paths),
     );
     std::env::join_paths(dirs).unwrap()
+}
+
+/// The longest one wait state of `orch.bootstrap` (as `state.show_sls`
+/// gives it) may take, in seconds: `wait_for` of an HTTP wait; every probe
+/// of a retried one timing out, `interval` apart.
+fn wait_bound(state: &Value) -> u64 {
+    let (function, args) = state
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(k, _)| !k.starts_with("__"))
+        .unwrap();
+    let arg = |key: &str| args.as_array().unwrap().iter().find_map(|a| a.get(key));
+    let number = |v: &Value| v.as_u64().unwrap();
+    if function == "http" {
+        return number(arg("wait_for").unwrap());
+    }
+    let retry = arg("retry").unwrap_or_else(|| panic!("a wait without retry: {state}"));
+    let attempts = number(&retry["attempts"]);
+    let interval = number(&retry["interval"]);
+    // The probe's own bound: cmd.run under `timeout N` (tcp) or the
+    // `timeout` of the remote cmd.run (command checks).
+    let timeout = arg("kwarg")
+        .and_then(|k| k.get("timeout"))
+        .map(number)
+        .or_else(|| {
+            let name = arg("name")?.as_str()?;
+            name.strip_prefix("timeout ")?
+                .split(' ')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("a retried wait without a probe timeout: {state}"));
+    attempts * timeout + (attempts - 1) * interval
+}
+
+/// `plan.json`'s cold-start estimate and the bootstrap's health waits come
+/// from the same numbers: for every service, the estimate's own share (its
+/// time minus its latest dependency's) is at least what each of its waits in
+/// the rendered orchestration may take, and exactly an HTTP wait's
+/// `wait_for`; a service without a health check has no wait and no share.
+#[test]
+fn cold_start_estimate_matches_the_bootstrap_waits() {
+    let Some(salt_call) = salt_call() else { return };
+    let spec = common::root().join("specs/eos.eos");
+    let checked = eosc::driver::check_file(&spec).unwrap();
+    let stack = checked.stack.as_ref().unwrap();
+    let analysis = checked.analysis.as_ref().unwrap();
+    let artifacts = common::build(&spec);
+    let plan: Value = serde_json::from_str(&artifacts.files["plan.json"]).unwrap();
+    let times = &plan["cold_start"]["services"];
+    let minion = Minion::new(&salt_call, &artifacts);
+    let orchestrate = minion
+        .call(None, &["state.show_sls", "orch.bootstrap"])
+        .unwrap();
+    let mut checked_waits = 0;
+    for id in stack.service_ids() {
+        let name = stack.service(id).name();
+        let latest = analysis
+            .graph
+            .dependencies(id)
+            .iter()
+            .map(|(d, _)| times[stack.service(*d).name()].as_u64().unwrap())
+            .max()
+            .unwrap_or(0);
+        let own = times[name].as_u64().unwrap() - latest;
+        let marker = format!(".{name}.health");
+        let waits: Vec<(&String, &Value)> = orchestrate
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(id, _)| id.ends_with(&marker) || id.contains(&format!("{marker}.")))
+            .collect();
+        let has_health = stack.service(id).decl.health.is_some();
+        // The orchestration runs on the salt master, which it does not apply
+        // (nor wait for); the estimate counts its start all the same.
+        if name != "salt-master" {
+            assert_eq!(!waits.is_empty(), has_health, "{name}: waits {waits:?}");
+        }
+        assert_eq!(own == 0, !has_health, "{name}: own share {own} ms");
+        for (wait, state) in waits {
+            let bound = wait_bound(state) * 1000;
+            assert!(
+                bound <= own,
+                "{wait} may take {bound} ms; the estimate allows {own}"
+            );
+            if state.get("http").is_some() {
+                assert_eq!(bound, own, "{wait}");
+            }
+            checked_waits += 1;
+        }
+    }
+    assert!(checked_waits > 20, "{checked_waits} waits checked");
+    let total = plan["cold_start"]["total_ms"].as_u64().unwrap();
+    let path: Vec<&str> = plan["cold_start"]["critical_path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(times[*path.last().unwrap()].as_u64().unwrap(), total);
+    assert!(plan["cold_start"]["bootstrap_ms"].as_u64().unwrap() >= total);
+}
+
+/// `orch.restart.nomad` of `specs/eos.eos`, run by Salt under `mock=True`
+/// (requisites resolved, nothing executed): every state ran, Nomad and
+/// exactly its transitive dependents are stopped, highest stage first, all
+/// before anything starts; then they start lowest stage first, each stage's
+/// health waits passing before the next stage starts.
+#[test]
+fn restart_stops_dependents_first_and_starts_them_stage_by_stage() {
+    let Some(salt_call) = salt_call() else { return };
+    let spec = common::root().join("specs/eos.eos");
+    let checked = eosc::driver::check_file(&spec).unwrap();
+    let stack = checked.stack.as_ref().unwrap();
+    let analysis = checked.analysis.as_ref().unwrap();
+    let stages = analysis.stages.as_ref().unwrap();
+    let nomad = stack
+        .service_ids()
+        .find(|&id| stack.service(id).name() == "nomad")
+        .unwrap();
+    let mut expected = BTreeSet::from([nomad]);
+    let mut queue = vec![nomad];
+    while let Some(id) = queue.pop() {
+        for dependent in analysis.graph.dependents(id) {
+            if expected.insert(dependent) {
+                queue.push(dependent);
+            }
+        }
+    }
+    let expected: BTreeSet<String> = expected
+        .iter()
+        .map(|&id| stack.service(id).name().to_string())
+        .collect();
+    assert!(expected.len() > 5, "{expected:?}");
+    let minion = Minion::new(&salt_call, &common::build(&spec));
+    let ran = minion
+        .states(None, &["state.sls", "orch.restart.nomad", "mock=True"])
+        .unwrap();
+    // (run order, state ID)
+    let mut order: Vec<(u64, String)> = ran
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|s| {
+            (
+                s["__run_num__"].as_u64().unwrap(),
+                s["__id__"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    order.sort();
+    let phase = |id: &str| -> (String, usize, String) {
+        let (head, rest) = id.split_once('.').unwrap();
+        let (word, stage) = head.rsplit_once('-').unwrap();
+        let service = rest.split('.').next().unwrap().to_string();
+        (word.to_string(), stage.parse().unwrap(), service)
+    };
+    let stopped: BTreeSet<String> = order
+        .iter()
+        .map(|(_, id)| phase(id))
+        .filter(|(word, _, what)| word == "stop" && what != "stopped")
+        .map(|(_, _, service)| service)
+        .collect();
+    assert_eq!(stopped, expected, "the services stopped");
+    // Started: applied or waited for by Salt, or (nomad jobs) applied by
+    // the stage's targeted `terraform apply`.
+    let shown = minion
+        .call(None, &["state.show_sls", "orch.restart.nomad"])
+        .unwrap();
+    let mut started: BTreeSet<String> = BTreeSet::new();
+    for (_, id) in &order {
+        let (word, _, what) = phase(id);
+        if word != "start" || ["done", "ready", "cephfs-mount"].contains(&what.as_str()) {
+            continue;
+        }
+        if what == "terraform" {
+            let command = argument(&shown, id, "kwarg")["cmd"].as_str().unwrap();
+            for service in &expected {
+                let resource = service.replace('-', "_");
+                if command.contains(&format!("-target=nomad_job.{resource}")) {
+                    started.insert(service.clone());
+                }
+            }
+        } else {
+            started.insert(what);
+        }
+    }
+    assert_eq!(started, expected, "the services started again");
+    let mut last: Option<(String, usize)> = None;
+    for (_, id) in &order {
+        let (word, stage, service) = phase(id);
+        if !["stopped", "done", "ready", "terraform", "cephfs-mount"].contains(&service.as_str()) {
+            let of_service = stack
+                .service_ids()
+                .find(|&s| stack.service(s).name() == service)
+                .unwrap();
+            assert_eq!(stages[of_service.0], stage, "{id}: the service's stage");
+        }
+        if let Some((last_word, last_stage)) = &last {
+            let in_order = match (last_word.as_str(), word.as_str()) {
+                ("stop", "stop") => stage <= *last_stage,
+                ("stop", "start") => true,
+                ("start", "start") => stage >= *last_stage,
+                _ => false,
+            };
+            assert!(
+                in_order,
+                "{id} runs after {last_word}-{last_stage}: {order:?}"
+            );
+        }
+        last = Some((word, stage));
+    }
 }

@@ -92,6 +92,8 @@ pub struct DiskDecl {
     pub size: Spanned<Bytes>,
     pub kind: Spanned<DiskKind>,
     pub mount: Spanned<String>,
+    /// The filesystem at `mount` is encrypted (set up outside eosc).
+    pub encrypted: Spanned<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -158,6 +160,8 @@ pub struct PortDecl {
     pub number: Spanned<u64>,
     pub protocol: Spanned<PortProtocol>,
     pub is_static: Spanned<bool>,
+    /// A control-plane port: reached through Boundary, never a public route.
+    pub admin: Spanned<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -200,6 +204,8 @@ pub struct BackupDecl {
     pub keep_weekly: Spanned<u64>,
     pub keep_monthly: Spanned<u64>,
     pub hook: Spanned<BackupHook>,
+    /// When the restore drill runs (systemd `OnCalendar`).
+    pub verify: Spanned<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 //! `benches/pipeline.rs`).
 //!
 //! The stack has a core layer on bare metal (consul, vault, docker, cephfs with
-//! one osd volume on its own disk per host, nomad, caddy, nginx) plus Authentik on
+//! one osd volume on its own disk per host, nomad, caddy, nginx, boundary) plus Authentik on
 //! Nomad, then N services grouped in "apps" of ten in four dependency layers
 //! (stores → APIs → apps → frontends/workers). Hosts: ceil(N/20), at least six,
 //! of 96–200 GiB with two NUMA nodes and four disks each.
@@ -86,6 +86,8 @@ struct Disk {
     used: u64,
     /// A write-heavy io class (fsync/wal/osd) already on the disk.
     write_heavy: bool,
+    /// Declared `encrypted = true` (Vault's storage: W0311 otherwise).
+    encrypted: bool,
 }
 
 struct Host {
@@ -351,6 +353,7 @@ fn hosts(count: usize, rng: &mut Rng) -> Vec<Host> {
                         kind: "nvme",
                         used: 0,
                         write_heavy: false,
+                        encrypted: false,
                     },
                     Disk {
                         name: "nvme1",
@@ -359,6 +362,7 @@ fn hosts(count: usize, rng: &mut Rng) -> Vec<Host> {
                         kind: "nvme",
                         used: 0,
                         write_heavy: false,
+                        encrypted: false,
                     },
                     Disk {
                         name: "ssd0",
@@ -367,6 +371,7 @@ fn hosts(count: usize, rng: &mut Rng) -> Vec<Host> {
                         kind: "ssd",
                         used: 0,
                         write_heavy: false,
+                        encrypted: false,
                     },
                     Disk {
                         name: "sda",
@@ -375,6 +380,7 @@ fn hosts(count: usize, rng: &mut Rng) -> Vec<Host> {
                         kind: "hdd",
                         used: 0,
                         write_heavy: false,
+                        encrypted: false,
                     },
                 ],
                 memory_used: RESERVED,
@@ -456,6 +462,7 @@ impl Generator {
         vault.port("api", 8200, "https");
         vault.http_check("api", "/v1/sys/health");
         for &h in &vault_hosts {
+            self.stack.hosts[h].disk("nvme0").encrypted = true;
             vault.volumes.push(Volume {
                 name: format!("data-{}", self.stack.hosts[h].name),
                 storage: Storage::Disk(h, "nvme0"),
@@ -528,6 +535,14 @@ impl Generator {
         nginx.on = Some(edge);
         nginx.command_check("systemctl is-active --quiet nginx");
         self.add(nginx);
+
+        // The way in when Authentik is down (W0408 otherwise).
+        let mut boundary = Service::new("boundary", Runtime::Baremetal, 512 * MIB, 500);
+        boundary.provides.push("boundary");
+        boundary.on = Some(vec![0]);
+        boundary.port("api", 9200, "http");
+        boundary.command_check("systemctl is-active --quiet boundary");
+        self.add(boundary);
 
         let mut authentik = Service::new("authentik", Runtime::Nomad, 2 * GIB, 1000);
         authentik.provides.push("authentik");
@@ -1166,9 +1181,14 @@ fn render_eos(stack: &Stack, n: usize, seed: u64) -> String {
             );
         }
         for d in &h.disks {
+            let encrypted = if d.encrypted {
+                "\n    encrypted = true"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 o,
-                "  disk \"{}\" {{\n    size = {}\n    kind = {}\n  }}\n",
+                "  disk \"{}\" {{\n    size = {}\n    kind = {}{encrypted}\n  }}\n",
                 d.name, d.text, d.kind
             );
         }

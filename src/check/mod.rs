@@ -3,6 +3,7 @@
 //! graph and the placement) and reports every problem it finds, in a fixed order.
 
 mod bind_mounts;
+mod break_glass;
 mod budget;
 mod deps;
 mod disks;
@@ -11,6 +12,7 @@ mod nomad_edition;
 mod operations;
 mod ports;
 mod security;
+mod vault_encryption;
 
 use crate::diag::Diagnostics;
 use crate::model::files::SourceFiles;
@@ -36,7 +38,7 @@ pub fn run(stack: &Stack, files: &SourceFiles, diags: &mut Diagnostics) -> Analy
     let (
         placement,
         [budget, ports],
-        [deps, disks, network, security, operations, edition, mounts],
+        [deps, disks, network, security, operations, edition, mounts, encryption, glass],
         stages,
     ) = std::thread::scope(|scope| {
         let placed = scope.spawn(|| {
@@ -55,6 +57,10 @@ pub fn run(stack: &Stack, files: &SourceFiles, diags: &mut Diagnostics) -> Analy
             report("  operations", |d| operations::check(stack, &graph, d)),
             report("  nomad edition", |d| nomad_edition::check(stack, d)),
             report("  bind mounts", |d| bind_mounts::check(stack, d)),
+            report("  encryption", |d| {
+                vault_encryption::check(stack, &graph, d);
+            }),
+            report("  break glass", |d| break_glass::check(stack, &graph, d)),
         ];
         let (placement, placed) = placed
             .join()
@@ -62,7 +68,8 @@ pub fn run(stack: &Stack, files: &SourceFiles, diags: &mut Diagnostics) -> Analy
         (placement, placed, unplaced, stages)
     });
     for report in [
-        deps, budget, disks, network, ports, security, operations, edition, mounts,
+        deps, budget, disks, network, ports, security, operations, edition, mounts, encryption,
+        glass,
     ] {
         diags.extend(report);
     }

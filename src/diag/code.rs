@@ -90,6 +90,7 @@ codes! {
     E0308, Error, "osd volume shares its disk";
     W0309, Warning, "fsync/wal volume on hdd";
     E0310, Error, "CephFS volumes exceed CephFS capacity";
+    W0311, Warning, "Vault volume on a disk without encryption";
     W0312, Warning, "NUMA pinning of a nomad job needs Nomad Enterprise";
     E0401, Error, "duplicate http route";
     E0402, Error, "tcp/udp listen port used twice or reserved";
@@ -98,6 +99,7 @@ codes! {
     E0405, Error, "port bound twice on one host";
     E0406, Error, "tcp/udp route to a dynamic nomad port";
     E0407, Error, "route protocol does not match the port";
+    W0408, Warning, "Authentik-protected route and no Boundary to reach it when Authentik is down";
     E0409, Error, "forward auth on the route to Authentik itself";
     E0501, Error, "plaintext secret in env";
     E0502, Error, "file, include or module path outside the root folder";

@@ -159,6 +159,18 @@ impl DependencyGraph {
         self.providers.get(&capability).copied()
     }
 
+    /// The services that need `id` directly, in declaration order.
+    pub fn dependents(&self, id: ServiceId) -> Vec<ServiceId> {
+        let mut dependents: Vec<ServiceId> = self
+            .graph
+            .neighbors_directed(node(id), petgraph::Direction::Incoming)
+            .map(|n| self.graph[n])
+            .collect();
+        dependents.sort_by_key(|d| d.0);
+        dependents.dedup();
+        dependents
+    }
+
     /// The services `id` needs, with the edges, in declaration order.
     pub fn dependencies(&self, id: ServiceId) -> Vec<(ServiceId, &Edge)> {
         let mut deps: Vec<(ServiceId, &Edge)> = self

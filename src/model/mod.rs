@@ -6,6 +6,7 @@
 
 pub mod files;
 pub mod graph;
+pub mod health_wait;
 pub mod placement;
 mod resolve;
 

@@ -186,6 +186,7 @@ fn disk(block: &Block, diags: &mut Diagnostics) -> DiskDecl {
     let mount = r
         .optional_valid::<String>("mount", |m| validate::absolute_path(m))
         .unwrap_or_else(|| Spanned::new(default_mount, block.head()));
+    let encrypted = r.or_default("encrypted", false);
     r.finish();
     DiskDecl {
         name,
@@ -193,5 +194,6 @@ fn disk(block: &Block, diags: &mut Diagnostics) -> DiskDecl {
         size,
         kind,
         mount,
+        encrypted,
     }
 }

@@ -436,6 +436,7 @@ fn port(block: &Block, diags: &mut Diagnostics) -> PortDecl {
     let number = r.required_valid::<u64>("number", |n| in_range(*n, "a port number", 1, 65_535));
     let protocol = r.or_default("protocol", PortProtocol::Http);
     let is_static = r.or_default("static", false);
+    let admin = r.or_default("admin", false);
     r.finish();
     PortDecl {
         name,
@@ -443,6 +444,7 @@ fn port(block: &Block, diags: &mut Diagnostics) -> PortDecl {
         number,
         protocol,
         is_static,
+        admin,
     }
 }
 
@@ -557,6 +559,9 @@ fn backup(block: &Block, diags: &mut Diagnostics) -> BackupDecl {
     let keep_weekly = r.or_default::<u64>("keep_weekly", 4);
     let keep_monthly = r.or_default::<u64>("keep_monthly", 6);
     let hook = r.or_default("hook", BackupHook::None);
+    let verify = r
+        .optional_valid::<String>("verify", |s| validate::schedule(s))
+        .unwrap_or_else(|| Spanned::new("weekly".into(), block.head()));
     r.finish();
     for keep in [&keep_daily, &keep_weekly, &keep_monthly] {
         check_range(diags, keep, "a retention count", 0, 10_000);
@@ -568,6 +573,7 @@ fn backup(block: &Block, diags: &mut Diagnostics) -> BackupDecl {
         keep_weekly,
         keep_monthly,
         hook,
+        verify,
     }
 }
 

@@ -17,6 +17,8 @@ pub struct Plan {
     pub services: Vec<ServicePlacement>,
     pub hosts: Vec<HostUse>,
     pub cephfs: Option<Capacity>,
+    /// `None` when the dependency graph has a cycle.
+    pub cold_start: Option<super::cold_start::ColdStart>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -122,6 +124,7 @@ impl Plan {
             services,
             hosts,
             cephfs: cephfs_use(stack, analysis),
+            cold_start: super::cold_start::ColdStart::compute(stack, analysis),
         }
     }
 }
@@ -383,6 +386,9 @@ impl Plan {
         if let Some(ceph) = self.cephfs {
             out.push_str("\ncephfs (budget = osd capacity / replicas)\n");
             out.push_str(&row("volumes", ceph, bytes, ceph.used > ceph.budget));
+        }
+        if let Some(cold_start) = &self.cold_start {
+            out.push_str(&cold_start.render());
         }
         out
     }

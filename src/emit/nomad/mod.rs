@@ -596,6 +596,7 @@ mod tests {
             number: Spanned::new(8443, Span::default()),
             protocol: Spanned::new(protocol, Span::default()),
             is_static: Spanned::new(false, Span::default()),
+            admin: Spanned::new(false, Span::default()),
         }
     }
 

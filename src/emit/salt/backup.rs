@@ -13,6 +13,15 @@
 //! `postgres`), initialises the repository if needed, backs the data folder up
 //! tagged `eos:<service>/<volume>`, then `restic forget --prune` with the
 //! volume's `keep_*`.
+//!
+//! And per volume its restore drill (LANGUAGE.md section 8), scheduled by the
+//! backup's `verify`: `/usr/local/lib/eos/restore-drill/<service>_<volume>`
+//! with `eos-restore-drill-<service>_<volume>.service` and `.timer`. It runs
+//! `restic check`, restores the volume's latest snapshot into a scratch
+//! folder (`$EOS_DRILL_DIR`, default `/var/tmp`; removed afterwards) and
+//! fails the unit — which monitoring sees as a failed unit — when either
+//! fails or the snapshot does not hold the volume's folder (or, with the
+//! `pg_dump` hook, a dump).
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -23,7 +32,7 @@ use super::secrets::{self, TOOLS};
 use super::shell;
 use super::sls::{Arg, Sls, Step};
 use super::units;
-use crate::ast::{BackupDecl, BackupHook, Runtime};
+use crate::ast::{BackupHook, Runtime};
 use crate::emit::{Artifacts, EmitError, Input};
 use crate::model::{HostId, ServiceId, VolumeStorage};
 
@@ -82,52 +91,36 @@ fn host_sls(
             continue;
         };
         let key = paths::volume_key(service, &volume.name.value);
-        let prefix = format!("eos_backup.{service}.{}", volume.name.value);
-        let script_step = [Step::new("file", format!("{prefix}.script"))];
-        sls.state(
-            script_step[0].id.clone(),
-            "file.managed",
-            [
-                ("name", Arg::from(format!("{LIB_DIR}/backup/{key}"))),
-                ("contents", script(input, &shared, host, id, index).into()),
-                ("mode", "0700".into()),
-                ("makedirs", true.into()),
-                ("require", tools.as_slice().into()),
-            ],
-        );
-        let timer =
-            timer_unit(&shared.header, service, &volume.name.value, backup).map_err(|message| {
-                EmitError {
-                    artifact: sls.path(),
-                    message,
-                }
-            })?;
         let what = format!("{service}/{}", volume.name.value);
-        for (suffix, contents) in [
-            ("service", service_unit(&shared.header, &what, &key)),
-            ("timer", timer),
-        ] {
-            let state = format!("{prefix}.{suffix}-unit");
-            sls.state(
-                state.clone(),
-                "file.managed",
-                [
-                    (
-                        "name",
-                        Arg::from(format!("{SYSTEMD_DIR}/eos-backup-{key}.{suffix}")),
-                    ),
-                    ("contents", contents.into()),
-                    ("mode", "0644".into()),
-                    ("require", script_step.as_slice().into()),
-                ],
-            );
-            unit_files.push(Step::new("file", state));
+        let prefix = format!("eos_backup.{service}.{}", volume.name.value);
+        let jobs = [
+            Job {
+                prefix: prefix.clone(),
+                name: format!("backup/{key}"),
+                unit: format!("eos-backup-{key}"),
+                about: format!("restic backup of volume {what}"),
+                schedule: &backup.schedule.value,
+                script: script(input, &shared, host, id, index),
+            },
+            Job {
+                prefix: format!("{prefix}.drill"),
+                name: format!("restore-drill/{key}"),
+                unit: format!("eos-restore-drill-{key}"),
+                about: format!("restore drill of volume {what}"),
+                schedule: &backup.verify.value,
+                script: drill_script(input, &shared, host, id, index),
+            },
+        ];
+        for job in jobs {
+            add_job(
+                &mut sls,
+                &shared.header,
+                &tools,
+                job,
+                &mut unit_files,
+                &mut timers,
+            )?;
         }
-        timers.push((
-            format!("{prefix}.timer"),
-            format!("eos-backup-{key}.timer"),
-            [Step::new("file", format!("{prefix}.timer-unit"))],
-        ));
     }
     units::daemon_reload(&mut sls, reload[0].id.clone(), &unit_files);
     for (state, unit, file) in &timers {
@@ -160,61 +153,133 @@ struct ScriptParts<'a> {
     nomad_address: &'a str,
 }
 
-fn service_unit(header: &str, what: &str, key: &str) -> String {
+/// One scheduled script of a volume: its backup, or its restore drill.
+struct Job<'a> {
+    /// The prefix of its state IDs.
+    prefix: String,
+    /// The script's path below `LIB_DIR`.
+    name: String,
+    /// The systemd unit's name, without `.service` / `.timer`.
+    unit: String,
+    /// What it does, for the units' descriptions and errors.
+    about: String,
+    /// Its `OnCalendar=`.
+    schedule: &'a str,
+    script: String,
+}
+
+/// The script, its oneshot service and its timer (files), adding the unit
+/// files' states to `unit_files` and the timer to `timers`.
+fn add_job(
+    sls: &mut Sls,
+    header: &str,
+    tools: &[Step],
+    job: Job<'_>,
+    unit_files: &mut Vec<Step>,
+    timers: &mut Vec<(String, String, [Step; 1])>,
+) -> Result<(), EmitError> {
+    let script_step = [Step::new("file", format!("{}.script", job.prefix))];
+    let script_path = format!("{LIB_DIR}/{}", job.name);
+    sls.state(
+        script_step[0].id.clone(),
+        "file.managed",
+        [
+            ("name", Arg::from(script_path.clone())),
+            ("contents", job.script.into()),
+            ("mode", "0700".into()),
+            ("makedirs", true.into()),
+            ("require", tools.into()),
+        ],
+    );
+    let timer = timer_unit(header, &job.about, job.schedule).map_err(|message| EmitError {
+        artifact: sls.path(),
+        message,
+    })?;
+    for (suffix, contents) in [
+        ("service", service_unit(header, &job.about, &script_path)),
+        ("timer", timer),
+    ] {
+        let state = format!("{}.{suffix}-unit", job.prefix);
+        sls.state(
+            state.clone(),
+            "file.managed",
+            [
+                (
+                    "name",
+                    Arg::from(format!("{SYSTEMD_DIR}/{}.{suffix}", job.unit)),
+                ),
+                ("contents", contents.into()),
+                ("mode", "0644".into()),
+                ("require", script_step.as_slice().into()),
+            ],
+        );
+        unit_files.push(Step::new("file", state));
+    }
+    timers.push((
+        format!("{}.timer", job.prefix),
+        format!("{}.timer", job.unit),
+        [Step::new("file", format!("{}.timer-unit", job.prefix))],
+    ));
+    Ok(())
+}
+
+fn service_unit(header: &str, about: &str, script: &str) -> String {
     format!(
-        "{header}[Unit]\nDescription=eos: restic backup of volume {what}\nWants=network-online.target\n\
-         After=network-online.target\n\n[Service]\nType=oneshot\nExecStart={LIB_DIR}/backup/{key}\n"
+        "{header}[Unit]\nDescription=eos: {about}\nWants=network-online.target\n\
+         After=network-online.target\n\n[Service]\nType=oneshot\nExecStart={script}\n"
     )
 }
 
 /// The timer; the schedule is checked again (as the spec's checks did) so
 /// that no `%` specifier, quote or line continuation reaches the unit file.
-fn timer_unit(
-    header: &str,
-    service: &str,
-    volume: &str,
-    backup: &BackupDecl,
-) -> Result<String, String> {
-    let schedule = backup.schedule.value.trim();
+fn timer_unit(header: &str, about: &str, schedule: &str) -> Result<String, String> {
+    let schedule = schedule.trim();
     if let Err(message) = crate::schema::validate::schedule(schedule) {
-        return Err(format!(
-            "the backup schedule of volume `{volume}` of `{service}`: {message}"
-        ));
+        return Err(format!("the schedule of the {about}: {message}"));
     }
     Ok(format!(
-        "{header}[Unit]\nDescription=eos: schedule of the restic backup of volume {service}/{volume}\n\n\
+        "{header}[Unit]\nDescription=eos: schedule of the {about}\n\n\
          [Timer]\nOnCalendar={schedule}\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n"
     ))
 }
 
-/// The backup script of one volume.
-fn script(
-    input: &Input<'_>,
-    shared: &ScriptParts<'_>,
-    host: HostId,
-    id: ServiceId,
-    index: usize,
-) -> String {
+/// What identifies a volume's snapshots in the repository.
+struct Snapshots {
+    /// The volume's folder on the host.
+    data: String,
+    /// restic's `--host`: the disk's host, or `cephfs` for a `CephFS` volume
+    /// (whichever client backs it up).
+    host: String,
+    /// restic's `--tag`: `eos:<service>/<volume>`.
+    tag: String,
+}
+
+fn snapshots(input: &Input<'_>, host: HostId, id: ServiceId, index: usize) -> Snapshots {
     let stack = input.stack;
     let service = stack.service(id);
-    let volume = &service.decl.volumes[index];
-    let Some(backup) = &volume.backup else {
-        return String::new();
-    };
-    let data = paths::volume_dir(stack, id, index);
-    let tag = format!("eos:{}/{}", service.name(), volume.name.value);
-    let restic_host = match service.volumes[index] {
-        VolumeStorage::Disk(_) => stack.host(host).name.value.as_str(),
-        VolumeStorage::Cephfs => "cephfs",
-    };
+    Snapshots {
+        data: paths::volume_dir(stack, id, index),
+        host: match service.volumes[index] {
+            VolumeStorage::Disk(_) => stack.host(host).name.value.clone(),
+            VolumeStorage::Cephfs => "cephfs".into(),
+        },
+        tag: format!(
+            "eos:{}/{}",
+            service.name(),
+            service.decl.volumes[index].name.value
+        ),
+    }
+}
+
+/// The start of a backup or drill script: the restic password and any other
+/// upper-case keys of the secret from Vault, the repository, and `data`.
+fn prelude(shared: &ScriptParts<'_>, about: &str, data: &str) -> String {
     let mut text = String::with_capacity(2048);
     text.push_str("#!/bin/sh\n");
     text.push_str(&shared.header);
     let _ = writeln!(
         text,
-        "# restic backup of volume {}/{} ({data}). The restic password is read from Vault at run time.",
-        service.name(),
-        volume.name.value
+        "# {about} ({data}). The restic password is read from Vault at run time."
     );
     text.push_str(&shared.vault);
     let _ = write!(
@@ -230,8 +295,31 @@ data={data}
 "#,
         secret = shared.secret,
         repository = shared.repository,
-        data = shell::quote(&data),
+        data = shell::quote(data),
     );
+    text
+}
+
+/// The backup script of one volume.
+fn script(
+    input: &Input<'_>,
+    shared: &ScriptParts<'_>,
+    host: HostId,
+    id: ServiceId,
+    index: usize,
+) -> String {
+    let service = input.stack.service(id);
+    let volume = &service.decl.volumes[index];
+    let Some(backup) = &volume.backup else {
+        return String::new();
+    };
+    let found = snapshots(input, host, id, index);
+    let about = format!(
+        "restic backup of volume {}/{}",
+        service.name(),
+        volume.name.value
+    );
+    let mut text = prelude(shared, &about, &found.data);
     if backup.hook.value == BackupHook::PgDump {
         let _ = write!(
             text,
@@ -247,11 +335,60 @@ data={data}
          restic backup --host {host} --tag {tag} \"$data\"\n\
          restic forget --host {host} --tag {tag} --group-by host,tags \
          --keep-daily {daily} --keep-weekly {weekly} --keep-monthly {monthly} --prune\n",
-        host = shell::quote(restic_host),
-        tag = shell::quote(&tag),
+        host = shell::quote(&found.host),
+        tag = shell::quote(&found.tag),
         daily = backup.keep_daily.value,
         weekly = backup.keep_weekly.value,
         monthly = backup.keep_monthly.value,
+    );
+    text
+}
+
+/// The restore drill of one volume: `restic check` of the repository, then
+/// the volume's latest snapshot restored into a scratch folder (removed
+/// afterwards), which must hold the volume's folder (and, with the
+/// `pg_dump` hook, a dump that is not empty). Any failure fails the unit.
+fn drill_script(
+    input: &Input<'_>,
+    shared: &ScriptParts<'_>,
+    host: HostId,
+    id: ServiceId,
+    index: usize,
+) -> String {
+    let service = input.stack.service(id);
+    let volume = &service.decl.volumes[index];
+    let what = format!("{}/{}", service.name(), volume.name.value);
+    let found = snapshots(input, host, id, index);
+    let mut text = prelude(
+        shared,
+        &format!("restore drill of volume {what}"),
+        &found.data,
+    );
+    let _ = write!(
+        text,
+        "what={what}\n\
+         fail() {{ printf 'restore drill of %s: %s\\n' \"$what\" \"$1\" >&2; exit 1; }}\n\
+         scratch=$(mktemp -d \"${{EOS_DRILL_DIR:-/var/tmp}}/eos-restore-drill.XXXXXX\")\n\
+         trap 'rm -rf \"$scratch\"' EXIT\n\n\
+         restic check || fail 'restic check found a problem in the repository'\n\
+         restic restore latest --host {host} --tag {tag} --target \"$scratch\" || fail 'the latest snapshot did not restore'\n\
+         # restic restores a snapshot under the absolute paths it backed up.\n\
+         [ -d \"$scratch$data\" ] || fail \"the latest snapshot does not hold $data\"\n",
+        what = shell::quote(&what),
+        host = shell::quote(&found.host),
+        tag = shell::quote(&found.tag),
+    );
+    if volume
+        .backup
+        .as_ref()
+        .is_some_and(|b| b.hook.value == BackupHook::PgDump)
+    {
+        text.push_str(
+            "[ -s \"$scratch$data/eos-backup/pg_dumpall.sql\" ] || fail 'the snapshot holds no pg_dumpall.sql'\n",
+        );
+    }
+    text.push_str(
+        "printf 'restore drill of %s: repository checked, latest snapshot restored (%s files)\\n' \\\n    \"$what\" \"$(find \"$scratch\" -type f | wc -l)\"\n",
     );
     text
 }

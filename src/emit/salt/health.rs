@@ -14,8 +14,9 @@
 //!   consul provider must list an instance; without Consul, Nomad's job
 //!   summary must show a running allocation.
 //!
-//! Time allowed: `grace` + 10 × `interval`, probing every `interval`; each
-//! probe is bounded by `timeout`.
+//! Time allowed: [`HealthWait`] — `grace` + 10 × `interval`, probing every
+//! `interval`, each probe bounded by `timeout`; the cold-start estimate of
+//! `plan.json` counts the same seconds.
 
 use serde_json::json;
 
@@ -25,30 +26,8 @@ use super::sls::{Arg, Sls, Step};
 use crate::ast::{HealthDecl, PortProtocol, Runtime};
 use crate::emit::topology::{self, consul_service_name, host_port};
 use crate::emit::Input;
+use crate::model::health_wait::HealthWait;
 use crate::model::ServiceId;
-
-/// Whole seconds, rounded up, at least one.
-pub(super) fn seconds(millis: u64) -> u64 {
-    millis.div_ceil(1000).max(1)
-}
-
-struct Timing {
-    interval: u64,
-    timeout: u64,
-    deadline: u64,
-    attempts: u64,
-}
-
-fn timing(health: &HealthDecl) -> Timing {
-    let interval = seconds(health.interval.value);
-    let deadline = seconds(health.grace.value) + 10 * interval;
-    Timing {
-        interval,
-        timeout: seconds(health.timeout.value),
-        deadline,
-        attempts: deadline.div_ceil(interval).max(1),
-    }
-}
 
 /// Adds the waits of one service; each requires `after`.
 pub(super) fn add_waits(
@@ -83,7 +62,7 @@ pub(super) fn add_waits(
     let Some(port) = service.health_port.map(|i| &service.decl.ports[i]) else {
         return Vec::new();
     };
-    let timing = timing(health);
+    let timing = HealthWait::of(health);
     let mut steps = Vec::new();
     for host in topology::hosts_of(input.stack, id) {
         let address = &input.stack.host(host).address.value;
@@ -134,7 +113,7 @@ fn http_wait(
     state: String,
     url: &str,
     matching: Option<(&str, &str)>,
-    timing: &Timing,
+    timing: &HealthWait,
     after: &[Step],
 ) -> Step {
     let mut args: Vec<(&str, Arg)> = vec![
@@ -156,7 +135,7 @@ fn http_wait(
     Step::new("http", state)
 }
 
-fn retry(timing: &Timing) -> Arg<'static> {
+fn retry(timing: &HealthWait) -> Arg<'static> {
     Arg::Json(json!({ "attempts": timing.attempts, "interval": timing.interval, "until": true }))
 }
 
@@ -165,7 +144,7 @@ fn tcp_wait(
     state: String,
     address: &str,
     port: u64,
-    timing: &Timing,
+    timing: &HealthWait,
     after: &[Step],
 ) -> Step {
     let probe = format!("exec 3<>/dev/tcp/{address}/{port}");
@@ -196,7 +175,7 @@ fn command_wait(
 ) -> Step {
     let stack = input.stack;
     let service = stack.service(id);
-    let timing = timing(health);
+    let timing = HealthWait::of(health);
     let command = if service.decl.runtime.value == Runtime::Docker {
         shell::join(["docker", "exec", service.name(), "sh", "-c", command])
     } else {
@@ -224,7 +203,7 @@ fn nomad_wait(
 ) -> Option<Step> {
     let stack = input.stack;
     let service = stack.service(id);
-    let timing = timing(health);
+    let timing = HealthWait::of(health);
     if let Some(consul) = &layout.consul_url {
         let port = service.health_port.map(|i| &service.decl.ports[i])?;
         let name = consul_service_name(service.name(), &port.name.value);
@@ -261,13 +240,5 @@ mod tests {
         assert_eq!(pattern, "\"[^\"]+\"");
         assert!(leader_match("/v1/status/leader?stale").is_some());
         assert!(leader_match("/v1/agent/health").is_none());
-    }
-
-    #[test]
-    fn seconds_round_up() {
-        assert_eq!(seconds(0), 1);
-        assert_eq!(seconds(1000), 1);
-        assert_eq!(seconds(1500), 2);
-        assert_eq!(seconds(300_000), 300);
     }
 }

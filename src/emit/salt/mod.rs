@@ -30,6 +30,7 @@ mod nomad_client;
 mod orchestrate;
 pub(crate) mod paths;
 mod proxy;
+mod restart;
 mod secrets;
 pub(crate) mod shell;
 mod shutdown;
@@ -78,5 +79,6 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
     top::emit(input, &layout, out);
     orchestrate::bootstrap(input, &layout).write(input, out)?;
     shutdown::shutdown(input, &layout).write(input, out)?;
+    restart::emit(input, &layout, out)?;
     Ok(())
 }

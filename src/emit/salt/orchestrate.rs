@@ -186,6 +186,7 @@ pub(super) fn bootstrap(input: &Input<'_>, layout: &Layout) -> Sls {
             &mut sls,
             input,
             layout,
+            &Scope::WHOLE_STACK,
             stage,
             gate.as_slice(),
             init.as_ref(),
@@ -231,22 +232,43 @@ pub(super) fn bootstrap(input: &Input<'_>, layout: &Layout) -> Sls {
     sls
 }
 
-/// The steps of one stage; returns its gate.
-fn stage_steps(
+/// Which services a run of [`stage_steps`] starts, and how its IDs begin.
+pub(super) struct Scope<'a> {
+    /// `stage` (the bootstrap) or `start` (a restart).
+    pub(super) word: &'a str,
+    /// By `ServiceId`: the services to start; `None`: all of them, with the
+    /// once-only preparations (Nomad client configurations).
+    pub(super) only: Option<&'a [bool]>,
+}
+
+impl Scope<'_> {
+    const WHOLE_STACK: Scope<'static> = Scope {
+        word: "stage",
+        only: None,
+    };
+
+    pub(super) fn has(&self, id: ServiceId) -> bool {
+        self.only.is_none_or(|only| only[id.0])
+    }
+}
+
+/// The steps of one stage, for the services of `scope`; returns its gate.
+pub(super) fn stage_steps(
     sls: &mut Sls,
     input: &Input<'_>,
     layout: &Layout,
+    scope: &Scope<'_>,
     stage: usize,
     after: &[Step],
     init: Option<&Step>,
 ) -> Step {
     let stack = input.stack;
-    let prefix = format!("stage-{stage}");
+    let prefix = format!("{}-{stage}", scope.word);
     let mut before: Vec<Step> = Vec::new();
     if let Some(cephfs) = layout
         .cephfs
         .as_ref()
-        .filter(|c| c.provider_stage + 1 == stage)
+        .filter(|c| c.provider_stage + 1 == stage && scope.has(c.provider))
     {
         before.push(apply(
             sls,
@@ -257,7 +279,7 @@ fn stage_steps(
             after,
         ));
     }
-    if stage == layout.nomad_client_stage {
+    if stage == layout.nomad_client_stage && scope.only.is_none() {
         for &host in &layout.nomad_clients {
             let name = &stack.host(host).name.value;
             before.push(apply(
@@ -270,7 +292,8 @@ fn stage_steps(
             ));
         }
     }
-    let services = services_in_stage(input, layout, stage);
+    let mut services = services_in_stage(input, layout, stage);
+    services.retain(|&id| scope.has(id));
     let mut ready: Vec<Step> = after.to_vec();
     ready.extend(before.iter().cloned());
     let terraform = terraform_step(sls, input, layout, &prefix, &services, &ready, init);

@@ -83,3 +83,7 @@ pub(super) fn nomad_client_sls(host: &str) -> String {
 pub(super) const CEPHFS_SLS: &str = "eos.cephfs_mount";
 pub(super) const BOOTSTRAP_SLS: &str = "orch.bootstrap";
 pub(super) const SHUTDOWN_SLS: &str = "orch.shutdown";
+
+pub(super) fn restart_sls(service: &str) -> String {
+    format!("orch.restart.{service}")
+}

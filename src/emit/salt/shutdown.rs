@@ -22,24 +22,63 @@ use crate::model::ServiceId;
 
 pub(super) fn shutdown(input: &Input<'_>, layout: &Layout) -> Sls {
     let mut sls = Sls::new(paths::SHUTDOWN_SLS);
+    stop_stages(&mut sls, input, layout, "stage", None);
+    sls
+}
+
+/// Stops the services of every stage, highest first, each stage after the
+/// one above has stopped (`WORD-k.stopped`); with `only` (by `ServiceId`)
+/// just those, skipping stages without one. Returns the last gate.
+pub(super) fn stop_stages(
+    sls: &mut Sls,
+    input: &Input<'_>,
+    layout: &Layout,
+    word: &str,
+    only: Option<&[bool]>,
+) -> Option<Step> {
     let mut gate: Option<Step> = None;
     for stage in (0..=layout.max_stage()).rev() {
-        let prefix = format!("stage-{stage}");
-        let steps: Vec<Step> = services_in_stage(input, layout, stage)
-            .into_iter()
-            .map(|id| {
-                let before = ceph_pause(&mut sls, input, layout, &prefix, id, gate.as_slice());
-                let after = before
-                    .as_ref()
-                    .map_or(gate.as_slice(), std::slice::from_ref);
-                stop(&mut sls, input, layout, &prefix, id, after)
-            })
-            .collect();
-        let id = format!("{prefix}.stopped");
-        sls.nop(id.clone(), &steps);
-        gate = Some(Step::new("test", id));
+        let mut services = services_in_stage(input, layout, stage);
+        if let Some(only) = only {
+            services.retain(|s| only[s.0]);
+            if services.is_empty() {
+                continue;
+            }
+        }
+        let prefix = format!("{word}-{stage}");
+        gate = Some(stop_stage(
+            sls,
+            input,
+            layout,
+            &prefix,
+            &services,
+            gate.as_slice(),
+        ));
     }
-    sls
+    gate
+}
+
+/// Stops `services` (one stage's) after `after`; returns the gate
+/// `PREFIX.stopped` that passes once all are stopped.
+fn stop_stage(
+    sls: &mut Sls,
+    input: &Input<'_>,
+    layout: &Layout,
+    prefix: &str,
+    services: &[ServiceId],
+    after: &[Step],
+) -> Step {
+    let steps: Vec<Step> = services
+        .iter()
+        .map(|&id| {
+            let before = ceph_pause(sls, input, layout, prefix, id, after);
+            let after = before.as_ref().map_or(after, std::slice::from_ref);
+            stop(sls, input, layout, prefix, id, after)
+        })
+        .collect();
+    let id = format!("{prefix}.stopped");
+    sls.nop(id.clone(), &steps);
+    Step::new("test", id)
 }
 
 /// Before Ceph stops: `CephFS` unmounted on every client (a kernel client
