@@ -1400,3 +1400,55 @@ fn restart_stops_dependents_first_and_starts_them_stage_by_stage() {
         last = Some((word, stage));
     }
 }
+
+/// `eos.wazuh-agent` of `specs/eos.eos` as Salt renders it: on every host
+/// but the manager's (in `top.sls`), an `ossec.conf` that is well-formed
+/// XML (read by Python's parser) naming the manager's address, its `agent`
+/// port as the server and its `enroll` port for enrollment.
+#[test]
+fn wazuh_agents_on_every_other_host_enroll_with_the_manager() {
+    let Some(salt_call) = salt_call() else { return };
+    let artifacts = common::build(&common::root().join("specs/eos.eos"));
+    let top = &artifacts.files["salt/top.sls"];
+    let with_agent: Vec<&str> = top
+        .split("\n  \"")
+        .skip(1)
+        .filter(|block| block.contains("\"eos.wazuh-agent\""))
+        .map(|block| block.split('"').next().unwrap())
+        .collect();
+    assert_eq!(
+        with_agent,
+        ["hv1", "hv2", "hv4", "hv5"],
+        "hv3 runs the manager"
+    );
+    let minion = Minion::new(&salt_call, &artifacts);
+    let states = minion
+        .call(None, &["state.show_sls", "eos.wazuh-agent"])
+        .unwrap();
+    let config = argument(&states, "eos-wazuh-agent.config", "contents")
+        .as_str()
+        .unwrap()
+        .to_string();
+    let python = r#"
+import sys, xml.etree.ElementTree as ET
+root = ET.fromstring(sys.stdin.read())
+client = root.find("client")
+for server in client.findall("server"):
+    print("server", server.findtext("address"), server.findtext("port"), server.findtext("protocol"))
+enrollment = client.find("enrollment")
+print("enroll", enrollment.findtext("enabled"), enrollment.findtext("manager_address"), enrollment.findtext("port"))
+"#;
+    let output = common::run_with_stdin(
+        Command::new("python3").args(["-c", python]),
+        config.as_bytes(),
+    );
+    assert!(
+        output.status.success(),
+        "ossec.conf is not well-formed XML: {}\n{config}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "server 10.0.0.13 1514 tcp\nenroll yes 10.0.0.13 1515\n"
+    );
+}

@@ -59,6 +59,8 @@ pub(super) struct Layout {
     /// (`http://10.0.0.1:8500`), computed once for the many states that use them.
     pub(super) consul_url: Option<String>,
     pub(super) nomad_url: Option<String>,
+    /// The hosts that run the Wazuh agent, and its managers.
+    pub(super) wazuh: Option<super::wazuh_agent::WazuhAgents>,
 }
 
 /// Services Salt installs itself: baremetal and docker, in declaration order.
@@ -110,6 +112,7 @@ impl Layout {
             backups,
             consul_url: provider_url(input, Capability::Consul),
             nomad_url: provider_url(input, Capability::Nomad),
+            wazuh: super::wazuh_agent::WazuhAgents::new(input),
         })
     }
 
@@ -155,6 +158,9 @@ impl Layout {
             if proxy.hosts.contains(&host) {
                 states.push(proxy.sls());
             }
+        }
+        if super::wazuh_agent::runs_agent(self.wazuh.as_ref(), host) {
+            states.push(super::wazuh_agent::SLS.to_string());
         }
         states
     }

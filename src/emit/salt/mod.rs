@@ -38,6 +38,7 @@ mod sls;
 mod top;
 mod units;
 mod volumes;
+mod wazuh_agent;
 
 use super::{Artifacts, EmitError, Input};
 use crate::ast::Runtime;
@@ -76,6 +77,9 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
     }
     backup::emit(input, &layout, out)?;
     proxy::emit(input, &layout, out)?;
+    if let Some(agents) = &layout.wazuh {
+        wazuh_agent::emit(input, agents, out)?;
+    }
     top::emit(input, &layout, out);
     orchestrate::bootstrap(input, &layout).write(input, out)?;
     shutdown::shutdown(input, &layout).write(input, out)?;

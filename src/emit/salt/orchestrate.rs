@@ -20,7 +20,8 @@
 //! `ceph.conf` change restarts each host's daemons, never all at once), and
 //! `ceph osd unset noout` (set by `orch.shutdown`) follows its health wait.
 //!
-//! After the last stage: the proxy configs, then the backup timers.
+//! After the last stage: the proxy configs, the backup timers, and the Wazuh
+//! agents (`wazuh_agent.rs`).
 //!
 //! The salt master's own service (`layout.rs`) is not applied here: a change
 //! to its config would restart the master in the middle of the run. It is
@@ -226,6 +227,17 @@ pub(super) fn bootstrap(input: &Input<'_>, layout: &Layout) -> Sls {
             format!("final.backup.{name}"),
             &[*host],
             &paths::backup_sls(name),
+            &last,
+        );
+    }
+    // The agents enroll with a running manager: after its stage.
+    if let Some(agents) = layout.wazuh.as_ref().filter(|a| !a.hosts.is_empty()) {
+        apply(
+            &mut sls,
+            stack,
+            "final.wazuh-agent".into(),
+            &agents.hosts,
+            super::wazuh_agent::SLS,
             &last,
         );
     }
