@@ -707,3 +707,74 @@ fn eos_main_tf_has_providers_jobs_and_policies() {
         ]
     );
 }
+
+/// `terraform/boundary/main.tf` of `specs/eos.eos`: a TCP target per `admin`
+/// port of a baremetal or docker service and per Authentik-protected route
+/// to one (Nomad services have no fixed host and port: none), each on the
+/// host set of its service's hosts; break glass through a password account
+/// whose password is in no file.
+#[test]
+fn eos_boundary_targets_reach_admin_ports_and_protected_backends() {
+    let artifacts = common::build(&common::root().join("specs/eos.eos"));
+    let text = &artifacts.files["terraform/boundary/main.tf"];
+    let body: Body = hcl::parse(text).unwrap();
+    let resources = |kind: &str| -> Vec<&Block> {
+        blocks(&body, "resource")
+            .into_iter()
+            .filter(|b| b.labels()[0].as_str() == kind)
+            .collect()
+    };
+    let targets: Vec<(String, u64, String)> = resources("boundary_target")
+        .iter()
+        .map(|b| {
+            (
+                eval_str(b.body(), "name"),
+                eval_u64(b.body(), "default_port"),
+                expr(b.body(), "host_source_ids")
+                    .to_string()
+                    .split_whitespace()
+                    .collect::<String>(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("vault-api", 8200, "vault"),
+        ("consul-http", 8500, "consul"),
+        ("boundary-db-pg", 5432, "boundary_db"),
+        ("nomad-http", 4646, "nomad"),
+        ("wazuh-dashboard-https", 5601, "wazuh_dashboard"),
+    ];
+    let expected: Vec<(String, u64, String)> = expected
+        .iter()
+        .map(|(name, port, set)| {
+            (
+                (*name).to_string(),
+                *port,
+                format!("[boundary_host_set_static.{set}.id]"),
+            )
+        })
+        .collect();
+    assert_eq!(targets, expected);
+    for target in resources("boundary_target") {
+        assert_eq!(eval_str(target.body(), "type"), "tcp");
+    }
+    // Every host a target runs on is a static host at the spec's address.
+    let hosts: BTreeMap<String, String> = resources("boundary_host_static")
+        .iter()
+        .map(|b| (eval_str(b.body(), "name"), eval_str(b.body(), "address")))
+        .collect();
+    assert_eq!(hosts["hv3"], "10.0.0.13");
+    assert_eq!(hosts.len(), 5);
+    let accounts = resources("boundary_account_password");
+    assert_eq!(accounts.len(), 1);
+    assert!(
+        !has_attr(accounts[0].body(), "password"),
+        "no password in a file"
+    );
+    assert_eq!(eval_str(accounts[0].body(), "login_name"), "break-glass");
+    let provider = blocks(&body, "provider");
+    assert_eq!(
+        expr(provider[0].body(), "addr").to_string(),
+        "var.boundary_address"
+    );
+}

@@ -6,6 +6,7 @@
 //! HCL through `hcl.rs`, Salt YAML through `yaml.rs`, Caddyfile and nginx.conf
 //! through the escaping formatter of `templates.rs`.
 
+mod boundary;
 mod caddy;
 pub mod hcl;
 mod hcl_doc;
@@ -256,6 +257,7 @@ fn run_chains<'w>(
     const OTHER_CHAIN: &[(usize, &str, Emitter)] = &[
         (5, "plan.json", plan_json::emit),
         (3, "terraform", terraform::emit),
+        (6, "boundary", boundary::emit),
     ];
     let shared = shared::Shared::new(input);
     let chain_then_shared = |chain| {
