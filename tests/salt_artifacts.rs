@@ -122,11 +122,14 @@ impl Minion {
         }
     }
 
-    /// The SLS names of `salt/orch/restart/`.
-    fn restart_sls(&self) -> Vec<String> {
+    /// The SLS names of `salt/orch/<folder>/` (`restart`, `restore`).
+    fn orchestrate_sls(&self, folder: &str) -> Vec<String> {
         let salt = self.out.join("salt");
         let mut sls = Vec::new();
-        collect_sls(&salt, &salt.join("orch/restart"), &mut sls);
+        let dir = salt.join("orch").join(folder);
+        if dir.is_dir() {
+            collect_sls(&salt, &dir, &mut sls);
+        }
         sls.sort();
         sls
     }
@@ -226,7 +229,8 @@ fn check_spec(salt_call: &Path, spec: &Path) -> Vec<String> {
     for orchestrate in ["orch.bootstrap", "orch.shutdown"]
         .into_iter()
         .map(String::from)
-        .chain(minion.restart_sls())
+        .chain(minion.orchestrate_sls("restart"))
+        .chain(minion.orchestrate_sls("restore"))
     {
         record(minion.states(None, &["state.sls", &orchestrate, "mock=True"]));
     }
@@ -1057,9 +1061,11 @@ fn backup_script_and_restore_drill_run_with_vault_and_restic() {
         .unwrap();
     let script = temp.path().join("backup.sh");
     let drill = temp.path().join("drill.sh");
+    let restore_script = temp.path().join("restore.sh");
     for (path, id) in [
         (&script, "eos_backup.app.data.script"),
         (&drill, "eos_backup.app.data.drill.script"),
+        (&restore_script, "eos_backup.app.data.restore.script"),
     ] {
         std::fs::write(path, argument(&states, id, "contents").as_str().unwrap()).unwrap();
     }
@@ -1074,9 +1080,10 @@ fn backup_script_and_restore_drill_run_with_vault_and_restic() {
 
     let scratch = temp.path().join("scratch");
     std::fs::create_dir_all(&scratch).unwrap();
-    let run_script = |script: &Path| {
+    let run_script = |script: &Path, args: &[&str]| {
         let run = Command::new("sh")
             .arg(script)
+            .args(args)
             .env("VAULT_ADDR", &vault.address)
             .env("VAULT_TOKEN_FILE", &token)
             .env("PATH", path_with(&restic))
@@ -1092,7 +1099,7 @@ fn backup_script_and_restore_drill_run_with_vault_and_restic() {
         assert!(!said.contains(password), "{script:?} printed the password");
         (run.status.success(), said)
     };
-    let (ok, said) = run_script(&script);
+    let (ok, said) = run_script(&script, &[]);
     assert!(ok, "the backup script failed:\n{said}");
 
     let restore = temp.path().join("restored");
@@ -1125,7 +1132,34 @@ fn backup_script_and_restore_drill_run_with_vault_and_restic() {
         .join("sub dir/it's here.txt");
     assert_eq!(std::fs::read_to_string(restored).unwrap(), "backed up\n");
 
-    let (ok, said) = run_script(&drill);
+    // The restore (orch.restore's step): the folder as the snapshot has it,
+    // what was there kept aside; `load` has nothing to load without pg_dump.
+    std::fs::write(data.join("sub dir/it's here.txt"), "changed\n").unwrap();
+    std::fs::write(data.join("new.txt"), "after the backup\n").unwrap();
+    let (ok, said) = run_script(&restore_script, &["files"]);
+    assert!(ok, "the restore failed:\n{said}");
+    assert_eq!(
+        std::fs::read_to_string(data.join("sub dir/it's here.txt")).unwrap(),
+        "backed up\n"
+    );
+    assert!(
+        !data.join("new.txt").exists(),
+        "the folder is the snapshot's"
+    );
+    let aside: Vec<PathBuf> = std::fs::read_dir(data.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().contains("data.before-restore-"))
+        .collect();
+    assert_eq!(aside.len(), 1, "{said}");
+    assert_eq!(
+        std::fs::read_to_string(aside[0].join("new.txt")).unwrap(),
+        "after the backup\n"
+    );
+    assert!(run_script(&restore_script, &["load"]).0);
+
+    let (ok, said) = run_script(&drill, &[]);
     assert!(
         ok,
         "the restore drill failed on a sound repository:\n{said}"
@@ -1152,7 +1186,7 @@ fn backup_script_and_restore_drill_run_with_vault_and_restic() {
         damaged += 1;
     }
     assert!(damaged > 0, "the repository has data packs");
-    let (ok, said) = run_script(&drill);
+    let (ok, said) = run_script(&drill, &[]);
     assert!(
         !ok,
         "the restore drill passed on a damaged repository:\n{said}"
@@ -1160,6 +1194,19 @@ fn backup_script_and_restore_drill_run_with_vault_and_restic() {
     assert!(
         said.contains("restore drill of app/data: restic check found a problem"),
         "{said}"
+    );
+    // A restore whose data is gone (every pack emptied) fails and leaves
+    // the folder as it was.
+    for pack in walk(&packs) {
+        std::fs::write(pack, b"").unwrap();
+    }
+    std::fs::write(data.join("current.txt"), "kept\n").unwrap();
+    let (ok, said) = run_script(&restore_script, &["files"]);
+    assert!(!ok, "a restore from a damaged repository passed:\n{said}");
+    assert!(said.contains("the folder is as it was"), "{said}");
+    assert_eq!(
+        std::fs::read_to_string(data.join("current.txt")).unwrap(),
+        "kept\n"
     );
 }
 
@@ -1290,6 +1337,28 @@ fn cold_start_estimate_matches_the_bootstrap_waits() {
     assert!(plan["cold_start"]["bootstrap_ms"].as_u64().unwrap() >= total);
 }
 
+/// The states of an orchestrate file in the order Salt runs them (its
+/// requisites resolved) under `mock=True`, which also requires every state
+/// to succeed: (run number, state ID).
+fn mock_run_order(minion: &Minion, sls: &str) -> Vec<(u64, String)> {
+    let ran = minion
+        .states(None, &["state.sls", sls, "mock=True"])
+        .unwrap();
+    let mut order: Vec<(u64, String)> = ran
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|s| {
+            (
+                s["__run_num__"].as_u64().unwrap(),
+                s["__id__"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    order.sort();
+    order
+}
+
 /// `orch.restart.nomad` of `specs/eos.eos`, run by Salt under `mock=True`
 /// (requisites resolved, nothing executed): every state ran, Nomad and
 /// exactly its transitive dependents are stopped, highest stage first, all
@@ -1322,22 +1391,7 @@ fn restart_stops_dependents_first_and_starts_them_stage_by_stage() {
         .collect();
     assert!(expected.len() > 5, "{expected:?}");
     let minion = Minion::new(&salt_call, &common::build(&spec));
-    let ran = minion
-        .states(None, &["state.sls", "orch.restart.nomad", "mock=True"])
-        .unwrap();
-    // (run order, state ID)
-    let mut order: Vec<(u64, String)> = ran
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|s| {
-            (
-                s["__run_num__"].as_u64().unwrap(),
-                s["__id__"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    order.sort();
+    let order = mock_run_order(&minion, "orch.restart.nomad");
     let phase = |id: &str| -> (String, usize, String) {
         let (head, rest) = id.split_once('.').unwrap();
         let (word, stage) = head.rsplit_once('-').unwrap();
@@ -1450,5 +1504,43 @@ print("enroll", enrollment.findtext("enabled"), enrollment.findtext("manager_add
     assert_eq!(
         String::from_utf8(output.stdout).unwrap(),
         "server 10.0.0.13 1514 tcp\nenroll yes 10.0.0.13 1515\n"
+    );
+}
+
+/// `orch.restore.postgres` of `specs/eos.eos` under `mock=True`: the volume
+/// is restored after everything that depends on `PostgreSQL` has stopped and
+/// before anything starts, and its dump is loaded once `PostgreSQL` is
+/// healthy, before its dependents start.
+#[test]
+fn restore_restores_between_stop_and_start_and_loads_the_dump_before_dependents() {
+    let Some(salt_call) = salt_call() else { return };
+    let minion = Minion::new(
+        &salt_call,
+        &common::build(&common::root().join("specs/eos.eos")),
+    );
+    let order = mock_run_order(&minion, "orch.restore.postgres");
+    let ids: Vec<&str> = order.iter().map(|(_, id)| id.as_str()).collect();
+    let at = |id: &str| {
+        ids.iter()
+            .position(|i| *i == id)
+            .unwrap_or_else(|| panic!("no {id}: {ids:?}"))
+    };
+    let restored = at("restore.data");
+    let loaded = at("restore.data.load");
+    for (i, id) in ids.iter().enumerate() {
+        if id.starts_with("stop-") {
+            assert!(i < restored, "{id} after the restore: {ids:?}");
+        }
+        if id.starts_with("start-") {
+            assert!(i > restored, "{id} before the restore: {ids:?}");
+        }
+        if id.starts_with("start-3.") {
+            assert!(i > loaded, "{id} before the dump is loaded: {ids:?}");
+        }
+    }
+    assert!(loaded > at("start-2.postgres.health"));
+    assert!(
+        ids.contains(&"stop-3.authentik.stop"),
+        "its dependents stop too"
     );
 }

@@ -14,7 +14,8 @@
 //! tagged `eos:<service>/<volume>`, then `restic forget --prune` with the
 //! volume's `keep_*`.
 //!
-//! And per volume its restore drill (LANGUAGE.md section 8), scheduled by the
+//! Per volume also its restore script, run by `orch.restore.<service>` (see
+//! [`restore_script`]), and its restore drill (LANGUAGE.md section 8), scheduled by the
 //! backup's `verify`: `/usr/local/lib/eos/restore-drill/<service>_<volume>`
 //! with `eos-restore-drill-<service>_<volume>.service` and `.timer`. It runs
 //! `restic check`, restores the volume's latest snapshot into a scratch
@@ -121,6 +122,21 @@ fn host_sls(
                 &mut timers,
             )?;
         }
+        // Run by orch.restore.<service>, not scheduled.
+        sls.state(
+            format!("{prefix}.restore.script"),
+            "file.managed",
+            [
+                ("name", Arg::from(restore_script_path(&key))),
+                (
+                    "contents",
+                    restore_script(input, &shared, host, id, index).into(),
+                ),
+                ("mode", "0700".into()),
+                ("makedirs", true.into()),
+                ("require", tools.as_slice().into()),
+            ],
+        );
     }
     units::daemon_reload(&mut sls, reload[0].id.clone(), &unit_files);
     for (state, unit, file) in &timers {
@@ -252,22 +268,29 @@ struct Snapshots {
     host: String,
     /// restic's `--tag`: `eos:<service>/<volume>`.
     tag: String,
+    /// `<service>/<volume>`, for messages.
+    what: String,
+    /// The backup has the `pg_dump` hook.
+    pg_dump: bool,
 }
 
 fn snapshots(input: &Input<'_>, host: HostId, id: ServiceId, index: usize) -> Snapshots {
     let stack = input.stack;
     let service = stack.service(id);
+    let volume = &service.decl.volumes[index];
+    let what = format!("{}/{}", service.name(), volume.name.value);
     Snapshots {
         data: paths::volume_dir(stack, id, index),
         host: match service.volumes[index] {
             VolumeStorage::Disk(_) => stack.host(host).name.value.clone(),
             VolumeStorage::Cephfs => "cephfs".into(),
         },
-        tag: format!(
-            "eos:{}/{}",
-            service.name(),
-            service.decl.volumes[index].name.value
-        ),
+        tag: format!("eos:{what}"),
+        pg_dump: volume
+            .backup
+            .as_ref()
+            .is_some_and(|b| b.hook.value == BackupHook::PgDump),
+        what,
     }
 }
 
@@ -308,19 +331,13 @@ fn script(
     id: ServiceId,
     index: usize,
 ) -> String {
-    let service = input.stack.service(id);
-    let volume = &service.decl.volumes[index];
-    let Some(backup) = &volume.backup else {
+    let Some(backup) = &input.stack.service(id).decl.volumes[index].backup else {
         return String::new();
     };
     let found = snapshots(input, host, id, index);
-    let about = format!(
-        "restic backup of volume {}/{}",
-        service.name(),
-        volume.name.value
-    );
+    let about = format!("restic backup of volume {}", found.what);
     let mut text = prelude(shared, &about, &found.data);
-    if backup.hook.value == BackupHook::PgDump {
+    if found.pg_dump {
         let _ = write!(
             text,
             "\n# pg_dump hook: a consistent dump next to the data, backed up with it.\nmkdir -p \"$data/eos-backup\"\n\
@@ -355,10 +372,8 @@ fn drill_script(
     id: ServiceId,
     index: usize,
 ) -> String {
-    let service = input.stack.service(id);
-    let volume = &service.decl.volumes[index];
-    let what = format!("{}/{}", service.name(), volume.name.value);
     let found = snapshots(input, host, id, index);
+    let what = &found.what;
     let mut text = prelude(
         shared,
         &format!("restore drill of volume {what}"),
@@ -371,18 +386,14 @@ fn drill_script(
          scratch=$(mktemp -d \"${{EOS_DRILL_DIR:-/var/tmp}}/eos-restore-drill.XXXXXX\")\n\
          trap 'rm -rf \"$scratch\"' EXIT\n\n\
          restic check || fail 'restic check found a problem in the repository'\n\
-         restic restore latest --host {host} --tag {tag} --target \"$scratch\" || fail 'the latest snapshot did not restore'\n\
+         restic restore latest --verify --host {host} --tag {tag} --target \"$scratch\" || fail 'the latest snapshot did not restore'\n\
          # restic restores a snapshot under the absolute paths it backed up.\n\
          [ -d \"$scratch$data\" ] || fail \"the latest snapshot does not hold $data\"\n",
-        what = shell::quote(&what),
+        what = shell::quote(what),
         host = shell::quote(&found.host),
         tag = shell::quote(&found.tag),
     );
-    if volume
-        .backup
-        .as_ref()
-        .is_some_and(|b| b.hook.value == BackupHook::PgDump)
-    {
+    if found.pg_dump {
         text.push_str(
             "[ -s \"$scratch$data/eos-backup/pg_dumpall.sql\" ] || fail 'the snapshot holds no pg_dumpall.sql'\n",
         );
@@ -391,6 +402,116 @@ fn drill_script(
         "printf 'restore drill of %s: repository checked, latest snapshot restored (%s files)\\n' \\\n    \"$what\" \"$(find \"$scratch\" -type f | wc -l)\"\n",
     );
     text
+}
+
+/// Where the restore script of a volume is installed.
+pub(super) fn restore_script_path(key: &str) -> String {
+    format!("{LIB_DIR}/restore/{key}")
+}
+
+/// The restore of one volume, run by `orch.restore.<service>` while the
+/// service is stopped (`files`) and, with the `pg_dump` hook, once it is
+/// healthy again (`load`).
+///
+/// `files`: the volume's folder is moved aside (`<data>.before-restore-<UTC
+/// time>`, kept for the operator) and the latest snapshot restored in its
+/// place; on failure the folder is put back. With `pg_dump` the dump is the
+/// consistent copy: it is held beside the folder, the restored files are
+/// moved aside too, and the server starts on an empty folder — a fresh
+/// cluster (`initdb` for baremetal; the postgres image initialises an empty
+/// data folder itself) — into which `load` feeds the dump with `psql`.
+fn restore_script(
+    input: &Input<'_>,
+    shared: &ScriptParts<'_>,
+    host: HostId,
+    id: ServiceId,
+    index: usize,
+) -> String {
+    let found = snapshots(input, host, id, index);
+    let what = &found.what;
+    let mut text = prelude(shared, &format!("restore of volume {what}"), &found.data);
+    let _ = write!(
+        text,
+        "what={what}\n\
+         held=\"$data.restore-dump.sql\"\n\
+         fail() {{ printf 'restore of %s: %s\\n' \"$what\" \"$1\" >&2; exit 1; }}\n\n\
+         case \"${{1:-}}\" in\n\
+         files)\n\
+         \x20   aside=\"$data.before-restore-$(date -u +%Y%m%dT%H%M%SZ)\"\n\
+         \x20   if [ -e \"$data\" ]; then mv \"$data\" \"$aside\"; fi\n\
+         \x20   # restic restores a snapshot under the absolute paths it backed up.\n\
+         \x20   if ! restic restore latest --verify --host {host} --tag {tag} --target / || [ ! -d \"$data\" ]; then\n\
+         \x20       rm -rf \"$data\"\n\
+         \x20       if [ -e \"$aside\" ]; then mv \"$aside\" \"$data\"; fi\n\
+         \x20       fail 'the latest snapshot did not restore; the folder is as it was'\n\
+         \x20   fi\n",
+        what = shell::quote(what),
+        host = shell::quote(&found.host),
+        tag = shell::quote(&found.tag),
+    );
+    if found.pg_dump {
+        let _ = write!(
+            text,
+            "    # pg_dump hook: load the consistent dump into a fresh cluster.\n\
+             \x20   [ -s \"$data/eos-backup/pg_dumpall.sql\" ] || fail 'the snapshot holds no pg_dumpall.sql'\n\
+             \x20   mv \"$data/eos-backup/pg_dumpall.sql\" \"$held\"\n\
+             \x20   mv \"$data\" \"$data.restored-files\"\n\
+             \x20   mkdir -m 0700 \"$data\"\n\
+             \x20   chown --reference=\"$data.restored-files\" \"$data\"\n{}",
+            fresh_cluster(input, id)
+        );
+    }
+    let _ = write!(
+        text,
+        "    printf 'restore of %s: latest snapshot restored into %s\\n' \"$what\" \"$data\"\n\
+         \x20   ;;\n\
+         load)\n\
+         \x20   [ -f \"$held\" ] || exit 0\n\
+         \x20   {} < \"$held\" || fail 'psql could not load the dump'\n\
+         \x20   mv \"$held\" \"$held.loaded\"\n\
+         \x20   printf 'restore of %s: dump loaded\\n' \"$what\"\n\
+         \x20   ;;\n\
+         *) fail \"usage: $0 files|load\" ;;\n\
+         esac\n",
+        psql_command(input, id, shared.nomad_address)
+    );
+    text
+}
+
+/// For a baremetal `PostgreSQL`, `initdb` of the empty data folder (the newest
+/// installed version's); containers initialise an empty folder themselves.
+fn fresh_cluster(input: &Input<'_>, id: ServiceId) -> &'static str {
+    if input.stack.service(id).decl.runtime.value == Runtime::Baremetal {
+        "    initdb=$(ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)\n\
+         \x20   runuser -u postgres -- \"$initdb\" -D \"$data\" >/dev/null\n"
+    } else {
+        ""
+    }
+}
+
+/// `psql` reading a `pg_dumpall` file on its standard input, for the
+/// service's runtime (as [`dump_command`] runs `pg_dumpall`).
+fn psql_command(input: &Input<'_>, id: ServiceId, nomad_address: &str) -> String {
+    let decl = &input.stack.service(id).decl;
+    let user = decl
+        .env
+        .iter()
+        .find(|v| v.key.value == "POSTGRES_USER")
+        .map_or("postgres", |v| v.value.value.as_str());
+    let name = decl.name.value.as_str();
+    match decl.runtime.value {
+        Runtime::Baremetal => "runuser -u postgres -- psql -q -d postgres".to_string(),
+        Runtime::Docker => shell::join([
+            "docker", "exec", "-i", name, "psql", "-q", "-U", user, "-d", "postgres",
+        ]),
+        Runtime::Nomad => {
+            let address = format!("-address={nomad_address}");
+            shell::join([
+                "nomad", "alloc", "exec", &address, "-i", "-t=false", "-job", name, "psql", "-q",
+                "-U", user, "-d", "postgres",
+            ])
+        }
+    }
 }
 
 /// `pg_dumpall` for the service's runtime.

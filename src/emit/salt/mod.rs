@@ -31,6 +31,7 @@ mod orchestrate;
 pub(crate) mod paths;
 mod proxy;
 mod restart;
+mod restore;
 mod secrets;
 pub(crate) mod shell;
 mod shutdown;
@@ -84,5 +85,6 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
     orchestrate::bootstrap(input, &layout).write(input, out)?;
     shutdown::shutdown(input, &layout).write(input, out)?;
     restart::emit(input, &layout, out)?;
+    restore::emit(input, &layout, out)?;
     Ok(())
 }

@@ -87,3 +87,7 @@ pub(super) const SHUTDOWN_SLS: &str = "orch.shutdown";
 pub(super) fn restart_sls(service: &str) -> String {
     format!("orch.restart.{service}")
 }
+
+pub(super) fn restore_sls(service: &str) -> String {
+    format!("orch.restore.{service}")
+}

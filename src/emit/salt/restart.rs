@@ -36,7 +36,7 @@ pub(super) fn emit(
 }
 
 /// `id` and everything that depends on it, by `ServiceId`.
-fn affected(input: &Input<'_>, id: ServiceId) -> Vec<bool> {
+pub(super) fn affected(input: &Input<'_>, id: ServiceId) -> Vec<bool> {
     let graph = &input.analysis.graph;
     let mut seen = vec![false; input.stack.services.len()];
     let mut queue = vec![id];
