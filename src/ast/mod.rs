@@ -122,7 +122,8 @@ pub struct ServiceDecl {
     /// section 3), in the order written.
     pub connections: Vec<ConnectionDecl>,
     pub ports: Vec<PortDecl>,
-    pub health: Option<HealthDecl>,
+    /// Boxed: most of a service's size when inline, and many services have none.
+    pub health: Option<Box<HealthDecl>>,
     pub volumes: Vec<VolumeDecl>,
     pub secrets: Vec<SecretDecl>,
     pub files: Vec<FileDecl>,

@@ -75,7 +75,9 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> ServiceDecl {
         .into_iter()
         .map(|b| port(b, r.diags))
         .collect();
-    let health = r.single_block("health").map(|b| health(b, r.diags));
+    let health = r
+        .single_block("health")
+        .map(|b| Box::new(health(b, r.diags)));
     let volumes: Vec<VolumeDecl> = r
         .blocks("volume")
         .into_iter()

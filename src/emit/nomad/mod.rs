@@ -348,7 +348,7 @@ fn task(
     for (index, port) in decl.ports.iter().enumerate() {
         let health = decl
             .health
-            .as_ref()
+            .as_deref()
             .filter(|_| service.health_port == Some(index));
         task = task.add_block(consul_service(name, port, health)?);
     }
