@@ -46,6 +46,25 @@ fn every_repository_file_agrees_and_takes_the_fast_path_unless_it_has_a_syntax_e
 /// Prefixes and one-character deletions of the repository files under 2 KiB (at
 /// every 13th character, so that the test stays quick in debug builds):
 /// near-valid input is where two parsers of one grammar drift.
+/// Found by the `parse_agree` fuzz target: a comment between a nested
+/// block's name and its label was recorded twice by the fast parser (it
+/// reads the name once as a possible attribute, then again as a block).
+#[test]
+fn a_comment_between_a_block_name_and_its_label_is_kept_once() {
+    for text in [
+        "host \"h\" {\n  disk\n//@ parts/a.eos\n \"data\" { size = 1GB  kind = ssd }\n}\n",
+        "host \"h\" {\n  disk /* a */ # b\n \"data\" {}\n}\n",
+        "service \"s\" { health // c\n { command = \"true\" } }\n",
+    ] {
+        assert!(assert_agree(text), "the fast path is taken for {text:?}");
+        let (doc, _, _) = parse_via(text, true);
+        let mut texts: Vec<&str> = doc.comments.iter().map(|c| c.text.as_str()).collect();
+        let all = texts.len();
+        texts.dedup();
+        assert_eq!(texts.len(), all, "each comment once: {texts:?}");
+    }
+}
+
 #[test]
 fn truncations_and_deletions_agree() {
     let mut cases = 0;

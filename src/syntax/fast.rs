@@ -278,10 +278,13 @@ impl Parser<'_> {
     /// attribute (`attribute = { ident ~ assign ~ value }`), anything else a block.
     fn item(&mut self) -> Option<Item> {
         let start = self.pos;
+        let comments = self.comments.len();
         let name = self.ident()?;
         self.skip()?;
         if self.eat(b'=').is_none() {
+            // Back to the name: the comments after it are read again, once.
             self.pos = start;
+            self.comments.truncate(comments);
             return self.block().map(Item::Block);
         }
         self.skip()?;
