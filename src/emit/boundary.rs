@@ -190,9 +190,9 @@ fn resource(kind: &str, name: &str) -> super::hcl_doc::BlockBuilder {
     Block::builder("resource").add_label(kind).add_label(name)
 }
 
-/// Terraform names: `-` becomes `_` (names are `[a-z][a-z0-9-]*`).
+/// Terraform names, as `terraform/main.tf` names its resources.
 fn resource_name(name: &str) -> String {
-    name.replace('-', "_")
+    super::terraform::job_resource_name(name)
 }
 
 fn settings_block() -> Block {
