@@ -22,13 +22,26 @@ pub fn consumer(name: &str) -> Option<PathBuf> {
     )
 }
 
-/// A free TCP port on 127.0.0.1 (free when asked; the agent binds it next).
+/// A free TCP port on 127.0.0.1 (free when asked; the agent binds it next),
+/// never one this test process was given before: the kernel may hand a
+/// released port out again, and an agent given the same port for two of its
+/// listeners fails to start ("address already in use").
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// `curl` with a timeout: (status code, body). The body of a failed request
