@@ -357,7 +357,7 @@ impl Checked {
 }
 
 /// Whether a line of `text` begins with `stack "`.
-fn starts_a_stack_block(text: &str) -> bool {
+pub fn starts_a_stack_block(text: &str) -> bool {
     text.lines().any(|line| {
         line.trim_start()
             .strip_prefix("stack")

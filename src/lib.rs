@@ -14,6 +14,7 @@ pub mod drift;
 pub mod driver;
 pub mod emit;
 pub mod fmt;
+pub mod lsp;
 pub mod model;
 pub mod output_dir;
 pub mod schema;

@@ -7,6 +7,7 @@ mod diff;
 mod explain;
 mod fmt;
 mod graph;
+mod lsp;
 mod output;
 mod plan;
 
@@ -49,6 +50,15 @@ pub enum Command {
     Plan(PlanArgs),
     /// Compare the stack with what Nomad and Consul run (exit 3 on drift).
     Diff(DiffArgs),
+    /// Run the language server (LSP over stdin/stdout) for editors.
+    Lsp(LspArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LspArgs {
+    /// Accepted for clients that always pass it; stdio is the only transport.
+    #[arg(long)]
+    pub stdio: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -239,6 +249,7 @@ where
         Command::Graph(args) => graph::run(args, cli.deny_warnings),
         Command::Plan(args) => plan::run(args, cli.deny_warnings),
         Command::Diff(args) => diff::run(args, cli.deny_warnings),
+        Command::Lsp(_) => lsp::run(),
     };
     status.into()
 }

@@ -158,14 +158,16 @@ impl ModuleFile {
                         .with_help("a module file holds `param`, `service` and `route` blocks; a module instantiates no module"),
                 ),
                 other => {
-                    let help = match did_you_mean(other, ["param", "service", "route"]) {
+                    let close = did_you_mean(other, ["param", "service", "route"]);
+                    let help = match close {
                         Some(close) => format!("did you mean `{close}`?"),
                         None => "a module file holds `param`, `service` and `route` blocks".into(),
                     };
                     found.push(
                         Diagnostic::new(Code::E0101, block.kind.span, format!("unknown block kind `{other}`"))
                             .with_primary_label("unknown block kind")
-                            .with_help(help),
+                            .with_help(help)
+                            .with_optional_fix(close.map(|c| (block.kind.span, c.to_string()))),
                     );
                 }
             }
@@ -428,22 +430,20 @@ pub(super) fn instantiate(
             }
             Some(_) => {}
             None => {
-                let help =
-                    match did_you_mean(&name.name, module.params.iter().map(|p| p.name.as_str())) {
-                        Some(close) => format!("did you mean `{close}`?"),
-                        None if module.params.is_empty() => {
-                            "the module declares no parameters".into()
-                        }
-                        None => format!(
-                            "the module's parameters are: {}",
-                            module
-                                .params
-                                .iter()
-                                .map(|p| p.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    };
+                let close = did_you_mean(&name.name, module.params.iter().map(|p| p.name.as_str()));
+                let help = match close {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None if module.params.is_empty() => "the module declares no parameters".into(),
+                    None => format!(
+                        "the module's parameters are: {}",
+                        module
+                            .params
+                            .iter()
+                            .map(|p| p.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
                 diags.push(
                     Diagnostic::new(
                         Code::E0102,
@@ -451,7 +451,8 @@ pub(super) fn instantiate(
                         format!("the module has no parameter `{}`", name.name),
                     )
                     .with_primary_label("unknown argument")
-                    .with_help(help),
+                    .with_help(help)
+                    .with_optional_fix(close.map(|c| (name.span, c.to_string()))),
                 );
                 ok = false;
             }

@@ -39,6 +39,16 @@ pub struct Diagnostic {
     /// The environment (LANGUAGE.md section 12) the diagnostic was found in;
     /// `None` for the base stack.
     pub environment: Option<String>,
+    /// The edit a "did you mean" help proposes, for editors to apply (the
+    /// language server's code actions); boxed, as most diagnostics have none.
+    pub fix: Option<Box<Fix>>,
+}
+
+/// Replace the text at `span` with `replacement`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub span: Span,
+    pub replacement: String,
 }
 
 impl Diagnostic {
@@ -53,6 +63,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             help: None,
             environment: None,
+            fix: None,
         }
     }
 
@@ -61,6 +72,9 @@ impl Diagnostic {
     #[must_use]
     pub fn shifted(mut self, by: usize) -> Self {
         self.primary.span = self.primary.span.shifted(by);
+        if let Some(fix) = &mut self.fix {
+            fix.span = fix.span.shifted(by);
+        }
         for label in &mut self.secondary {
             label.span = label.span.shifted(by);
         }
@@ -87,6 +101,25 @@ impl Diagnostic {
     pub fn with_help(mut self, help: impl Into<Text>) -> Self {
         self.help = Some(help.into());
         self
+    }
+
+    /// The edit that applies a "did you mean": `span`'s text becomes
+    /// `replacement`.
+    #[must_use]
+    pub fn with_fix(mut self, span: Span, replacement: impl Into<String>) -> Self {
+        self.fix = Some(Box::new(Fix {
+            span,
+            replacement: replacement.into(),
+        }));
+        self
+    }
+
+    #[must_use]
+    pub fn with_optional_fix(self, fix: Option<(Span, String)>) -> Self {
+        match fix {
+            Some((span, replacement)) => self.with_fix(span, replacement),
+            None => self,
+        }
     }
 
     /// Appends a help line, keeping any earlier one.

@@ -213,9 +213,13 @@ fn unknown(
         Some(owner) => format!("{owner} has no {what} `{name}`"),
         None => format!("unknown {what} `{name}`"),
     };
-    Diagnostic::new(Code::E0201, span, message)
+    let diag = Diagnostic::new(Code::E0201, span, message)
         .with_primary_label(format!("no {what} is named `{name}`"))
-        .with_help(help)
+        .with_help(help);
+    match close {
+        Some(close) => diag.with_fix(span, close),
+        None => diag,
+    }
 }
 
 fn resolve_service(decl: &ServiceDecl, names: &Names<'_>, diags: &mut Diagnostics) -> Links {
@@ -384,7 +388,8 @@ fn resolve_route_target(
         return Some(PortId { service, index });
     }
     let candidates = Names::sorted(decl.ports.iter().map(|p| p.name.value.as_str()));
-    let help = match did_you_mean(&port_name.name, candidates.iter().copied()) {
+    let close = did_you_mean(&port_name.name, candidates.iter().copied());
+    let help = match close {
         Some(close) => format!("did you mean `{}.{close}`?", service_name.name),
         None if candidates.is_empty() => format!(
             "service `{}` declares no ports; add a `port` block",
@@ -402,7 +407,8 @@ fn resolve_route_target(
             ),
         )
         .with_primary_label("no such port")
-        .with_help(help),
+        .with_help(help)
+        .with_optional_fix(close.map(|close| (port_name.span, close.to_string()))),
     );
     None
 }

@@ -2,6 +2,7 @@
 //! schema of LANGUAGE.md section 3: kinds, attributes, types, required values,
 //! duplicates and value rules (E0101–E0108). One file per block kind.
 
+pub mod catalog;
 mod host;
 mod reader;
 mod repeats;
@@ -203,17 +204,22 @@ pub(crate) fn unknown_block_kind(
     known: &[&str],
     known_are: &str,
 ) -> Diagnostic {
-    let help = match did_you_mean(kind, known.iter().copied()) {
+    let close = did_you_mean(kind, known.iter().copied());
+    let help = match close {
         Some(close) => format!("did you mean `{close}`?"),
         None => format!("{known_are}: {}", known.join(", ")),
     };
-    Diagnostic::new(
+    let diag = Diagnostic::new(
         Code::E0101,
         block.kind.span,
         format!("unknown block kind `{kind}`"),
     )
     .with_primary_label("unknown block kind")
-    .with_help(help)
+    .with_help(help);
+    match close {
+        Some(close) => diag.with_fix(block.kind.span, close),
+        None => diag,
+    }
 }
 
 fn check_single_stack(stacks: &[crate::ast::StackDecl], diags: &mut Diagnostics) {

@@ -215,6 +215,7 @@ impl<'a, 'd> BlockReader<'a, 'd> {
             } else {
                 suggestion(name, &candidates, kind)
             };
+            let diag = with_suggested_fix(diag, help.as_deref(), &candidates, name);
             self.diags.push(diag.with_optional_help(help));
         }
         for nested in self.block.blocks() {
@@ -233,8 +234,29 @@ impl<'a, 'd> BlockReader<'a, 'd> {
             } else {
                 suggestion(name, &candidates, kind)
             };
+            let diag = with_suggested_fix(diag, help.as_deref(), &candidates, name);
             self.diags.push(diag.with_optional_help(help));
         }
+    }
+}
+
+/// The fix of a "did you mean" help: the name under the primary span
+/// becomes the candidate the help names.
+fn with_suggested_fix(
+    diag: Diagnostic,
+    help: Option<&str>,
+    candidates: &[&str],
+    name: &str,
+) -> Diagnostic {
+    let proposed = help
+        .and_then(|h| h.strip_prefix("did you mean `"))
+        .and_then(|h| h.strip_suffix("`?"));
+    match proposed.filter(|p| candidates.contains(p) && *p != name) {
+        Some(close) => {
+            let span = diag.primary.span;
+            diag.with_fix(span, close)
+        }
+        None => diag,
     }
 }
 

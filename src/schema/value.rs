@@ -472,18 +472,21 @@ fn enum_value<T>(
         return Some(parsed);
     }
     let expected = expected();
-    let help = match did_you_mean(word, names.iter().copied()) {
+    let close = did_you_mean(word, names.iter().copied());
+    let help = match close {
         Some(close) => format!("did you mean `{close}`?"),
         None => format!("expected {expected}"),
     };
-    diags.push(
-        Diagnostic::new(
-            Code::E0103,
-            value.span,
-            format!("unknown value `{word}`; expected {expected}"),
-        )
-        .with_primary_label("unknown value")
-        .with_help(help),
-    );
+    let mut diag = Diagnostic::new(
+        Code::E0103,
+        value.span,
+        format!("unknown value `{word}`; expected {expected}"),
+    )
+    .with_primary_label("unknown value")
+    .with_help(help);
+    if let Some(close) = close {
+        diag = diag.with_fix(value.span, close);
+    }
+    diags.push(diag);
     None
 }

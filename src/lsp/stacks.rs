@@ -1,0 +1,242 @@
+//! The stacks the server keeps checked: each open document belongs to one
+//! stack (its root found through `include` and `module`, as `eosc check`
+//! finds it), and an edit re-checks that stack with the open documents laid
+//! over the files on disk — unchanged files come from the cache, never from
+//! the disk again.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use crate::driver::{self, Checked, Environments};
+use crate::views::plan::Plan;
+
+use super::files::{DiskCache, OverlayFiles};
+use super::index::Index;
+use super::text::Document;
+
+/// One stack, as last checked.
+pub struct Stack {
+    pub root: PathBuf,
+    pub checked: Checked,
+    /// Its files (not module instances), root first.
+    pub files: Vec<PathBuf>,
+    index: OnceLock<Index>,
+    plan: OnceLock<Option<Plan>>,
+}
+
+impl Stack {
+    pub fn holds(&self, path: &Path) -> bool {
+        self.files.iter().any(|f| f == path)
+    }
+
+    /// The names of the stack and where they are written (made on first
+    /// use after each check: typing alone never pays for it).
+    pub fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let folder = self.checked.sources.root_folder().to_path_buf();
+            let files = self
+                .checked
+                .sources
+                .entries()
+                .iter()
+                .filter(|e| e.instance.is_none())
+                .map(|e| {
+                    let relative = e
+                        .path
+                        .strip_prefix(&folder)
+                        .ok()
+                        .and_then(Path::to_str)
+                        .map_or_else(|| e.name(), str::to_string);
+                    (e.path.clone(), relative, Arc::clone(&e.text))
+                })
+                .collect();
+            Index::build(files)
+        })
+    }
+
+    /// Stages, placements and budgets, when the stack checks without errors.
+    pub fn plan(&self) -> Option<&Plan> {
+        self.plan
+            .get_or_init(|| {
+                let stack = self.checked.stack.as_ref()?;
+                let analysis = self.checked.analysis.as_ref()?;
+                Some(Plan::build(stack, analysis))
+            })
+            .as_ref()
+    }
+}
+
+/// Every stack and every open document.
+#[derive(Default)]
+pub struct Workspace {
+    pub documents: HashMap<PathBuf, Document>,
+    pub cache: DiskCache,
+    pub stacks: BTreeMap<PathBuf, Stack>,
+    /// Each open document's root.
+    root_of: HashMap<PathBuf, PathBuf>,
+    /// Roots whose check is out of date.
+    dirty: BTreeSet<PathBuf>,
+}
+
+impl Workspace {
+    pub fn open(&mut self, path: PathBuf, document: Document) {
+        self.documents.insert(path.clone(), document);
+        let root = self.find_root(&path);
+        self.root_of.insert(path, root.clone());
+        self.dirty.insert(root);
+    }
+
+    pub fn change(&mut self, path: &Path) {
+        let roots = self.roots_holding(path);
+        self.dirty.extend(roots);
+        // A document that gains (or loses) its `stack` block changes roots.
+        if let Some(document) = self.documents.get(path) {
+            let was = self.root_of.get(path);
+            let is_root = driver::starts_a_stack_block(&document.text);
+            if is_root && was.map(PathBuf::as_path) != Some(path) {
+                self.root_of.insert(path.to_path_buf(), path.to_path_buf());
+                self.dirty.insert(path.to_path_buf());
+            }
+        }
+    }
+
+    /// A document closed: its stack is dropped when no open document
+    /// belongs to it any more. Returns the files whose diagnostics go.
+    pub fn close(&mut self, path: &Path) -> Vec<PathBuf> {
+        self.documents.remove(path);
+        self.root_of.remove(path);
+        // What the editor held may differ from the disk.
+        self.cache.forget(path);
+        let mut gone = Vec::new();
+        let roots: Vec<PathBuf> = self.stacks.keys().cloned().collect();
+        for root in roots {
+            let in_use = self.root_of.values().any(|r| *r == root);
+            if in_use {
+                if self.stacks[&root].holds(path) {
+                    self.dirty.insert(root);
+                }
+            } else if let Some(stack) = self.stacks.remove(&root) {
+                gone.extend(stack.files);
+                self.dirty.remove(&root);
+            }
+        }
+        gone
+    }
+
+    /// A file changed on disk (saved, created, deleted by another program).
+    pub fn changed_on_disk(&mut self, path: &Path) {
+        self.cache.forget(path);
+        // A new or deleted file may change what an `include` matches.
+        let roots: Vec<PathBuf> = self.stacks.keys().cloned().collect();
+        self.dirty.extend(roots);
+    }
+
+    pub fn has_dirty(&self) -> bool {
+        !self.dirty.is_empty()
+    }
+
+    /// Checks every stack that is out of date; returns their roots.
+    pub fn refresh(&mut self) -> Vec<PathBuf> {
+        let dirty = std::mem::take(&mut self.dirty);
+        for root in &dirty {
+            let checked = self.check(root);
+            let files = checked
+                .sources
+                .entries()
+                .iter()
+                .filter(|e| e.instance.is_none())
+                .map(|e| e.path.clone())
+                .collect();
+            self.stacks.insert(
+                root.clone(),
+                Stack {
+                    root: root.clone(),
+                    checked,
+                    files,
+                    index: OnceLock::new(),
+                    plan: OnceLock::new(),
+                },
+            );
+        }
+        dirty.into_iter().collect()
+    }
+
+    /// Checks the stack rooted at `root`: its text from the editor when it is
+    /// open, every other file through the cache.
+    fn check(&self, root: &Path) -> Checked {
+        let bytes = match self.documents.get(root) {
+            Some(document) => Ok(document.text.as_bytes().to_vec()),
+            None => self.cache.read_root(root),
+        };
+        let bytes = bytes.unwrap_or_default();
+        let (source, diagnostics) = driver::decode(root, bytes);
+        let folder = root.parent().unwrap_or(Path::new("/")).to_path_buf();
+        let open = self
+            .documents
+            .iter()
+            .map(|(path, document)| (path.as_path(), document.text.as_str()));
+        let files = OverlayFiles::new(folder, &self.cache, open);
+        driver::check_stack(source, diagnostics, &files, Environments::All, |stack| {
+            self.cache.source_files(root, stack)
+        })
+        .expect("checking every environment names none")
+    }
+
+    /// The stack an open document belongs to.
+    pub fn stack_of(&self, path: &Path) -> Option<&Stack> {
+        let root = self.root_of.get(path)?;
+        self.stacks.get(root)
+    }
+
+    fn roots_holding(&self, path: &Path) -> Vec<PathBuf> {
+        let mut roots: Vec<PathBuf> = self
+            .stacks
+            .values()
+            .filter(|s| s.holds(path))
+            .map(|s| s.root.clone())
+            .collect();
+        if let Some(root) = self.root_of.get(path) {
+            roots.push(root.clone());
+        }
+        roots
+    }
+
+    /// The root of the stack `path` is part of: itself when it holds a
+    /// `stack` block, else a checked stack that reads it, else the root
+    /// found on disk as `eosc check` finds it, else itself alone.
+    fn find_root(&self, path: &Path) -> PathBuf {
+        let text = self.documents.get(path).map_or("", |d| d.text.as_str());
+        if driver::starts_a_stack_block(text) {
+            return path.to_path_buf();
+        }
+        if let Some(stack) = self.stacks.values().find(|s| s.holds(path)) {
+            return stack.root.clone();
+        }
+        if let Some(root) = driver::find_root(path) {
+            let absolute = if root.is_absolute() {
+                root
+            } else {
+                std::env::current_dir().map_or(root.clone(), |cwd| cwd.join(root))
+            };
+            // The editor's spelling of the folder, when the root is beside
+            // or above the file (find_root answers with canonical paths).
+            return respelled(path, &absolute).unwrap_or(absolute);
+        }
+        path.to_path_buf()
+    }
+}
+
+/// `found` (canonical) spelled from `path`'s folder as the editor spells it.
+fn respelled(path: &Path, found: &Path) -> Option<PathBuf> {
+    let mut folder = path.parent()?.to_path_buf();
+    loop {
+        let canonical = folder.canonicalize().ok()?;
+        if let Ok(rest) = found.strip_prefix(&canonical) {
+            return Some(folder.join(rest));
+        }
+        if !folder.pop() {
+            return None;
+        }
+    }
+}
