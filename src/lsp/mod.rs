@@ -80,8 +80,13 @@ pub fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             version: Some(env!("CARGO_PKG_VERSION").into()),
         },
     });
-    let (id, _params) = connection.initialize_start()?;
+    let (id, params) = connection.initialize_start()?;
     connection.initialize_finish(id, initialize)?;
+    if watches_dynamically(&params) {
+        connection
+            .sender
+            .send(Message::Request(watch_stack_files()))?;
+    }
     let mut server = Server::new(Explanations::in_cache());
     'serve: while let Ok(first) = connection.receiver.recv() {
         // Everything already waiting is handled before the stacks are
@@ -104,6 +109,39 @@ pub fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     drop(connection);
     io_threads.join()?;
     Ok(())
+}
+
+/// Whether the client can be asked to watch files (included and module
+/// files change on disk while only the root is open).
+fn watches_dynamically(initialize: &serde_json::Value) -> bool {
+    initialize
+        .pointer("/capabilities/workspace/didChangeWatchedFiles/dynamicRegistration")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false)
+}
+
+/// Asks the client to report changes to `.eos` files
+/// (`workspace/didChangeWatchedFiles`).
+fn watch_stack_files() -> lsp_server::Request {
+    use lsp_types::request::Request as _;
+    let options = lsp_types::DidChangeWatchedFilesRegistrationOptions {
+        watchers: vec![lsp_types::FileSystemWatcher {
+            glob_pattern: lsp_types::GlobPattern::String("**/*.eos".into()),
+            kind: None,
+        }],
+    };
+    let registration = lsp_types::Registration {
+        id: "eosc-watch-stack-files".into(),
+        method: "workspace/didChangeWatchedFiles".into(),
+        register_options: serde_json::to_value(options).ok(),
+    };
+    lsp_server::Request::new(
+        lsp_server::RequestId::from("eosc-watch".to_string()),
+        lsp_types::request::RegisterCapability::METHOD.into(),
+        lsp_types::RegistrationParams {
+            registrations: vec![registration],
+        },
+    )
 }
 
 /// Handles one message; a bug that panics answers its request with an

@@ -190,7 +190,9 @@ impl Server {
             let Some(stack) = self.workspace.stacks.get(&root) else {
                 continue;
             };
-            let mut files = convert::by_file(&stack.checked, &self.explanations);
+            let mut files = crate::timings::phase("lsp: convert", || {
+                convert::by_file(&stack.checked, &self.explanations)
+            });
             for file in &stack.files {
                 files.entry(file.clone()).or_default();
             }

@@ -140,7 +140,7 @@ impl Workspace {
     pub fn refresh(&mut self) -> Vec<PathBuf> {
         let dirty = std::mem::take(&mut self.dirty);
         for root in &dirty {
-            let checked = self.check(root);
+            let checked = crate::timings::phase("lsp: check", || self.check(root));
             let files = checked
                 .sources
                 .entries()
@@ -148,16 +148,20 @@ impl Workspace {
                 .filter(|e| e.instance.is_none())
                 .map(|e| e.path.clone())
                 .collect();
-            self.stacks.insert(
-                root.clone(),
-                Stack {
-                    root: root.clone(),
-                    checked,
-                    files,
-                    index: OnceLock::new(),
-                    plan: OnceLock::new(),
-                },
-            );
+            let stack = Stack {
+                root: root.clone(),
+                checked,
+                files,
+                index: OnceLock::new(),
+                plan: OnceLock::new(),
+            };
+            // The previous check (as large as the stack) is freed on another
+            // thread: the editor waits for nothing but the new one.
+            if let Some(previous) = self.stacks.insert(root.clone(), stack) {
+                let _ = std::thread::Builder::new()
+                    .name("eosc-lsp-drop".into())
+                    .spawn(move || drop(previous));
+            }
         }
         dirty.into_iter().collect()
     }
