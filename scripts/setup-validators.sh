@@ -119,6 +119,12 @@ salt==3008.4
 python-hcl2==8.1.4
 pre-commit==4.7.0
 jsonschema==4.26.0
+pytest==9.2.0
+pytest-lsp==1.0.1
+pytest-asyncio==1.5.0
+pygls==2.1.1
+lsprotocol==2025.0.0
+cattrs==26.2.1
 aiohappyeyeballs==2.7.1
 aiohttp==3.14.5
 aiosignal==1.4.0
@@ -145,6 +151,7 @@ googleapis-common-protos==1.76.0
 identify==2.6.20
 idna==3.20
 importlib_metadata==10.2.0
+iniconfig==2.3.1
 jaraco.collections==5.2.1
 jaraco.context==6.1.2
 jaraco.functools==4.6.0
@@ -173,6 +180,7 @@ opentelemetry-sdk==1.45.2
 opentelemetry-semantic-conventions==0.66b2
 packaging==26.4
 platformdirs==4.14.8
+pluggy==1.7.0
 portend==3.2.1
 prometheus_client==0.26.0
 propcache==0.5.4
@@ -224,7 +232,7 @@ stamp_text="python ${py_version}"$'\n'"${REQUIREMENTS}"
 venv_ok() {
     [ -x "$EOSC_VENV/bin/python" ] && [ -f "$STAMP" ] \
         && [ "$(cat "$STAMP")" = "$stamp_text" ] \
-        && "$EOSC_VENV/bin/python" -c 'import salt.version, hcl2, jsonschema' >/dev/null 2>&1
+        && "$EOSC_VENV/bin/python" -c 'import salt.version, hcl2, jsonschema, pytest_lsp' >/dev/null 2>&1
 }
 
 if venv_ok; then

@@ -248,6 +248,7 @@ pub fn check_stack(
     let sources = composer.sources;
     sources.label_instances(&mut diagnostics);
     diagnostics.sort();
+    diagnostics.dedup();
     let (stack, analysis, found) = result;
     Ok(Checked {
         path,

@@ -9,7 +9,7 @@ mod common;
 use std::fmt::Write as _;
 
 use eosc::compose::files::MemoryFiles;
-use eosc::diag::Diagnostics;
+use eosc::diag::{Code, Diagnostic, Diagnostics};
 use eosc::driver::{self, Checked, Environments, SourceFile};
 use eosc::model::files::SourceFiles;
 use proptest::prelude::*;
@@ -803,4 +803,21 @@ fn ten_thousand_instances_and_a_hundred_thousand_matches_are_bounded() {
         "{:?}",
         &found[..found.len().min(5)]
     );
+}
+
+#[test]
+fn an_argument_used_twice_is_reported_once() {
+    // `param.h` stands in two places; its argument is checked at each, with
+    // the argument's one span: one problem, one diagnostic.
+    let module = "param \"h\" { type = host }\nservice \"a\" {\n  runtime = baremetal\n  on = [param.h]\n  memory = 1GiB\n  cpu = 1\n}\nservice \"b\" {\n  runtime = baremetal\n  on = [param.h]\n  memory = 1GiB\n  cpu = 1\n}\n";
+    let files = MemoryFiles::new().with("m.eos", module);
+    let root = format!("{MODULE_ROOT}module \"x\" {{\n  source = \"m.eos\"\n  h = hx\n}}\n");
+    let checked = check(&files, &root, Environments::All);
+    let unknown: Vec<&Diagnostic> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::E0201)
+        .collect();
+    assert_eq!(unknown.len(), 1, "{}", common::human(&checked));
+    assert_eq!(unknown[0].message, "unknown host `hx`");
 }

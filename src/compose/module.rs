@@ -174,16 +174,19 @@ impl ModuleFile {
         }
         let declared: HashSet<&str> = params.iter().map(|p| p.name.as_str()).collect();
         for block in &blocks {
-            super::params::each_param_reference(block, &mut |span, name| {
+            super::params::each_param_reference(block, &mut |span, ident| {
+                let name = ident.name.as_str();
                 if !declared.contains(name) {
-                    let help = match did_you_mean(name, declared.iter().copied()) {
+                    let close = did_you_mean(name, declared.iter().copied());
+                    let help = match close {
                         Some(close) => format!("did you mean `param.{close}`?"),
                         None => format!("declare it: `param \"{name}\" {{ type = string }}`"),
                     };
                     found.push(
                         Diagnostic::new(Code::E0201, span, format!("unknown parameter `{name}`"))
                             .with_primary_label("not declared in this module")
-                            .with_help(help),
+                            .with_help(help)
+                            .with_optional_fix(close.map(|c| (ident.span, c.to_string()))),
                     );
                 }
             });

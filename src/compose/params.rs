@@ -4,11 +4,12 @@
 use std::collections::HashMap;
 
 use crate::span::Span;
-use crate::syntax::{Block, Item, Value, ValueKind};
+use crate::syntax::{Block, Ident, Item, Value, ValueKind};
 
 /// Calls `found` with the span and parameter name of every `param.NAME` value
 /// in the block and its nested blocks.
-pub(super) fn each_param_reference(block: &Block, found: &mut impl FnMut(Span, &str)) {
+/// Calls `found` with the span of each `param.NAME` value and its NAME.
+pub(super) fn each_param_reference(block: &Block, found: &mut impl FnMut(Span, &Ident)) {
     for item in &block.items {
         match item {
             Item::Attribute(attribute) => each_in_value(&attribute.value, found),
@@ -17,9 +18,9 @@ pub(super) fn each_param_reference(block: &Block, found: &mut impl FnMut(Span, &
     }
 }
 
-fn each_in_value(value: &Value, found: &mut impl FnMut(Span, &str)) {
+fn each_in_value(value: &Value, found: &mut impl FnMut(Span, &Ident)) {
     match &value.kind {
-        ValueKind::Reference(path) if is_param(path) => found(value.span, &path[1].name),
+        ValueKind::Reference(path) if is_param(path) => found(value.span, &path[1]),
         ValueKind::List(items) => items.iter().for_each(|item| each_in_value(item, found)),
         ValueKind::Object(entries) => entries.iter().for_each(|e| each_in_value(&e.value, found)),
         _ => {}

@@ -195,6 +195,26 @@ impl Diagnostics {
         self.items.sort_by_key(key);
     }
 
+    /// Drops the exact repeats of a diagnostic (one argument of a module
+    /// instance used twice is checked twice, with one span): the list must
+    /// be sorted, which puts repeats in one run of equal positions.
+    pub fn dedup(&mut self) {
+        let mut kept: Vec<Diagnostic> = Vec::with_capacity(self.items.len());
+        let mut run_start = 0;
+        for diagnostic in std::mem::take(&mut self.items) {
+            let same_place = |d: &Diagnostic| {
+                (d.primary.span, d.code) == (diagnostic.primary.span, diagnostic.code)
+            };
+            if kept.last().is_none_or(|last| !same_place(last)) {
+                run_start = kept.len();
+            } else if kept[run_start..].contains(&diagnostic) {
+                continue;
+            }
+            kept.push(diagnostic);
+        }
+        self.items = kept;
+    }
+
     /// Moves every diagnostic by `by` bytes (see [`Diagnostic::shifted`]).
     #[must_use]
     pub fn shifted(self, by: usize) -> Self {

@@ -20,6 +20,9 @@ pub struct Place<'a> {
     pub role: FileRole,
     /// The stack's index and this file's place in it.
     pub index: Option<(&'a Index, usize)>,
+    /// While the stack has syntax errors, the index of its last check
+    /// without: the names of blocks the parser dropped mid-typing.
+    pub last_parsed: Option<&'a Index>,
     /// Where the word being typed stands (replaced by an item).
     pub range_of: &'a dyn Fn(usize, usize) -> Range,
 }
@@ -74,6 +77,22 @@ fn names(place: &Place<'_>, context: &Context) -> Vec<CompletionItem> {
     let Some(block) = block_doc(context) else {
         return Vec::new();
     };
+    if block.kind == "env" {
+        // An environment's `stack` block names the one stack: no label.
+        return block
+            .blocks
+            .iter()
+            .copied()
+            .map(|b| {
+                let mut item = block_item(b);
+                if b.kind == "stack" {
+                    item.insert_text = Some("stack {\n\t$0\n}".into());
+                    item.detail = Some("block `stack`".into());
+                }
+                item
+            })
+            .collect();
+    }
     let written = &context
         .blocks
         .last()
@@ -145,19 +164,11 @@ fn module_arguments(
     if !written.iter().any(|w| w == "source") {
         items.extend(catalog::MODULE.attributes.iter().map(attribute_item));
     }
-    let Some((index, _)) = place.index else {
-        return items;
-    };
-    let instance = context.blocks.last().and_then(|b| b.label.as_deref());
-    let Some(module) = instance
-        .and_then(|name| index.instance(name))
-        .and_then(|i| i.module)
-    else {
+    let Some(params) = instance_params(place, context) else {
         return items;
     };
     items.extend(
-        index
-            .params(module)
+        params
             .into_iter()
             .filter(|(name, _)| !written.iter().any(|w| w == name))
             .map(|(name, ty)| CompletionItem {
@@ -214,18 +225,10 @@ fn module_argument_values(
     context: &Context,
     attribute: &str,
 ) -> Vec<CompletionItem> {
-    let Some((index, _)) = place.index else {
+    let Some(params) = instance_params(place, context) else {
         return Vec::new();
     };
-    let instance = context.blocks.last().and_then(|b| b.label.as_deref());
-    let Some(module) = instance
-        .and_then(|name| index.instance(name))
-        .and_then(|i| i.module)
-    else {
-        return Vec::new();
-    };
-    let ty = index
-        .params(module)
+    let ty = params
         .into_iter()
         .find(|(name, _)| name == attribute)
         .map(|(_, ty)| ty)
@@ -249,54 +252,40 @@ fn module_argument_values(
     references(place, context, kind)
 }
 
-/// The names a reference of `kind` may take, where the cursor is.
-fn references(place: &Place<'_>, context: &Context, kind: RefKind) -> Vec<CompletionItem> {
+/// The indexes to take names from, each with the cursor's file in it.
+fn indexes<'a>(place: &Place<'a>) -> Vec<(&'a Index, usize)> {
     let Some((index, file)) = place.index else {
         return Vec::new();
     };
-    let module = (place.role == FileRole::Module).then_some(file);
-    let local = |symbol: &Symbol| match symbol {
-        Symbol::Service(name) => Some(name.clone()),
-        Symbol::ModuleService(m, name) if Some(*m) == module => Some(name.clone()),
-        _ => None,
-    };
-    let (names, item_kind) = match kind {
-        RefKind::Host => (
-            index.names(|s| match s {
-                Symbol::Host(name) => Some(name.clone()),
-                _ => None,
-            }),
-            CompletionItemKind::CLASS,
-        ),
-        RefKind::Service => (index.names(local), CompletionItemKind::CLASS),
-        RefKind::Disk => (
-            index.names(|s| match s {
-                Symbol::Disk(host, disk) => Some(format!("{host}.{disk}")),
-                _ => None,
-            }),
-            CompletionItemKind::FIELD,
-        ),
-        RefKind::ServicePort => (
-            index.names(|s| match s {
-                Symbol::Port(service, port) => Some(format!("{}.{port}", local(service)?)),
-                _ => None,
-            }),
-            CompletionItemKind::FIELD,
-        ),
-        RefKind::OwnPort => {
-            let service = context
-                .blocks
-                .iter()
-                .find(|b| b.kind == "service")
-                .and_then(|b| b.label.clone());
-            (
-                index.names(|s| match s {
-                    Symbol::Port(owner, port) if local(owner) == service => Some(port.clone()),
-                    _ => None,
-                }),
-                CompletionItemKind::FIELD,
-            )
+    let mut found = vec![(index, file)];
+    if let Some(last) = place.last_parsed {
+        if let Some(same) = last.file_of(&index.files[file].path) {
+            found.push((last, same));
         }
+    }
+    found
+}
+
+/// The params of the module the `module` block at the cursor instantiates.
+fn instance_params(place: &Place<'_>, context: &Context) -> Option<Vec<(String, String)>> {
+    let instance = context.blocks.last()?.label.as_deref()?;
+    indexes(place).into_iter().find_map(|(index, _)| {
+        let module = index.instance(instance)?.module?;
+        Some(index.params(module))
+    })
+}
+
+/// The names a reference of `kind` may take, where the cursor is.
+fn references(place: &Place<'_>, context: &Context, kind: RefKind) -> Vec<CompletionItem> {
+    let mut names: Vec<String> = indexes(place)
+        .into_iter()
+        .flat_map(|(index, file)| reference_names(index, file, place.role, context, kind))
+        .collect();
+    names.sort();
+    names.dedup();
+    let item_kind = match kind {
+        RefKind::Host | RefKind::Service => CompletionItemKind::CLASS,
+        RefKind::Disk | RefKind::ServicePort | RefKind::OwnPort => CompletionItemKind::FIELD,
     };
     names
         .into_iter()
@@ -307,6 +296,48 @@ fn references(place: &Place<'_>, context: &Context, kind: RefKind) -> Vec<Comple
             ..CompletionItem::default()
         })
         .collect()
+}
+
+/// The names of one index that a reference of `kind` may take.
+fn reference_names(
+    index: &Index,
+    file: usize,
+    role: FileRole,
+    context: &Context,
+    kind: RefKind,
+) -> Vec<String> {
+    let module = (role == FileRole::Module).then_some(file);
+    let local = |symbol: &Symbol| match symbol {
+        Symbol::Service(name) => Some(name.clone()),
+        Symbol::ModuleService(m, name) if Some(*m) == module => Some(name.clone()),
+        _ => None,
+    };
+    match kind {
+        RefKind::Host => index.names(|s| match s {
+            Symbol::Host(name) => Some(name.clone()),
+            _ => None,
+        }),
+        RefKind::Service => index.names(local),
+        RefKind::Disk => index.names(|s| match s {
+            Symbol::Disk(host, disk) => Some(format!("{host}.{disk}")),
+            _ => None,
+        }),
+        RefKind::ServicePort => index.names(|s| match s {
+            Symbol::Port(service, port) => Some(format!("{}.{port}", local(service)?)),
+            _ => None,
+        }),
+        RefKind::OwnPort => {
+            let service = context
+                .blocks
+                .iter()
+                .find(|b| b.kind == "service")
+                .and_then(|b| b.label.clone());
+            index.names(|s| match s {
+                Symbol::Port(owner, port) if local(owner) == service => Some(port.clone()),
+                _ => None,
+            })
+        }
+    }
 }
 
 fn ref_kind_name(kind: RefKind) -> &'static str {

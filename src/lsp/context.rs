@@ -138,8 +138,14 @@ impl Scanner {
                     self.word(Word::Str(text));
                     at += 1;
                 }
-                b'#' => at = line_end(bytes, at),
-                b'/' if bytes.get(at + 1) == Some(&b'/') => at = line_end(bytes, at),
+                b'#' => match line_end(bytes, at) {
+                    end if end == bytes.len() => return true,
+                    end => at = end,
+                },
+                b'/' if bytes.get(at + 1) == Some(&b'/') => match line_end(bytes, at) {
+                    end if end == bytes.len() => return true,
+                    end => at = end,
+                },
                 b'/' if bytes.get(at + 1) == Some(&b'*') => match find(bytes, at + 2, b"*/") {
                     Some(end) => at = end + 2,
                     None => return true,

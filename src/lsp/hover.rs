@@ -141,7 +141,7 @@ fn service(stack: &Stack, plan: Option<&Plan>, name: &str) -> String {
     let (memory, cpu) = (decl.decl.memory.value, decl.decl.cpu.value);
     let _ = write!(
         text,
-        "\n\n{} memory, {} cores per instance",
+        "\n\nper instance: memory {}, cpu {}",
         bytes(memory),
         cores(cpu)
     );
@@ -223,7 +223,7 @@ fn disk_use(plan: Option<&Plan>, host: &str, disk: &str) -> String {
     if let Some(used) = used {
         let _ = write!(
             text,
-            " ({})\n\n{}, {} volumes",
+            " ({})\n\n{}; volumes on it: {}",
             used.kind.as_str(),
             capacity("space", used.size, bytes),
             used.volumes.len()
@@ -258,7 +258,7 @@ fn schema_doc(index: &Index, file: usize, offset: usize) -> Option<(String, Span
             let attribute = block.attributes().find(|a| contains(a.name.span, offset))?;
             let path = catalog_path(&kinds);
             let doc = catalog::block_at(&path)?;
-            if doc.kind == "module" {
+            if doc.kind == "module" && attribute.name.name != "source" {
                 let module = label_name(block)
                     .and_then(|name| index.instance(name))
                     .and_then(|i| i.module)?;

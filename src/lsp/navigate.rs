@@ -44,10 +44,17 @@ pub fn references(
     };
     let mut found: Vec<&Occurrence> = Vec::new();
     for symbol in related(index, &occurrence.symbol) {
+        // What declares it (for a block only an environment adds, the
+        // environment's block).
+        let declared: Vec<(usize, crate::span::Span)> = index
+            .definitions(&symbol)
+            .iter()
+            .map(|o| (o.file, o.span))
+            .collect();
         found.extend(
             index
                 .occurrences_of(&symbol)
-                .filter(|o| include_declaration || o.role == Role::Reference),
+                .filter(|o| include_declaration || !declared.contains(&(o.file, o.span))),
         );
     }
     let mut locations: Vec<(usize, crate::span::Span)> =
@@ -96,9 +103,36 @@ pub fn prepare_rename(index: &Index, file: usize, offset: usize) -> Result<Range
     let occurrence = index
         .at(file, offset)
         .ok_or_else(|| "there is no name to rename here".to_string())?;
-    renamable(index, &occurrence.symbol)?;
+    renamable(index, &canonical(index, &occurrence.symbol))?;
     let indexed = &index.files[file];
     Ok(indexed.lines.range(&indexed.text, occurrence.span))
+}
+
+/// The symbol a rename changes: a port of an instance's service (`pg` in
+/// `wiki-db.pg`) is the module's port — instances do not prefix ports.
+fn canonical(index: &Index, symbol: &Symbol) -> Symbol {
+    let Symbol::Port(service, port) = symbol else {
+        return symbol.clone();
+    };
+    let Symbol::Service(name) = service.as_ref() else {
+        return symbol.clone();
+    };
+    let definitions = index.definitions(symbol);
+    if definitions.is_empty() || definitions.iter().any(|o| o.role != Role::Derived) {
+        return symbol.clone();
+    }
+    let instance = index
+        .instances
+        .iter()
+        .filter(|i| i.module.is_some() && name.starts_with(&format!("{}-", i.name)))
+        .max_by_key(|i| i.name.len());
+    match instance.and_then(|i| Some((i.module?, &name[i.name.len() + 1..]))) {
+        Some((module, local)) => Symbol::Port(
+            Box::new(Symbol::ModuleService(module, local.to_string())),
+            port.clone(),
+        ),
+        None => symbol.clone(),
+    }
 }
 
 /// Whether the symbol can be renamed where it is declared.
@@ -145,10 +179,9 @@ pub fn rename(
     let occurrence = index
         .at(file, offset)
         .ok_or_else(|| "there is no name to rename here".to_string())?;
-    let symbol = occurrence.symbol.clone();
+    let symbol = canonical(index, &occurrence.symbol);
     renamable(index, &symbol)?;
-    crate::schema::validate::name(new_name)
-        .map_err(|why| format!("`{new_name}` is not a valid name: {why}"))?;
+    valid_name(&symbol, new_name)?;
     if new_name == symbol.name() {
         return Ok(WorkspaceEdit::default());
     }
@@ -202,6 +235,33 @@ pub fn rename(
             .push(TextEdit::new(location.range, text));
     }
     Ok(WorkspaceEdit::new(changes))
+}
+
+/// Whether `name` may name `symbol`: a param is an identifier (it is
+/// written as `param.NAME` and as an argument), everything else follows the
+/// name rule of LANGUAGE.md section 2.
+fn valid_name(symbol: &Symbol, name: &str) -> Result<(), Refusal> {
+    if !matches!(symbol, Symbol::Param(..)) {
+        // Every refusal names the name first, as the rule's own message does.
+        return crate::schema::validate::name(name).map_err(|why| {
+            if why.starts_with('`') {
+                why
+            } else {
+                format!("`{name}` is not a valid name: {why}")
+            }
+        });
+    }
+    let mut chars = name.chars();
+    let starts = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    let rest = chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !starts || !rest || matches!(name, "true" | "false" | "source") {
+        return Err(format!(
+            "`{name}` is not a valid name for a param: use a letter or `_`, then letters, digits, `_` or `-` (not `true`, `false` or `source`)"
+        ));
+    }
+    Ok(())
 }
 
 /// The same symbol with another name.

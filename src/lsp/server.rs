@@ -223,13 +223,20 @@ impl Server {
 
     /// Sends the diagnostics of `file` from every stack, if they changed.
     fn publish(&mut self, file: PathBuf) {
-        let all: Vec<lsp_types::Diagnostic> = self
-            .published
-            .values()
-            .filter_map(|files| files.get(&file))
-            .flatten()
-            .cloned()
-            .collect();
+        let mut all: Vec<lsp_types::Diagnostic> = Vec::new();
+        let mut stacks = 0;
+        for files in self.published.values() {
+            let Some(found) = files.get(&file) else {
+                continue;
+            };
+            stacks += 1;
+            for diagnostic in found {
+                // A file several open stacks hold: each problem once.
+                if stacks == 1 || !all.contains(diagnostic) {
+                    all.push(diagnostic.clone());
+                }
+            }
+        }
         if self.sent.get(&file).map_or(all.is_empty(), |s| *s == all) {
             return;
         }
@@ -326,6 +333,7 @@ impl Server {
             offset,
             role: index.files[file].role,
             index: Some((index, file)),
+            last_parsed: stack.last_parsed_index(),
             range_of: &range_of,
         };
         to_json(Some(CompletionResponse::Array(complete::complete(&place))))

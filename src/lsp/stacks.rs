@@ -23,6 +23,44 @@ pub struct Stack {
     pub files: Vec<PathBuf>,
     index: OnceLock<Index>,
     plan: OnceLock<Option<Plan>>,
+    /// While the stack has syntax errors, the texts of its last check
+    /// without: a block the parser drops mid-typing still has its names.
+    last_parsed: Option<Arc<Parsed>>,
+}
+
+/// A stack's texts, indexed on demand.
+pub struct Parsed {
+    files: Vec<(PathBuf, String, Arc<str>)>,
+    index: OnceLock<Index>,
+}
+
+/// The files of a check (not module instances), root first: path,
+/// root-relative path, text.
+fn files_of(checked: &Checked) -> Vec<(PathBuf, String, Arc<str>)> {
+    let folder = checked.sources.root_folder().to_path_buf();
+    checked
+        .sources
+        .entries()
+        .iter()
+        .filter(|e| e.instance.is_none())
+        .map(|e| {
+            let relative = e
+                .path
+                .strip_prefix(&folder)
+                .ok()
+                .and_then(Path::to_str)
+                .map_or_else(|| e.name(), str::to_string);
+            (e.path.clone(), relative, Arc::clone(&e.text))
+        })
+        .collect()
+}
+
+/// Whether a check found a syntax error (the parser then drops blocks).
+fn has_syntax_errors(checked: &Checked) -> bool {
+    checked
+        .diagnostics
+        .iter()
+        .any(|d| matches!(d.code, crate::diag::Code::E0001 | crate::diag::Code::E0002))
 }
 
 impl Stack {
@@ -33,26 +71,19 @@ impl Stack {
     /// The names of the stack and where they are written (made on first
     /// use after each check: typing alone never pays for it).
     pub fn index(&self) -> &Index {
-        self.index.get_or_init(|| {
-            let folder = self.checked.sources.root_folder().to_path_buf();
-            let files = self
-                .checked
-                .sources
-                .entries()
-                .iter()
-                .filter(|e| e.instance.is_none())
-                .map(|e| {
-                    let relative = e
-                        .path
-                        .strip_prefix(&folder)
-                        .ok()
-                        .and_then(Path::to_str)
-                        .map_or_else(|| e.name(), str::to_string);
-                    (e.path.clone(), relative, Arc::clone(&e.text))
-                })
-                .collect();
-            Index::build(files)
-        })
+        self.index
+            .get_or_init(|| Index::build(files_of(&self.checked)))
+    }
+
+    /// The index of the last check without syntax errors, while this one
+    /// has some (completion offers the names the parser lost).
+    pub fn last_parsed_index(&self) -> Option<&Index> {
+        let parsed = self.last_parsed.as_ref()?;
+        Some(
+            parsed
+                .index
+                .get_or_init(|| Index::build(parsed.files.clone())),
+        )
     }
 
     /// Stages, placements and budgets, when the stack checks without errors.
@@ -138,6 +169,42 @@ impl Workspace {
 
     /// Checks every stack that is out of date; returns their roots.
     pub fn refresh(&mut self) -> Vec<PathBuf> {
+        let mut checked = self.check_dirty();
+        // A document its root no longer reads (dropped from an `include`)
+        // belongs to another stack, or stands alone.
+        if self.reroot_orphans() {
+            checked.extend(self.check_dirty());
+        }
+        checked
+    }
+
+    /// Finds a root again for each open document whose stack no longer
+    /// holds it; true when one changed.
+    fn reroot_orphans(&mut self) -> bool {
+        let orphans: Vec<PathBuf> = self
+            .root_of
+            .iter()
+            .filter(|(document, root)| {
+                document != root && self.stacks.get(*root).is_some_and(|s| !s.holds(document))
+            })
+            .map(|(document, _)| document.clone())
+            .collect();
+        for document in &orphans {
+            let Some(old) = self.root_of.remove(document) else {
+                continue;
+            };
+            let mut root = self.find_root(document);
+            if root == old {
+                // The root on disk reads it, the root in the editor does not.
+                root.clone_from(document);
+            }
+            self.root_of.insert(document.clone(), root.clone());
+            self.dirty.insert(root);
+        }
+        !orphans.is_empty()
+    }
+
+    fn check_dirty(&mut self) -> Vec<PathBuf> {
         let dirty = std::mem::take(&mut self.dirty);
         for root in &dirty {
             let checked = crate::timings::phase("lsp: check", || self.check(root));
@@ -148,12 +215,27 @@ impl Workspace {
                 .filter(|e| e.instance.is_none())
                 .map(|e| e.path.clone())
                 .collect();
+            let last_parsed = if has_syntax_errors(&checked) {
+                self.stacks
+                    .get(root)
+                    .and_then(|previous| match &previous.last_parsed {
+                        Some(parsed) => Some(Arc::clone(parsed)),
+                        None if !has_syntax_errors(&previous.checked) => Some(Arc::new(Parsed {
+                            files: files_of(&previous.checked),
+                            index: OnceLock::new(),
+                        })),
+                        None => None,
+                    })
+            } else {
+                None
+            };
             let stack = Stack {
                 root: root.clone(),
                 checked,
                 files,
                 index: OnceLock::new(),
                 plan: OnceLock::new(),
+                last_parsed,
             };
             // The previous check (as large as the stack) is freed on another
             // thread: the editor waits for nothing but the new one.
