@@ -63,24 +63,31 @@ impl DiskCache {
         relative: &str,
         disk: &DiskFiles,
     ) -> Result<Vec<u8>, FileError> {
-        if let Some(known) = lock(&self.files).get(&absolute) {
-            return known
-                .as_ref()
-                .map(|bytes| bytes.to_vec())
-                .map_err(Clone::clone);
-        }
-        self.reads
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let read = disk.read(relative).map(Arc::<[u8]>::from);
-        let bytes = read.as_ref().map(|b| b.to_vec()).map_err(Clone::clone);
-        lock(&self.files).insert(absolute, read);
-        bytes
+        self.cached(absolute, || disk.read(relative).map(Arc::<[u8]>::from))
     }
 
     /// A root file's bytes (the root is not read through a folder: it is
     /// the folder's reason to be).
     pub fn read_root(&self, path: &Path) -> Result<Vec<u8>, FileError> {
-        if let Some(known) = lock(&self.files).get(path) {
+        self.cached(path.to_path_buf(), || {
+            match crate::disk::open_regular(path) {
+                Ok(file) => {
+                    use std::io::Read;
+                    let mut bytes = Vec::new();
+                    file.take(crate::syntax::MAX_FILE_SIZE as u64 + 1)
+                        .read_to_end(&mut bytes)
+                        .map(|_| Arc::<[u8]>::from(bytes))
+                        .map_err(|e| FileError::Unreadable(e.to_string()))
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(FileError::Missing),
+                Err(e) => Err(FileError::Unreadable(e.to_string())),
+            }
+        })
+    }
+
+    /// What is known of `path`, or what `read` finds (counted, and kept).
+    fn cached(&self, path: PathBuf, read: impl FnOnce() -> Read) -> Result<Vec<u8>, FileError> {
+        if let Some(known) = lock(&self.files).get(&path) {
             return known
                 .as_ref()
                 .map(|bytes| bytes.to_vec())
@@ -88,20 +95,9 @@ impl DiskCache {
         }
         self.reads
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let read = match crate::disk::open_regular(path) {
-            Ok(file) => {
-                use std::io::Read;
-                let mut bytes = Vec::new();
-                file.take(crate::syntax::MAX_FILE_SIZE as u64 + 1)
-                    .read_to_end(&mut bytes)
-                    .map(|_| Arc::<[u8]>::from(bytes))
-                    .map_err(|e| FileError::Unreadable(e.to_string()))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(FileError::Missing),
-            Err(e) => Err(FileError::Unreadable(e.to_string())),
-        };
+        let read = read();
         let bytes = read.as_ref().map(|b| b.to_vec()).map_err(Clone::clone);
-        lock(&self.files).insert(path.to_path_buf(), read);
+        lock(&self.files).insert(path, read);
         bytes
     }
 

@@ -177,6 +177,27 @@ def lab(tmp_path) -> Files:
     return Files(root)
 
 
+# Every file of fixtures/lab.
+LAB_FILES = [
+    "stack.eos",
+    "hosts.eos",
+    "apps.eos",
+    "services/core.eos",
+    "services/web.eos",
+    "modules/web.eos",
+    "environments/staging.eos",
+]
+
+
+@pytest.fixture
+async def opened(client, lab: Files):
+    """The lab with every file open in the editor, diagnostics settled."""
+    for rel in LAB_FILES:
+        open_doc(client, lab, rel)
+    await settle(client, lab.uri("stack.eos"))
+    return lab
+
+
 @pytest.fixture
 def single(tmp_path) -> Files:
     """A copy of fixtures/single.eos, a stack of one file."""

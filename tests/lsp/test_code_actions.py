@@ -9,24 +9,7 @@ from lsprotocol import types
 
 from conftest import Files, apply_edits, diagnostics_until, open_doc, replace, request, settle
 
-LAB_FILES = [
-    "stack.eos",
-    "hosts.eos",
-    "apps.eos",
-    "services/core.eos",
-    "services/web.eos",
-    "modules/web.eos",
-    "environments/staging.eos",
-]
 WHOLE = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=10_000, character=0))
-
-
-@pytest.fixture
-async def opened(client, lab: Files):
-    for rel in LAB_FILES:
-        open_doc(client, lab, rel)
-    await settle(client, lab.uri("stack.eos"))
-    return lab
 
 
 async def actions(client, files: Files, rel: str, where: types.Range = WHOLE, diagnostics=()):

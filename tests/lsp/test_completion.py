@@ -12,15 +12,6 @@ from lsprotocol import types
 
 from conftest import Files, open_doc, replace, request, settle
 
-LAB_FILES = [
-    "stack.eos",
-    "hosts.eos",
-    "apps.eos",
-    "services/core.eos",
-    "services/web.eos",
-    "modules/web.eos",
-    "environments/staging.eos",
-]
 
 ALL_SERVICES = [
     "blog-app", "blog-db", "caddy", "consul", "docker", "grafana", "nomad",
@@ -35,14 +26,6 @@ SERVICE_ATTRIBUTES = [
     "memory", "memory_max", "cpu", "numa", "after", "env",
 ]
 SERVICE_BLOCKS = ["port", "health", "volume", "secret", "file"]
-
-
-@pytest.fixture
-async def opened(client, lab: Files):
-    for rel in LAB_FILES:
-        open_doc(client, lab, rel)
-    await settle(client, lab.uri("stack.eos"))
-    return lab
 
 
 async def complete(client, files: Files, rel: str, position: types.Position):

@@ -10,16 +10,6 @@ from lsprotocol import types
 
 from conftest import Files, open_doc, replace, request, settle
 
-LAB_FILES = [
-    "stack.eos",
-    "hosts.eos",
-    "apps.eos",
-    "services/core.eos",
-    "services/web.eos",
-    "modules/web.eos",
-    "environments/staging.eos",
-]
-
 
 async def hover(client, files: Files, rel: str, needle: str, delta: int = 0, nth: int = 0):
     return await request(
@@ -30,14 +20,6 @@ async def hover(client, files: Files, rel: str, needle: str, delta: int = 0, nth
             )
         )
     )
-
-
-@pytest.fixture
-async def opened(client, lab: Files):
-    for rel in LAB_FILES:
-        open_doc(client, lab, rel)
-    await settle(client, lab.uri("stack.eos"))
-    return lab
 
 
 def markdown(found: types.Hover | None) -> str:

@@ -10,24 +10,6 @@ from lsprotocol import types
 
 from conftest import Files, open_doc, request, settle
 
-LAB_FILES = [
-    "stack.eos",
-    "hosts.eos",
-    "apps.eos",
-    "services/core.eos",
-    "services/web.eos",
-    "modules/web.eos",
-    "environments/staging.eos",
-]
-
-
-@pytest.fixture
-async def opened(client, lab: Files):
-    for rel in LAB_FILES:
-        open_doc(client, lab, rel)
-    await settle(client, lab.uri("stack.eos"))
-    return lab
-
 
 def where(files: Files, locations) -> list[tuple[str, tuple[int, int, int, int]]]:
     """Locations as (file relative to the stack, (line, col, line, col))."""

@@ -13,24 +13,6 @@ from pygls.exceptions import JsonRpcException
 
 from conftest import EOSC, Files, apply_edits, open_doc, request, settle
 
-LAB_FILES = [
-    "stack.eos",
-    "hosts.eos",
-    "apps.eos",
-    "services/core.eos",
-    "services/web.eos",
-    "modules/web.eos",
-    "environments/staging.eos",
-]
-
-
-@pytest.fixture
-async def opened(client, lab: Files):
-    for rel in LAB_FILES:
-        open_doc(client, lab, rel)
-    await settle(client, lab.uri("stack.eos"))
-    return lab
-
 
 async def prepare(client, files: Files, rel: str, needle: str, delta: int):
     return await request(
