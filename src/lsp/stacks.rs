@@ -207,6 +207,22 @@ impl Workspace {
     fn check_dirty(&mut self) -> Vec<PathBuf> {
         let dirty = std::mem::take(&mut self.dirty);
         for root in &dirty {
+            // The previous check goes before the new one is made: both
+            // whole at once would double the memory, and freeing it while
+            // checking slows the check. What survives of it is the texts
+            // that parsed, for completion while the new one has errors.
+            let parsed_before = self.stacks.remove(root).and_then(|previous| {
+                let parsed = match &previous.last_parsed {
+                    Some(parsed) => Some(Arc::clone(parsed)),
+                    None if !has_syntax_errors(&previous.checked) => Some(Arc::new(Parsed {
+                        files: files_of(&previous.checked),
+                        index: OnceLock::new(),
+                    })),
+                    None => None,
+                };
+                crate::timings::phase("lsp: free the previous check", || drop(previous));
+                parsed
+            });
             let checked = crate::timings::phase("lsp: check", || self.check(root));
             let files = checked
                 .sources
@@ -215,20 +231,7 @@ impl Workspace {
                 .filter(|e| e.instance.is_none())
                 .map(|e| e.path.clone())
                 .collect();
-            let last_parsed = if has_syntax_errors(&checked) {
-                self.stacks
-                    .get(root)
-                    .and_then(|previous| match &previous.last_parsed {
-                        Some(parsed) => Some(Arc::clone(parsed)),
-                        None if !has_syntax_errors(&previous.checked) => Some(Arc::new(Parsed {
-                            files: files_of(&previous.checked),
-                            index: OnceLock::new(),
-                        })),
-                        None => None,
-                    })
-            } else {
-                None
-            };
+            let last_parsed = parsed_before.filter(|_| has_syntax_errors(&checked));
             let stack = Stack {
                 root: root.clone(),
                 checked,
@@ -237,13 +240,7 @@ impl Workspace {
                 plan: OnceLock::new(),
                 last_parsed,
             };
-            // The previous check (as large as the stack) is freed on another
-            // thread: the editor waits for nothing but the new one.
-            if let Some(previous) = self.stacks.insert(root.clone(), stack) {
-                let _ = std::thread::Builder::new()
-                    .name("eosc-lsp-drop".into())
-                    .spawn(move || drop(previous));
-            }
+            self.stacks.insert(root.clone(), stack);
         }
         dirty.into_iter().collect()
     }
