@@ -48,6 +48,20 @@ fn notify(server: &mut Server, method: &str, params: serde_json::Value) -> (Dura
     (start.elapsed(), bytes)
 }
 
+/// Sends a request; the time until its answer is serialized.
+fn request(server: &mut Server, method: &str, params: serde_json::Value) -> Duration {
+    let start = Instant::now();
+    server.handle(Message::Request(lsp_server::Request::new(
+        lsp_server::RequestId::from(0),
+        method.into(),
+        params,
+    )));
+    for message in server.take_outbox() {
+        let _ = serde_json::to_string(&message);
+    }
+    start.elapsed()
+}
+
 fn percentile(sorted: &[Duration], p: usize) -> f64 {
     let at = (sorted.len() * p / 100).min(sorted.len() - 1);
     sorted[at].as_secs_f64() * 1000.0
@@ -129,6 +143,22 @@ fn main() -> ExitCode {
         }
     }
     times.sort();
+    // Requests after the last edit: the first builds the names index.
+    let service_line = text
+        .lines()
+        .take(line as usize + 1)
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("service \""))
+        .last()
+        .map_or(0, |(n, _)| n as u32);
+    let at =
+        json!({"textDocument": {"uri": uri}, "position": {"line": service_line, "character": 10}});
+    let hover_first = request(&mut server, "textDocument/hover", at.clone());
+    let hover_next = request(&mut server, "textDocument/hover", at.clone());
+    let mut with_context = at.clone();
+    with_context["context"] = json!({"includeDeclaration": true});
+    let references = request(&mut server, "textDocument/references", with_context);
+    let completion = request(&mut server, "textDocument/completion", at);
     println!(
         "file: {} ({:.1} MB, {} lines)",
         path.display(),
@@ -151,6 +181,13 @@ fn main() -> ExitCode {
         .map(|kib| format!("{:.1}", *kib as f64 / 1024.0))
         .collect();
     println!("RSS every 100 edits (MB): {}", shown.join(" "));
+    println!(
+        "hover on a service: {:.1} ms the first time after an edit (builds the index), then {:.1} ms; references {:.1} ms; completion {:.1} ms",
+        hover_first.as_secs_f64() * 1000.0,
+        hover_next.as_secs_f64() * 1000.0,
+        references.as_secs_f64() * 1000.0,
+        completion.as_secs_f64() * 1000.0
+    );
     println!("disk reads: {}", server.disk_reads());
     ExitCode::SUCCESS
 }

@@ -149,12 +149,14 @@ impl Index {
             instances: Vec::new(),
         };
         // Which files are module files: those a `module` block sources.
+        let mut known = HashMap::new();
         for (file, indexed) in parsed.iter().enumerate() {
             for block in &indexed.document.blocks {
-                index.note_instance(block, file, &indexed.relative, &by_relative);
+                let relative = &indexed.relative;
+                index.note_instance(block, file, relative, &by_relative, &mut known);
                 if block.kind.name == "env" {
                     for nested in block.blocks() {
-                        index.note_instance(nested, file, &indexed.relative, &by_relative);
+                        index.note_instance(nested, file, relative, &by_relative, &mut known);
                     }
                 }
             }
@@ -192,6 +194,7 @@ impl Index {
         file: usize,
         relative: &str,
         files: &HashMap<String, usize>,
+        known: &mut HashMap<String, usize>,
     ) {
         if block.kind.name != "module" {
             return;
@@ -202,36 +205,49 @@ impl Index {
         let module = string_attribute(block, "source")
             .and_then(|source| normalize(folder_of(relative), source))
             .and_then(|path| files.get(&path).copied());
-        if self
-            .instances
-            .iter()
-            .any(|i| i.name == name && i.module.is_some())
-        {
-            return;
-        }
-        self.instances.retain(|i| i.name != name);
-        self.instances.push(Instance {
+        let instance = Instance {
             name: name.to_string(),
             file,
             module,
-        });
+        };
+        // The first block that names the module file wins (an environment's
+        // block changing the instance usually does not repeat `source`).
+        match known.get(name) {
+            Some(&at) if self.instances[at].module.is_none() => self.instances[at] = instance,
+            Some(_) => {}
+            None => {
+                known.insert(name.to_string(), self.instances.len());
+                self.instances.push(instance);
+            }
+        }
     }
 
     /// Each instance's services and ports, declared where the module file
     /// declares them.
     fn derive_instances(&self, occurrences: &mut Vec<Occurrence>) {
+        // The definitions of each module file's services and ports, once.
+        let mut by_module: HashMap<usize, Vec<&Occurrence>> = HashMap::new();
+        for occurrence in occurrences.iter().filter(|o| o.role == Role::Definition) {
+            let service = match &occurrence.symbol {
+                Symbol::Port(service, _) => service.as_ref(),
+                other => other,
+            };
+            if let Symbol::ModuleService(module, _) = service {
+                by_module.entry(*module).or_default().push(occurrence);
+            }
+        }
         let mut derived = Vec::new();
         for instance in &self.instances {
-            let Some(module) = instance.module else {
+            let Some(definitions) = instance.module.and_then(|m| by_module.get(&m)) else {
                 continue;
             };
-            for occurrence in occurrences.iter().filter(|o| o.role == Role::Definition) {
+            for occurrence in definitions {
                 let symbol = match &occurrence.symbol {
-                    Symbol::ModuleService(m, name) if *m == module => {
+                    Symbol::ModuleService(_, name) => {
                         Symbol::Service(format!("{}-{name}", instance.name))
                     }
                     Symbol::Port(service, port) => match service.as_ref() {
-                        Symbol::ModuleService(m, name) if *m == module => Symbol::Port(
+                        Symbol::ModuleService(_, name) => Symbol::Port(
                             Box::new(Symbol::Service(format!("{}-{name}", instance.name))),
                             port.clone(),
                         ),
