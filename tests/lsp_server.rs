@@ -410,3 +410,21 @@ fn mid_typing_text_never_stops_the_server() {
         }
     }
 }
+
+#[test]
+fn a_misspelt_unit_has_its_fix() {
+    let (_dir, _root, _hosts, app) = stack();
+    let mut client = Client::new();
+    client.open(&app, &APP.replacen("1GiB", "1GIB", 1));
+    assert_eq!(client.codes(&app), ["E0107"]);
+    let range = client.published[&app][0].range;
+    let actions = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri(&app)}, "range": range, "context": {"diagnostics": []}}),
+        )
+        .unwrap();
+    assert_eq!(actions[0]["title"], "Change to `GiB`");
+    let edit = &actions[0]["edit"]["changes"][uri(&app).as_str()][0];
+    assert_eq!(edit["range"], json!(range));
+}

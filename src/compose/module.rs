@@ -287,14 +287,16 @@ fn param_type(value: &Value, diags: &mut Diagnostics) -> Option<ParamType> {
             ValueKind::Reference(path) if path.len() == 1 => path[0].name.clone(),
             _ => String::new(),
         };
-        let help = match did_you_mean(&written, SCALARS.iter().map(|(n, _)| *n)) {
+        let close = did_you_mean(&written, SCALARS.iter().map(|(n, _)| *n));
+        let help = match close {
             Some(close) => format!("did you mean `{close}`?"),
             None => "a type is one of string, int, number, bool, size, percent, duration, host, disk, service, or a one-element list such as [host]".into(),
         };
         diags.push(
             Diagnostic::new(Code::E0103, value.span, "unknown parameter type")
                 .with_primary_label("not a type")
-                .with_help(help),
+                .with_help(help)
+                .with_optional_fix(close.map(|c| (inner.span, c.to_string()))),
         );
     }
     Some(ParamType {

@@ -234,12 +234,12 @@ pub(super) fn number_literal(
 }
 
 fn unknown_unit(suffix: &str, span: Span) -> Diagnostic {
-    let suggestion = did_you_mean(suffix, Unit::SUFFIXES.iter().copied()).or_else(|| {
-        Unit::SUFFIXES
-            .iter()
-            .copied()
-            .find(|s| s.eq_ignore_ascii_case(suffix))
-    });
+    // A unit in the wrong case (`GIB`) before the nearest spelling (`GB`).
+    let suggestion = Unit::SUFFIXES
+        .iter()
+        .copied()
+        .find(|s| s.eq_ignore_ascii_case(suffix))
+        .or_else(|| did_you_mean(suffix, Unit::SUFFIXES.iter().copied()));
     let help = match suggestion {
         Some(unit) => format!("did you mean `{unit}`?"),
         None => "units: B KB MB GB TB PB KiB MiB GiB TiB PiB, %, ms s m h d, MHz GHz".to_string(),
@@ -247,6 +247,7 @@ fn unknown_unit(suffix: &str, span: Span) -> Diagnostic {
     Diagnostic::new(Code::E0107, span, format!("unknown unit `{suffix}`"))
         .with_primary_label("not a unit")
         .with_help(help)
+        .with_optional_fix(suggestion.map(|unit| (span, unit.to_string())))
 }
 
 /// A range `start..end` from its two bounds as written.
