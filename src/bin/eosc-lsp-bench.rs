@@ -1,14 +1,16 @@
-//! `eosc-lsp-bench FILE [--edits N]`: the language server's latency from an
-//! edit to its diagnostics, and its memory across edits (issue 16's
+//! `eosc-lsp-bench FILE [--edits N] [--pause MS]`: the language server's
+//! latency from an edit to its diagnostics, and its memory across edits (issue 16's
 //! benchmark; `scripts/bench-lsp.sh` runs it on a generated stack).
 //!
 //! The server runs in this process, as `eosc lsp` runs it, without the
 //! pipe: FILE is opened, then N edits alternately change the first digit of
 //! a `memory` value in the middle of the file and restore it (typing in a
-//! value: the file stays valid, and the stack is checked whole each time). Each edit is timed from the
-//! `didChange` notification until the stack is checked and its
-//! `publishDiagnostics` serialized (what `eosc lsp` writes to stdout; it
-//! sends a file's diagnostics only when they changed), and resident memory is read every 100 edits.
+//! value: the file stays valid, and the stack is checked whole each time),
+//! back to back or `--pause` milliseconds apart (as keystrokes are). Each
+//! edit is timed from the `didChange` notification until the stack is
+//! checked and its `publishDiagnostics` serialized (what `eosc lsp` writes
+//! to stdout; it sends a file's diagnostics only when they changed), and
+//! resident memory is read every 100 edits.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,6 +73,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut file = None;
     let mut edits = 1000usize;
+    // Time between two edits, as between keystrokes (0: back to back).
+    let mut pause = Duration::ZERO;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -81,15 +85,22 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             },
+            "--pause" => match it.next().and_then(|n| n.parse().ok()) {
+                Some(ms) => pause = Duration::from_millis(ms),
+                None => {
+                    eprintln!("--pause needs a number of milliseconds");
+                    return ExitCode::from(2);
+                }
+            },
             path if file.is_none() => file = Some(PathBuf::from(path)),
             other => {
-                eprintln!("unexpected argument `{other}`; usage: eosc-lsp-bench FILE [--edits N]");
+                eprintln!("unexpected argument `{other}`; usage: eosc-lsp-bench FILE [--edits N] [--pause MS]");
                 return ExitCode::from(2);
             }
         }
     }
     let Some(file) = file else {
-        eprintln!("usage: eosc-lsp-bench FILE [--edits N]");
+        eprintln!("usage: eosc-lsp-bench FILE [--edits N] [--pause MS]");
         return ExitCode::from(2);
     };
     let Ok(path) = file.canonicalize() else {
@@ -138,6 +149,7 @@ fn main() -> ExitCode {
             json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}),
         );
         times.push(took);
+        std::thread::sleep(pause);
         if (edit + 1) % 100 == 0 {
             rss.push(rss_kib());
         }
@@ -171,7 +183,8 @@ fn main() -> ExitCode {
         rss_open as f64 / 1024.0
     );
     println!(
-        "edit → diagnostics over {edits} edits: median {:.1} ms, p90 {:.1} ms, max {:.1} ms",
+        "edit → diagnostics over {edits} edits, {} ms apart: median {:.1} ms, p90 {:.1} ms, max {:.1} ms",
+        pause.as_millis(),
         percentile(&times, 50),
         percentile(&times, 90),
         percentile(&times, 100)
