@@ -428,3 +428,123 @@ fn a_misspelt_unit_has_its_fix() {
     let edit = &actions[0]["edit"]["changes"][uri(&app).as_str()][0];
     assert_eq!(edit["range"], json!(range));
 }
+
+#[test]
+fn an_included_file_stays_with_its_root_through_a_syntax_error() {
+    let (_dir, root, _hosts, app) = stack();
+    let mut client = Client::new();
+    client.open(&root, ROOT);
+    client.open(&app, APP);
+    // The `]` of `include` deleted, then typed again.
+    client.edit(
+        &root,
+        2,
+        Range::new(Position::new(2, 38), Position::new(2, 39)),
+        "",
+    );
+    assert!(
+        client.codes(&root).contains(&"E0001".to_string()),
+        "{:?}",
+        client.codes(&root)
+    );
+    client.edit(
+        &root,
+        3,
+        Range::new(Position::new(2, 38), Position::new(2, 38)),
+        "]",
+    );
+    assert_eq!(client.codes(&root), Vec::<String>::new());
+    assert_eq!(
+        client.codes(&app),
+        Vec::<String>::new(),
+        "{:?}",
+        client.published[&app]
+    );
+    let found = client
+        .request("textDocument/definition", at(&app, 2, 14))
+        .unwrap();
+    assert!(
+        found[0]["uri"].as_str().unwrap().ends_with("hosts.eos"),
+        "{found}"
+    );
+}
+
+#[test]
+fn a_new_unsaved_file_an_include_matches_joins_its_stack() {
+    let (_dir, root, _hosts, app) = stack();
+    let mut client = Client::new();
+    client.open(&root, ROOT);
+    let new = app.with_file_name("more.eos");
+    let text = "service \"more\" {\n  runtime = baremetal\n  on      = [hv1]\n  memory  = 1GiB\n  cpu     = 1\n}\n";
+    client.open(&new, text);
+    assert_eq!(
+        client.codes(&new),
+        Vec::<String>::new(),
+        "{:?}",
+        client.published.get(&new)
+    );
+    let found = client
+        .request("textDocument/definition", at(&new, 2, 14))
+        .unwrap();
+    assert!(
+        found[0]["uri"].as_str().unwrap().ends_with("hosts.eos"),
+        "{found}"
+    );
+}
+
+#[test]
+fn a_file_source_created_later_is_found_after_a_save() {
+    let (_dir, root, _hosts, app) = stack();
+    let with_file = APP.replacen(
+        "  port \"http\" { number = 8080 }",
+        "  port \"http\" { number = 8080 }\n  file \"/etc/web.conf\" { source = \"web.conf\" }",
+        1,
+    );
+    std::fs::write(&app, &with_file).unwrap();
+    let mut client = Client::new();
+    client.open(&root, ROOT);
+    assert_eq!(client.codes(&app), ["E0503"]);
+    std::fs::write(app.with_file_name("web.conf"), "listen 8080;\n").unwrap();
+    client.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri(&root)}}),
+    );
+    assert_eq!(client.codes(&app), Vec::<String>::new());
+}
+
+#[test]
+fn an_unknown_name_has_no_definition_and_no_rename() {
+    let (_dir, _root, _hosts, app) = stack();
+    let mut client = Client::new();
+    client.open(&app, &APP.replacen("[hv1]", "[hv9]", 1));
+    let found = client
+        .request("textDocument/definition", at(&app, 2, 14))
+        .unwrap();
+    assert_eq!(found, Value::Null);
+    let refused = client.request(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": uri(&app)}, "position": {"line": 2, "character": 14}, "newName": "hv2"}),
+    );
+    assert!(refused.unwrap_err().contains("no host `hv9` is declared"));
+}
+
+#[test]
+fn the_outline_names_a_block_with_an_empty_label() {
+    let (_dir, _root, _hosts, app) = stack();
+    let mut client = Client::new();
+    client.open(&app, &format!("{APP}\nservice \"\" {{\n}}\n"));
+    let symbols = client
+        .request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": uri(&app)}}),
+        )
+        .unwrap();
+    let names: Vec<&str> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(names.iter().all(|n| !n.trim().is_empty()), "{names:?}");
+    assert!(names.contains(&"service \"\""), "{names:?}");
+}

@@ -43,6 +43,11 @@ impl DiskCache {
         lock(&self.sources).retain(|(folder, source), _| folder.join(source) != path);
     }
 
+    /// Forgets what the `file` sources held (they are not watched).
+    pub fn forget_sources(&self) {
+        lock(&self.sources).clear();
+    }
+
     /// Forgets everything (a change the editor could not name).
     pub fn forget_all(&self) {
         lock(&self.files).clear();

@@ -60,13 +60,24 @@ fn describe(stack: &Stack, symbol: &Symbol) -> String {
         Symbol::Disk(host, disk) => disk_use(plan, host, disk),
         Symbol::Port(service, port) => {
             let mut text = format!("**port `{port}`** of service `{}`", service.name());
-            let decl = stack.checked.stack.as_ref().and_then(|s| {
-                let service = s
-                    .services
+            // A module's service is looked up as one of its instances.
+            let checked_name = match service.as_ref() {
+                Symbol::ModuleService(module, name) => index
+                    .instances
                     .iter()
-                    .find(|x| x.decl.name.value == service.name())?;
-                service.decl.ports.iter().find(|p| p.name.value == *port)
-            });
+                    .find(|i| i.module == Some(*module))
+                    .map(|i| format!("{}-{name}", i.name)),
+                other => Some(other.name().to_string()),
+            };
+            let decl = stack
+                .checked
+                .stack
+                .as_ref()
+                .zip(checked_name)
+                .and_then(|(s, name)| {
+                    let service = s.services.iter().find(|x| x.decl.name.value == name)?;
+                    service.decl.ports.iter().find(|p| p.name.value == *port)
+                });
             if let Some(decl) = decl {
                 let _ = write!(
                     text,

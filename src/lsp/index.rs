@@ -79,7 +79,17 @@ pub enum Role {
     /// A module instance's service or port: declared by the module file's
     /// block (this place), named `INSTANCE-NAME` by the instance.
     Derived,
+    /// The label of a block in an `env`: it changes the base's block of
+    /// that name, or adds one (then it is the only declaration there is).
+    EnvBlock,
     Reference,
+}
+
+impl Role {
+    /// A place that uses the name (a rename rewrites it as the name's own).
+    pub fn is_use(self) -> bool {
+        matches!(self, Role::EnvBlock | Role::Reference)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -288,10 +298,10 @@ impl Index {
     }
 
     /// Where `symbol` is declared: its definitions, else the instance
-    /// blocks that make it, else (a block an environment adds) its first
-    /// mention.
+    /// blocks that make it, else (a block an environment adds) the
+    /// environments' blocks; nothing for a name no block declares.
     pub fn definitions(&self, symbol: &Symbol) -> Vec<&Occurrence> {
-        for role in [Role::Definition, Role::Derived, Role::Reference] {
+        for role in [Role::Definition, Role::Derived, Role::EnvBlock] {
             let found: Vec<&Occurrence> = self
                 .occurrences_of(symbol)
                 .filter(|o| o.role == role)
@@ -303,12 +313,13 @@ impl Index {
         Vec::new()
     }
 
-    /// The names declared of one kind (for completion), sorted, once each.
+    /// The names the base stack declares of one kind (for completion),
+    /// sorted, once each.
     pub fn names(&self, matches: impl Fn(&Symbol) -> Option<String>) -> Vec<String> {
         let mut names: Vec<String> = self
             .occurrences
             .iter()
-            .filter(|o| o.role != Role::Reference)
+            .filter(|o| matches!(o.role, Role::Definition | Role::Derived))
             .filter_map(|o| matches(&o.symbol))
             .collect();
         names.sort();
@@ -437,7 +448,7 @@ impl Walker<'_> {
         let text = &self.files[place.file].text;
         if let Some(span) = label_name_span(block, text) {
             let role = if place.in_env {
-                Role::Reference
+                Role::EnvBlock
             } else {
                 Role::Definition
             };

@@ -82,12 +82,13 @@ pub fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     });
     let (id, params) = connection.initialize_start()?;
     connection.initialize_finish(id, initialize)?;
+    let mut server = Server::new(Explanations::in_cache());
     if watches_dynamically(&params) {
         connection
             .sender
             .send(Message::Request(watch_stack_files()))?;
+        server.set_watching(true);
     }
-    let mut server = Server::new(Explanations::in_cache());
     'serve: while let Ok(first) = connection.receiver.recv() {
         // Everything already waiting is handled before the stacks are
         // re-checked: a burst of keystrokes costs one check.
@@ -101,7 +102,8 @@ pub fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             handle_guarded(&mut server, message);
             next = connection.receiver.try_recv().ok();
         }
-        server.refresh();
+        // A bug in a check must not end the editor's session either.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.refresh()));
         for message in server.take_outbox() {
             connection.sender.send(message)?;
         }

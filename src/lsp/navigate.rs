@@ -139,6 +139,11 @@ fn canonical(index: &Index, symbol: &Symbol) -> Symbol {
 fn renamable(index: &Index, symbol: &Symbol) -> Result<(), Refusal> {
     match symbol {
         Symbol::File(_) => Err("a module's `source` is a path: rename the file instead".into()),
+        _ if index.definitions(symbol).is_empty() => Err(format!(
+            "no {} `{}` is declared in the stack: there is nothing to rename",
+            symbol.kind(),
+            symbol.name()
+        )),
         _ if index
             .definitions(symbol)
             .iter()
@@ -202,10 +207,7 @@ pub fn rename(
     // A module's port, as its instances' services are written outside.
     if let Symbol::Port(..) = symbol {
         for related in related(index, &symbol).into_iter().skip(1) {
-            for o in index
-                .occurrences_of(&related)
-                .filter(|o| o.role == Role::Reference)
-            {
+            for o in index.occurrences_of(&related).filter(|o| o.role.is_use()) {
                 edits.push((o.file, o.span, new_name.to_string()));
             }
         }
@@ -217,7 +219,7 @@ pub fn rename(
         }
         for o in index
             .occurrences_of(&Symbol::Service(old))
-            .filter(|o| o.role == Role::Reference)
+            .filter(|o| o.role.is_use())
         {
             edits.push((o.file, o.span, new.clone()));
         }

@@ -23,8 +23,19 @@ fn symbol(block: &Block, text: &str, lines: &Lines) -> DocumentSymbol {
         .blocks()
         .map(|nested| symbol(nested, text, lines))
         .collect();
+    // Editors refuse a symbol without a name (`service ""` while typing).
+    let name = match &label {
+        Some(label) if !label.trim().is_empty() => label.clone(),
+        Some(label) => format!("{} {label:?}", block.kind.name),
+        None => block.kind.name.clone(),
+    };
+    let name = if name.trim().is_empty() {
+        "(unnamed)".to_string()
+    } else {
+        name
+    };
     DocumentSymbol {
-        name: label.clone().unwrap_or_else(|| block.kind.name.clone()),
+        name,
         detail: label.map(|_| block.kind.name.clone()),
         kind: kind(&block.kind.name),
         tags: None,

@@ -33,6 +33,9 @@ pub struct Server {
     /// What was last sent for each file (all roots together).
     sent: BTreeMap<PathBuf, Vec<lsp_types::Diagnostic>>,
     outbox: Vec<Message>,
+    /// Whether the client reports changes to `.eos` files it does not have
+    /// open (`workspace/didChangeWatchedFiles`).
+    watching: bool,
 }
 
 /// A request that cannot be answered, as an LSP error.
@@ -67,7 +70,13 @@ impl Server {
             published: BTreeMap::new(),
             sent: BTreeMap::new(),
             outbox: Vec::new(),
+            watching: false,
         }
+    }
+
+    /// The client was asked to report changes to the stack's files.
+    pub fn set_watching(&mut self, watching: bool) {
+        self.watching = watching;
     }
 
     /// Reads from disk so far (an edit reads nothing).
@@ -94,7 +103,7 @@ impl Server {
                 if let Some(p) = params::<DidOpenTextDocumentParams>(notification.params) {
                     if let Some(path) = path_of(&p.text_document.uri) {
                         let document = Document::new(p.text_document.text, p.text_document.version);
-                        self.workspace.open(path, document);
+                        self.workspace.open(&path, document);
                     }
                 }
             }
@@ -119,7 +128,7 @@ impl Server {
             note::DidSaveTextDocument::METHOD => {
                 if let Some(p) = params::<DidSaveTextDocumentParams>(notification.params) {
                     if let Some(path) = path_of(&p.text_document.uri) {
-                        self.workspace.changed_on_disk(&path);
+                        self.workspace.saved(&path, self.watching);
                     }
                 }
             }
@@ -184,7 +193,8 @@ impl Server {
         if !self.workspace.has_dirty() {
             return;
         }
-        let roots = self.workspace.refresh();
+        let (roots, gone) = self.workspace.refresh();
+        self.forget_published(gone);
         let mut touched: BTreeSet<PathBuf> = BTreeSet::new();
         for root in roots {
             let Some(stack) = self.workspace.stacks.get(&root) else {
@@ -223,16 +233,26 @@ impl Server {
 
     /// Sends the diagnostics of `file` from every stack, if they changed.
     fn publish(&mut self, file: PathBuf) {
+        let lists: Vec<&Vec<lsp_types::Diagnostic>> = self
+            .published
+            .values()
+            .filter_map(|files| files.get(&file))
+            .collect();
         let mut all: Vec<lsp_types::Diagnostic> = Vec::new();
-        let mut stacks = 0;
-        for files in self.published.values() {
-            let Some(found) = files.get(&file) else {
-                continue;
-            };
-            stacks += 1;
-            for diagnostic in found {
-                // A file several open stacks hold: each problem once.
-                if stacks == 1 || !all.contains(diagnostic) {
+        if let [only] = lists.as_slice() {
+            all.clone_from(only);
+        }
+        // A file several open stacks hold: each problem once.
+        let mut seen = std::collections::HashSet::new();
+        for found in lists.iter().filter(|_| lists.len() > 1) {
+            for diagnostic in *found {
+                let key = (
+                    diagnostic.range.start,
+                    diagnostic.range.end,
+                    diagnostic.code.clone(),
+                    diagnostic.message.clone(),
+                );
+                if seen.insert(key) {
                     all.push(diagnostic.clone());
                 }
             }

@@ -105,30 +105,61 @@ pub struct Workspace {
     pub cache: DiskCache,
     pub stacks: BTreeMap<PathBuf, Stack>,
     /// Each open document's root.
-    root_of: HashMap<PathBuf, PathBuf>,
+    root_of: BTreeMap<PathBuf, PathBuf>,
     /// Roots whose check is out of date.
     dirty: BTreeSet<PathBuf>,
 }
 
 impl Workspace {
-    pub fn open(&mut self, path: PathBuf, document: Document) {
-        self.documents.insert(path.clone(), document);
-        let root = self.find_root(&path);
-        self.root_of.insert(path, root.clone());
+    pub fn open(&mut self, path: &Path, document: Document) {
+        self.documents.insert(path.to_path_buf(), document);
+        self.assign_root(path);
+    }
+
+    /// Gives a document its root. A document with a `stack` block is one;
+    /// another is first offered to the checked stacks whose folder holds it
+    /// (a new file an `include` pattern matches joins its stack as the
+    /// editor shows it, saved or not: they are checked again, and
+    /// [`Self::settle_roots`] moves it there), else its root is looked for
+    /// on disk as `eosc check` looks for it.
+    fn assign_root(&mut self, path: &Path) {
+        let is_root = self
+            .documents
+            .get(path)
+            .is_some_and(|d| driver::starts_a_stack_block(&d.text));
+        let root = if is_root {
+            path.to_path_buf()
+        } else if let Some(stack) = self
+            .stacks
+            .values()
+            .find(|s| s.root != path && s.holds(path))
+        {
+            stack.root.clone()
+        } else {
+            let around: Vec<PathBuf> = self
+                .stacks
+                .keys()
+                .filter(|root| root.parent().is_some_and(|folder| path.starts_with(folder)))
+                .cloned()
+                .collect();
+            self.dirty.extend(around);
+            self.find_root(path)
+        };
+        self.root_of.insert(path.to_path_buf(), root.clone());
         self.dirty.insert(root);
     }
 
     pub fn change(&mut self, path: &Path) {
         let roots = self.roots_holding(path);
         self.dirty.extend(roots);
-        // A document that gains (or loses) its `stack` block changes roots.
-        if let Some(document) = self.documents.get(path) {
-            let was = self.root_of.get(path);
-            let is_root = driver::starts_a_stack_block(&document.text);
-            if is_root && was.map(PathBuf::as_path) != Some(path) {
-                self.root_of.insert(path.to_path_buf(), path.to_path_buf());
-                self.dirty.insert(path.to_path_buf());
-            }
+        // A document that gains or loses its `stack` block changes roots.
+        let Some(document) = self.documents.get(path) else {
+            return;
+        };
+        let is_root = driver::starts_a_stack_block(&document.text);
+        let was_root = self.root_of.get(path).is_some_and(|r| r == path);
+        if is_root != was_root {
+            self.assign_root(path);
         }
     }
 
@@ -139,69 +170,108 @@ impl Workspace {
         self.root_of.remove(path);
         // What the editor held may differ from the disk.
         self.cache.forget(path);
+        for stack in self.stacks.values().filter(|s| s.holds(path)) {
+            self.dirty.insert(stack.root.clone());
+        }
+        self.drop_unused()
+    }
+
+    /// Drops the stacks no open document belongs to; returns their files.
+    fn drop_unused(&mut self) -> Vec<PathBuf> {
+        let in_use: BTreeSet<&PathBuf> = self.root_of.values().collect();
+        let unused: Vec<PathBuf> = self
+            .stacks
+            .keys()
+            .filter(|root| !in_use.contains(root))
+            .cloned()
+            .collect();
         let mut gone = Vec::new();
-        let roots: Vec<PathBuf> = self.stacks.keys().cloned().collect();
-        for root in roots {
-            let in_use = self.root_of.values().any(|r| *r == root);
-            if in_use {
-                if self.stacks[&root].holds(path) {
-                    self.dirty.insert(root);
-                }
-            } else if let Some(stack) = self.stacks.remove(&root) {
+        for root in unused {
+            self.dirty.remove(&root);
+            if let Some(stack) = self.stacks.remove(&root) {
                 gone.extend(stack.files);
-                self.dirty.remove(&root);
             }
         }
         gone
     }
 
     /// A file changed on disk (saved, created, deleted by another program).
+    /// `file` sources are probed again too (cheap, and not watched).
     pub fn changed_on_disk(&mut self, path: &Path) {
         self.cache.forget(path);
+        self.cache.forget_sources();
         // A new or deleted file may change what an `include` matches.
         let roots: Vec<PathBuf> = self.stacks.keys().cloned().collect();
         self.dirty.extend(roots);
+    }
+
+    /// A document saved: the editor and the disk agree again. A client
+    /// that watches no files for the server says nothing of the others, so
+    /// everything read is read again (once per save, never per edit).
+    pub fn saved(&mut self, path: &Path, watched: bool) {
+        if !watched {
+            self.cache.forget_all();
+        }
+        self.changed_on_disk(path);
     }
 
     pub fn has_dirty(&self) -> bool {
         !self.dirty.is_empty()
     }
 
-    /// Checks every stack that is out of date; returns their roots.
-    pub fn refresh(&mut self) -> Vec<PathBuf> {
+    /// Checks every stack that is out of date; returns their roots and the
+    /// files of the stacks dropped because no document belongs to them.
+    pub fn refresh(&mut self) -> (Vec<PathBuf>, Vec<PathBuf>) {
         let mut checked = self.check_dirty();
-        // A document its root no longer reads (dropped from an `include`)
-        // belongs to another stack, or stands alone.
-        if self.reroot_orphans() {
+        if self.settle_roots() {
             checked.extend(self.check_dirty());
         }
-        checked
+        let gone = self.drop_unused();
+        checked.retain(|root| self.stacks.contains_key(root));
+        (checked, gone)
     }
 
-    /// Finds a root again for each open document whose stack no longer
-    /// holds it; true when one changed.
-    fn reroot_orphans(&mut self) -> bool {
-        let orphans: Vec<PathBuf> = self
-            .root_of
-            .iter()
-            .filter(|(document, root)| {
-                document != root && self.stacks.get(*root).is_some_and(|s| !s.holds(document))
-            })
-            .map(|(document, _)| document.clone())
-            .collect();
-        for document in &orphans {
-            let Some(old) = self.root_of.remove(document) else {
+    /// After a check: each document without a `stack` block belongs to the
+    /// stack that reads it (one that has just started to, after a fix of
+    /// its root or a new file); one whose root no longer reads it (dropped
+    /// from an `include`) stands alone — unless that root has a syntax
+    /// error, which hides its `include` for a moment. True when a root
+    /// changed.
+    fn settle_roots(&mut self) -> bool {
+        let mut moved = Vec::new();
+        for (document, root) in &self.root_of {
+            if document == root
+                && self
+                    .documents
+                    .get(document)
+                    .is_some_and(|d| driver::starts_a_stack_block(&d.text))
+            {
                 continue;
-            };
-            let mut root = self.find_root(document);
-            if root == old {
-                // The root on disk reads it, the root in the editor does not.
-                root.clone_from(document);
             }
-            self.root_of.insert(document.clone(), root.clone());
-            self.dirty.insert(root);
+            let current = self.stacks.get(root);
+            if document != root && current.is_some_and(|s| s.holds(document)) {
+                continue;
+            }
+            let holder = self
+                .stacks
+                .values()
+                .find(|s| s.root != *document && s.holds(document))
+                .map(|s| s.root.clone());
+            let next = match holder {
+                Some(holder) => holder,
+                None if document == root => continue,
+                None if current.is_some_and(|s| has_syntax_errors(&s.checked)) => continue,
+                None => document.clone(),
+            };
+            if &next != root {
+                moved.push((document.clone(), next));
+            }
         }
-        !orphans.is_empty()
+        for (document, root) in &moved {
+            self.root_of.insert(document.clone(), root.clone());
+            self.dirty.insert(root.clone());
+        }
+        !moved.is_empty()
     }
 
     fn check_dirty(&mut self) -> Vec<PathBuf> {
@@ -223,7 +293,14 @@ impl Workspace {
                 crate::timings::phase("lsp: free the previous check", || drop(previous));
                 parsed
             });
-            let checked = crate::timings::phase("lsp: check", || self.check(root));
+            let checked = crate::timings::phase("lsp: check", || {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.check(root)))
+            });
+            // A check that panicked (a bug) leaves the stack unchecked until
+            // the next edit, and the server running.
+            let Ok(checked) = checked else {
+                continue;
+            };
             let files = checked
                 .sources
                 .entries()
