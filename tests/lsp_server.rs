@@ -45,7 +45,7 @@ impl Client {
                     let p: lsp_types::PublishDiagnosticsParams =
                         serde_json::from_value(n.params).unwrap();
                     self.published
-                        .insert(p.uri.to_file_path().unwrap(), p.diagnostics);
+                        .insert(eosc::lsp::uri::path_of(&p.uri).unwrap(), p.diagnostics);
                 }
                 other => others.push(other),
             }
@@ -547,4 +547,27 @@ fn the_outline_names_a_block_with_an_empty_label() {
         .collect();
     assert!(names.iter().all(|n| !n.trim().is_empty()), "{names:?}");
     assert!(names.contains(&"service \"\""), "{names:?}");
+}
+
+#[test]
+fn an_untitled_buffer_is_checked_alone() {
+    let mut client = Client::new();
+    let untitled = Url::parse("untitled:Untitled-1").unwrap();
+    let text = format!(
+        "stack \"s\" {{\n  domain = \"example.com\"\n}}\n{HOSTS}{}",
+        APP.replacen("[hv1]", "[hv2]", 1)
+    );
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": untitled, "languageId": "eos", "version": 1, "text": text}}),
+    );
+    let path = eosc::lsp::uri::path_of(&untitled).unwrap();
+    assert_eq!(client.codes(&path), ["E0201"]);
+    let found = client
+        .request(
+            "textDocument/definition",
+            json!({"textDocument": {"uri": untitled}, "position": {"line": 32, "character": 10}}),
+        )
+        .unwrap();
+    assert_eq!(found[0]["uri"], json!(untitled), "{found}");
 }

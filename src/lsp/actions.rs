@@ -4,9 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use lsp_types::{
-    CodeAction, CodeActionKind, CodeActionOrCommand, Range, TextEdit, Url, WorkspaceEdit,
-};
+use lsp_types::{CodeAction, CodeActionKind, CodeActionOrCommand, Range, TextEdit, WorkspaceEdit};
 
 use super::convert::FileLines;
 use super::stacks::Stack;
@@ -28,7 +26,7 @@ pub fn quick_fixes(stack: &Stack, path: &Path, range: Range) -> Vec<CodeActionOr
         let Some((fix_file, fix_range)) = lines.locate(fix.span) else {
             continue;
         };
-        let Ok(uri) = Url::from_file_path(fix_file) else {
+        let Some(uri) = super::uri::uri_of(fix_file) else {
             continue;
         };
         let edit = TextEdit::new(fix_range, fix.replacement.clone());

@@ -143,7 +143,7 @@ fn convert(
         .filter_map(|label| {
             let (path, range) = lines.locate(label.span)?;
             Some(DiagnosticRelatedInformation {
-                location: Location::new(Url::from_file_path(path).ok()?, range),
+                location: Location::new(super::uri::uri_of(path)?, range),
                 message: mask_values(&label.message, secrets).into_owned(),
             })
         })

@@ -26,6 +26,7 @@ pub mod outline;
 pub mod server;
 pub mod stacks;
 pub mod text;
+pub mod uri;
 
 use lsp_server::{Connection, Message};
 use lsp_types::{

@@ -11,7 +11,7 @@ use super::index::{Index, Occurrence, Role, Symbol};
 /// A location in the index's files.
 pub fn location(index: &Index, file: usize, span: crate::span::Span) -> Option<Location> {
     let indexed = index.files.get(file)?;
-    let uri = Url::from_file_path(&indexed.path).ok()?;
+    let uri = super::uri::uri_of(&indexed.path)?;
     Some(Location::new(uri, indexed.lines.range(&indexed.text, span)))
 }
 

@@ -23,6 +23,7 @@ use serde::de::DeserializeOwned;
 use super::convert::{self, Explanations};
 use super::stacks::{Stack, Workspace};
 use super::text::Document;
+use super::uri::path_of;
 use super::{actions, complete, hover, navigate, outline};
 
 pub struct Server {
@@ -260,7 +261,7 @@ impl Server {
         if self.sent.get(&file).map_or(all.is_empty(), |s| *s == all) {
             return;
         }
-        let Ok(uri) = Url::from_file_path(&file) else {
+        let Some(uri) = super::uri::uri_of(&file) else {
             return;
         };
         let version = self.workspace.documents.get(&file).map(|d| d.version);
@@ -392,14 +393,6 @@ impl Server {
         let symbols = outline::symbols(&indexed.document, &indexed.text, &indexed.lines);
         to_json(Some(DocumentSymbolResponse::Nested(symbols)))
     }
-}
-
-/// The path of a `file:` URI.
-pub fn path_of(uri: &Url) -> Option<PathBuf> {
-    if uri.scheme() != "file" {
-        return None;
-    }
-    uri.to_file_path().ok()
 }
 
 fn params<T: DeserializeOwned>(value: serde_json::Value) -> Option<T> {
