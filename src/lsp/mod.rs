@@ -7,7 +7,8 @@
 //! - `stacks.rs` — which stack a document belongs to, re-checking it;
 //! - `files.rs` — the open documents over the disk, and the cache that
 //!   keeps an edit from reading unchanged files again;
-//! - `text.rs` — LSP positions (UTF-16) and byte offsets;
+//! - `text.rs` — LSP positions (UTF-16) and byte offsets; `uri.rs` —
+//!   document URIs and paths;
 //! - `convert.rs` — diagnostics as LSP diagnostics;
 //! - `index.rs` — every name and where it is written, across files;
 //! - one file per feature: `hover.rs`, `navigate.rs` (definition,
