@@ -72,7 +72,15 @@ fn block_doc(context: &Context) -> Option<&'static BlockDoc> {
 /// Block kinds and attribute names.
 fn names(place: &Place<'_>, context: &Context) -> Vec<CompletionItem> {
     if context.blocks.is_empty() {
-        return place.role.top_level().into_iter().map(block_item).collect();
+        // A stack has one `stack` block: none is offered once it is written.
+        let has_stack = crate::driver::starts_a_stack_block(place.text);
+        return place
+            .role
+            .top_level()
+            .into_iter()
+            .filter(|b| !(has_stack && b.kind == "stack"))
+            .map(block_item)
+            .collect();
     }
     let Some(block) = block_doc(context) else {
         return Vec::new();

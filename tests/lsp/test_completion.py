@@ -72,6 +72,11 @@ async def test_block_kinds_at_the_top_level(client, opened: Files):
     assert service.documentation.value.startswith("Something that runs")
 
 
+async def test_no_second_stack_block_in_the_root(client, opened: Files):
+    items, _ = await typed(client, opened, "stack.eos", 'stack "', '|\n\nstack "')
+    assert labels(items) == ["host", "service", "route", "module", "env"]
+
+
 async def test_block_kinds_of_a_module_file(client, opened: Files):
     items, _ = await typed(client, opened, "modules/web.eos", 'route "app"', '|\n\nroute "app"')
     assert labels(items) == ["service", "route", "param"]
