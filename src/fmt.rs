@@ -2,7 +2,7 @@
 //! run of attributes, one blank line between top-level blocks, every comment kept.
 //! It works on the syntax tree only, so it never changes what a spec means.
 
-use crate::diag::{Code, Diagnostics};
+use crate::diag::Diagnostics;
 use crate::syntax::{
     self, escape, Attribute, Block, Comment, Document, Item, LabelValue, Value, ValueKind,
 };
@@ -14,9 +14,7 @@ const INDENT: &str = "  ";
 /// Formats a source text. Fails (with the diagnostics) when it does not parse.
 pub fn format_source(text: &str) -> Result<String, Diagnostics> {
     let (document, diags) = syntax::parse(text);
-    let syntax_errors = diags
-        .iter()
-        .any(|d| matches!(d.code, Code::E0001 | Code::E0002));
+    let syntax_errors = diags.has_syntax_errors();
     if syntax_errors {
         return Err(diags);
     }

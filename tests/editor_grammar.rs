@@ -129,18 +129,6 @@ impl<'a> Truth<'a> {
     }
 }
 
-/// `.eos` files below `dir`, at any depth.
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            walk(&path, out);
-        } else if path.extension().is_some_and(|e| e == "eos") {
-            out.push(path);
-        }
-    }
-}
-
 /// One text to tokenize.
 struct Source {
     /// How the report names it.
@@ -225,7 +213,7 @@ fn doc_examples(root: &Path, dir: &Path) -> Vec<(String, PathBuf)> {
 /// from [`doc_examples`]) are read when they parse.
 fn sources(root: &Path, examples: Vec<(String, PathBuf)>) -> Vec<Source> {
     let mut must_parse = Vec::new();
-    walk(&root.join("specs"), &mut must_parse);
+    common::eos_files_below(&root.join("specs"), &mut must_parse);
     must_parse.sort();
     must_parse.extend(common::eos_files("tests/fmt"));
     must_parse.extend(common::eos_files("editors/vscode/test/fixtures"));

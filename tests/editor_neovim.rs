@@ -20,6 +20,8 @@
 
 mod common;
 
+use common::lsp_stack;
+
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -33,42 +35,10 @@ const NVIM_LIMIT: Duration = Duration::from_secs(60);
 /// The program of the documented `cmd`, replaced by the built eosc.
 const DOC_CMD: &str = "cmd = { 'eosc', 'lsp' }";
 
-const ROOT: &str = r#"stack "demo" {
-  domain  = "example.com"
-  include = ["hosts.eos", "apps/*.eos"]
-}
-"#;
-
-const HOSTS: &str = r#"host "hv1" {
-  address = "10.0.0.1"
-  memory  = 64GiB
-  cpus    = 16
-  disk "nvme0" {
-    size = 1TB
-    kind = nvme
-  }
-}
-"#;
-
 /// The included file Neovim opens: `hv9` is a typo for `hv1`.
-const APP: &str = r#"service "web" {
-  runtime = baremetal
-  on      = [hv9]
-  memory  = 1GiB
-  cpu     = 1
-  port "http" { number = 8080 }
-  health { port = http  path = "/" }
+fn app_text() -> String {
+    lsp_stack::APP.replacen("[hv1]", "[hv9]", 1)
 }
-
-service "caddy" {
-  runtime  = baremetal
-  provides = [caddy]
-  on       = [hv1]
-  memory   = 256MiB
-  cpu      = 0.5
-  port "https" { number = 443 }
-}
-"#;
 
 /// What Neovim runs (`-S`), with the `@…@` placeholders filled in: it opens
 /// `apps/web.eos` (Neovim's working directory is the stack's folder), and
@@ -307,12 +277,7 @@ fn write_config(config: &Path, server: &Path) {
 
 /// The stack in `dir`: `(its apps/web.eos, its hosts.eos)`.
 fn write_stack(dir: &Path) -> (PathBuf, PathBuf) {
-    let app = dir.join("apps/web.eos");
-    let hosts = dir.join("hosts.eos");
-    std::fs::create_dir_all(app.parent().unwrap()).unwrap();
-    std::fs::write(dir.join("stack.eos"), ROOT).unwrap();
-    std::fs::write(&hosts, HOSTS).unwrap();
-    std::fs::write(&app, APP).unwrap();
+    let (_, hosts, app) = lsp_stack::write(dir, &app_text());
     (app, hosts)
 }
 
@@ -390,9 +355,10 @@ fn the_documented_neovim_configuration_runs_eosc_lsp() {
     let (app, hosts) = write_stack(&stack);
     write_config(&temp.join("config"), Path::new(env!("CARGO_BIN_EXE_eosc")));
 
-    let (typo_line, typo_col) = position(APP, "hv9]");
-    let (def_line, def_char) = position(APP, "hv1]");
-    let (host_line, host_char) = position(HOSTS, "hv1");
+    let app_text = app_text();
+    let (typo_line, typo_col) = position(&app_text, "hv9]");
+    let (def_line, def_char) = position(&app_text, "hv1]");
+    let (host_line, host_char) = position(lsp_stack::HOSTS, "hv1");
     let result = temp.join("result.json");
     let script = SCRIPT
         .replace("@DEF_LINE@", &def_line.to_string())

@@ -3,6 +3,8 @@
 //! fresh `eosc check` finds, an edit reads no file from disk again, and the
 //! answers across files of a stack.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -11,6 +13,8 @@ use eosc::lsp::Server;
 use lsp_server::{Message, Notification, Request, RequestId};
 use lsp_types::{Position, Range, Url};
 use serde_json::{json, Value};
+
+use common::lsp_stack::{self, APP, HOSTS, ROOT};
 
 /// A server and what it has published so far, by file.
 struct Client {
@@ -113,57 +117,10 @@ fn at(path: &Path, line: u32, character: u32) -> Value {
     json!({"textDocument": {"uri": uri(path)}, "position": {"line": line, "character": character}})
 }
 
-const ROOT: &str = r#"stack "demo" {
-  domain  = "example.com"
-  include = ["hosts.eos", "apps/*.eos"]
-}
-"#;
-
-const HOSTS: &str = r#"host "hv1" {
-  address = "10.0.0.1"
-  memory  = 64GiB
-  cpus    = 16
-  disk "nvme0" {
-    size = 1TB
-    kind = nvme
-  }
-}
-"#;
-
-const APP: &str = r#"service "web" {
-  runtime = baremetal
-  on      = [hv1]
-  memory  = 1GiB
-  cpu     = 1
-  port "http" { number = 8080 }
-  health { port = http  path = "/" }
-}
-
-service "caddy" {
-  runtime  = baremetal
-  provides = [caddy]
-  on       = [hv1]
-  memory   = 256MiB
-  cpu      = 0.5
-  port "https" { number = 443 }
-}
-
-route "web" {
-  host = "web.example.com"
-  to   = web.http
-}
-"#;
-
 /// A stack of three files in a new folder.
 fn stack() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("stack.eos");
-    let hosts = dir.path().join("hosts.eos");
-    let app = dir.path().join("apps/web.eos");
-    std::fs::create_dir_all(app.parent().unwrap()).unwrap();
-    std::fs::write(&root, ROOT).unwrap();
-    std::fs::write(&hosts, HOSTS).unwrap();
-    std::fs::write(&app, APP).unwrap();
+    let (root, hosts, app) = lsp_stack::write(dir.path(), APP);
     (dir, root, hosts, app)
 }
 

@@ -161,6 +161,13 @@ impl Diagnostics {
         }
     }
 
+    /// Whether the parser reported a syntax error (blocks may be missing).
+    pub fn has_syntax_errors(&self) -> bool {
+        self.items
+            .iter()
+            .any(|d| matches!(d.code, Code::E0001 | Code::E0002))
+    }
+
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(|d| d.severity() == Severity::Error)
     }

@@ -348,6 +348,20 @@ impl Index {
             .collect()
     }
 
+    /// The instance a service named `INSTANCE-NAME` comes from (the longest
+    /// instance name that prefixes it, among instances of a known module).
+    pub fn instance_of_service(&self, service: &str) -> Option<&Instance> {
+        self.instances
+            .iter()
+            .filter(|i| {
+                i.module.is_some()
+                    && service.len() > i.name.len()
+                    && service.starts_with(&i.name)
+                    && service.as_bytes()[i.name.len()] == b'-'
+            })
+            .max_by_key(|i| i.name.len())
+    }
+
     /// The instance named `name`.
     pub fn instance(&self, name: &str) -> Option<&Instance> {
         self.instances.iter().find(|i| i.name == name)

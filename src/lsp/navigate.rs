@@ -121,11 +121,7 @@ fn canonical(index: &Index, symbol: &Symbol) -> Symbol {
     if definitions.is_empty() || definitions.iter().any(|o| o.role != Role::Derived) {
         return symbol.clone();
     }
-    let instance = index
-        .instances
-        .iter()
-        .filter(|i| i.module.is_some() && name.starts_with(&format!("{}-", i.name)))
-        .max_by_key(|i| i.name.len());
+    let instance = index.instance_of_service(name);
     match instance.and_then(|i| Some((i.module?, &name[i.name.len() + 1..]))) {
         Some((module, local)) => Symbol::Port(
             Box::new(Symbol::ModuleService(module, local.to_string())),
@@ -165,12 +161,7 @@ fn derived_from(index: &Index, symbol: &Symbol) -> Option<String> {
         Symbol::Port(service, _) => service.name(),
         other => other.name(),
     };
-    index
-        .instances
-        .iter()
-        .filter(|i| service.starts_with(&format!("{}-", i.name)))
-        .max_by_key(|i| i.name.len())
-        .map(|i| i.name.clone())
+    index.instance_of_service(service).map(|i| i.name.clone())
 }
 
 /// The edits that rename the name under the cursor to `new_name` wherever

@@ -57,10 +57,7 @@ fn files_of(checked: &Checked) -> Vec<(PathBuf, String, Arc<str>)> {
 
 /// Whether a check found a syntax error (the parser then drops blocks).
 fn has_syntax_errors(checked: &Checked) -> bool {
-    checked
-        .diagnostics
-        .iter()
-        .any(|d| matches!(d.code, crate::diag::Code::E0001 | crate::diag::Code::E0002))
+    checked.diagnostics.has_syntax_errors()
 }
 
 impl Stack {

@@ -2,6 +2,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod agents;
+pub mod lsp_stack;
 
 use std::path::{Path, PathBuf};
 
@@ -98,22 +99,24 @@ pub fn eos_files(folder: &str) -> Vec<PathBuf> {
     files
 }
 
+/// The `.eos` files below `dir`, at any depth, added to `out`.
+pub fn eos_files_below(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            eos_files_below(&path, out);
+        } else if path.extension().is_some_and(|e| e == "eos") {
+            out.push(path);
+        }
+    }
+}
+
 /// Every `.eos` file under `specs`, `tests` and `docs`, at any depth, with its
 /// text (files that are not UTF-8 are left out), sorted by path.
 pub fn repository_eos_files() -> Vec<(PathBuf, String)> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "eos") {
-                out.push(path);
-            }
-        }
-    }
     let mut paths = Vec::new();
     for dir in ["specs", "tests", "docs"] {
-        walk(&root().join(dir), &mut paths);
+        eos_files_below(&root().join(dir), &mut paths);
     }
     paths.sort();
     assert!(paths.len() > 60, "found only {} .eos files", paths.len());
