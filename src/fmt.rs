@@ -34,9 +34,9 @@ pub fn format_document(document: &Document, text: &str) -> String {
         if i > 0 {
             printer.out.push('\n');
         }
-        printer.leading_comments(block.span.start, 0, i > 0, true);
+        printer.leading_comments(block.span.start(), 0, i > 0, true);
         printer.block(block, 0);
-        printer.trailing_comment(block.span.end);
+        printer.trailing_comment(block.span.end());
         printer.out.push('\n');
     }
     printer.leading_comments(text.len(), 0, !document.blocks.is_empty(), false);
@@ -81,10 +81,10 @@ impl Printer<'_> {
     ) {
         let mut first = true;
         while let Some(comment) = self.comments.get(self.next_comment) {
-            if comment.span.start >= until {
+            if comment.span.start() >= until {
                 break;
             }
-            if self.blank_line_before(comment.span.start)
+            if self.blank_line_before(comment.span.start())
                 && !(first && top_separated)
                 && !self.out.is_empty()
             {
@@ -98,7 +98,7 @@ impl Printer<'_> {
             // counted from whichever ends later.
             self.last_end = Some(
                 self.last_end
-                    .map_or(comment.span.end, |end| end.max(comment.span.end)),
+                    .map_or(comment.span.end(), |end| end.max(comment.span.end())),
             );
             self.next_comment += 1;
             first = false;
@@ -111,12 +111,12 @@ impl Printer<'_> {
     /// Prints a comment that follows `after` on the same source line.
     fn trailing_comment(&mut self, after: usize) {
         if let Some(comment) = self.comments.get(self.next_comment) {
-            let between = &self.text[after.min(comment.span.start)..comment.span.start];
-            if comment.span.start >= after && !between.contains('\n') {
+            let between = &self.text[after.min(comment.span.start())..comment.span.start()];
+            if comment.span.start() >= after && !between.contains('\n') {
                 self.out.push(' ');
                 self.out.push_str(&comment.text);
                 self.next_comment += 1;
-                self.last_end = Some(comment.span.end);
+                self.last_end = Some(comment.span.end());
                 return;
             }
         }
@@ -126,8 +126,8 @@ impl Printer<'_> {
     fn has_comment_within(&self, start: usize, end: usize) -> bool {
         self.comments[self.next_comment..]
             .iter()
-            .take_while(|c| c.span.start < end)
-            .any(|c| c.span.start >= start)
+            .take_while(|c| c.span.start() < end)
+            .any(|c| c.span.start() >= start)
     }
 
     fn block(&mut self, block: &Block, level: usize) {
@@ -139,37 +139,38 @@ impl Printer<'_> {
                 LabelValue::Integer(text) => self.out.push_str(text),
             }
         }
-        if block.items.is_empty() && !self.has_comment_within(block.span.start, block.span.end) {
+        if block.items.is_empty() && !self.has_comment_within(block.span.start(), block.span.end())
+        {
             self.out.push_str(" {}");
-            self.last_end = Some(block.span.end);
+            self.last_end = Some(block.span.end());
             return;
         }
         self.out.push_str(" {");
         let first_item = block
             .items
             .first()
-            .map_or(block.span.end, |item| item.span().start);
+            .map_or(block.span.end(), |item| item.span().start());
         if self
             .comments
             .get(self.next_comment)
-            .is_some_and(|c| c.span.start < first_item)
+            .is_some_and(|c| c.span.start() < first_item)
         {
-            self.trailing_comment(block.open.end);
+            self.trailing_comment(block.open.end());
         } else {
-            self.last_end = Some(block.open.end);
+            self.last_end = Some(block.open.end());
         }
         self.out.push('\n');
         self.items(&block.items, level + 1);
-        self.leading_comments(block.span.end - 1, level + 1, false, false);
+        self.leading_comments(block.span.end() - 1, level + 1, false, false);
         self.indent(level);
         self.out.push('}');
-        self.last_end = Some(block.span.end);
+        self.last_end = Some(block.span.end());
     }
 
     fn items(&mut self, items: &[Item], level: usize) {
         let widths = alignment_widths(items, self.text, self.comments);
         for (i, item) in items.iter().enumerate() {
-            let start = item.span().start;
+            let start = item.span().start();
             let separated = i > 0 && self.blank_line_before(self.first_position(start));
             if separated {
                 self.out.push('\n');
@@ -180,7 +181,7 @@ impl Printer<'_> {
                 Item::Attribute(attribute) => self.attribute(attribute, widths[i], level),
                 Item::Block(block) => self.block(block, level),
             }
-            self.trailing_comment(item.span().end);
+            self.trailing_comment(item.span().end());
             self.out.push('\n');
         }
     }
@@ -188,7 +189,7 @@ impl Printer<'_> {
     /// Where the next item "starts" in the source, counting its leading comments.
     fn first_position(&self, start: usize) -> usize {
         match self.comments.get(self.next_comment) {
-            Some(comment) if comment.span.start < start => comment.span.start,
+            Some(comment) if comment.span.start() < start => comment.span.start(),
             _ => start,
         }
     }
@@ -212,7 +213,7 @@ impl Printer<'_> {
     fn value(&mut self, value: &Value, level: usize) {
         if let Some(inline) = self.inline(value) {
             self.out.push_str(&inline);
-            self.last_end = Some(value.span.end);
+            self.last_end = Some(value.span.end());
             return;
         }
         match &value.kind {
@@ -220,14 +221,14 @@ impl Printer<'_> {
                 self.out.push('[');
                 self.out.push('\n');
                 for item in items {
-                    self.leading_comments(item.span.start, level + 1, false, true);
+                    self.leading_comments(item.span.start(), level + 1, false, true);
                     self.indent(level + 1);
                     self.value(item, level + 1);
                     self.out.push(',');
-                    self.trailing_comment(item.span.end);
+                    self.trailing_comment(item.span.end());
                     self.out.push('\n');
                 }
-                self.leading_comments(value.span.end - 1, level + 1, false, false);
+                self.leading_comments(value.span.end() - 1, level + 1, false, false);
                 self.indent(level);
                 self.out.push(']');
             }
@@ -240,7 +241,7 @@ impl Printer<'_> {
                 self.out.push('{');
                 self.out.push('\n');
                 for entry in entries {
-                    self.leading_comments(entry.key_span.start, level + 1, false, true);
+                    self.leading_comments(entry.key_span.start(), level + 1, false, true);
                     self.indent(level + 1);
                     let key = key_text(entry);
                     self.out.push_str(&key);
@@ -249,16 +250,16 @@ impl Printer<'_> {
                     }
                     self.out.push_str(" = ");
                     self.value(&entry.value, level + 1);
-                    self.trailing_comment(entry.value.span.end);
+                    self.trailing_comment(entry.value.span.end());
                     self.out.push('\n');
                 }
-                self.leading_comments(value.span.end - 1, level + 1, false, false);
+                self.leading_comments(value.span.end() - 1, level + 1, false, false);
                 self.indent(level);
                 self.out.push('}');
             }
             _ => unreachable!("scalars are always inline"),
         }
-        self.last_end = Some(value.span.end);
+        self.last_end = Some(value.span.end());
     }
 
     /// The value on one line, if it is written that way: scalars always; lists
@@ -274,7 +275,7 @@ impl Printer<'_> {
                 parts.join(".")
             }
             ValueKind::List(items) => {
-                if self.has_comment_within(value.span.start, value.span.end) {
+                if self.has_comment_within(value.span.start(), value.span.end()) {
                     return None;
                 }
                 let parts = items
@@ -290,7 +291,9 @@ impl Printer<'_> {
                 format!("[{}]", parts.join(", "))
             }
             ValueKind::Object(entries) => {
-                if entries.len() > 1 || self.has_comment_within(value.span.start, value.span.end) {
+                if entries.len() > 1
+                    || self.has_comment_within(value.span.start(), value.span.end())
+                {
                     return None;
                 }
                 match entries.first() {
@@ -328,7 +331,7 @@ fn alignment_widths(items: &[Item], text: &str, comments: &[Comment]) -> Vec<usi
         let breaks = match (items.get(i), i.checked_sub(1).and_then(|p| items.get(p))) {
             (None | Some(Item::Block(_)), _) | (_, Some(Item::Block(_))) => true,
             (Some(item), Some(previous)) => {
-                has_blank_gap(text, comments, previous.span().end, item.span().start)
+                has_blank_gap(text, comments, previous.span().end(), item.span().start())
             }
             (Some(_), None) => false,
         };
@@ -353,13 +356,13 @@ fn alignment_widths(items: &[Item], text: &str, comments: &[Comment]) -> Vec<usi
 /// Whether a blank line stands between `from` and `to`, outside comments: the
 /// same blank lines the printer keeps.
 fn has_blank_gap(text: &str, comments: &[Comment], from: usize, to: usize) -> bool {
-    let first = comments.partition_point(|c| c.span.start < from);
+    let first = comments.partition_point(|c| c.span.start() < from);
     let mut gap_start = from;
-    for comment in comments[first..].iter().take_while(|c| c.span.start < to) {
-        if text[gap_start..comment.span.start].matches('\n').count() >= 2 {
+    for comment in comments[first..].iter().take_while(|c| c.span.start() < to) {
+        if text[gap_start..comment.span.start()].matches('\n').count() >= 2 {
             return true;
         }
-        gap_start = comment.span.end;
+        gap_start = comment.span.end();
     }
     text[gap_start.min(to)..to].matches('\n').count() >= 2
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use crate::diag::{Diagnostic, Diagnostics, Label};
-use crate::span::{LineColumn, LineIndex, Span};
+use crate::span::{LineColumn, LineIndex, Span, MAX_OFFSET};
 
 /// One stretch of offsets: a file, or an instance of a module file.
 #[derive(Debug)]
@@ -52,9 +52,9 @@ impl Entry {
 
     /// A stack span as a span into this entry's text.
     pub fn local(&self, span: Span) -> Span {
-        let start = span.start.saturating_sub(self.base).min(self.text.len());
+        let start = span.start().saturating_sub(self.base).min(self.text.len());
         let end = span
-            .end
+            .end()
             .saturating_sub(self.base)
             .clamp(start, self.text.len());
         Span::new(start, end)
@@ -97,6 +97,24 @@ fn add_repeat_label(diagnostic: &mut Diagnostic, instance: &InstanceOf, repeats:
     }
 }
 
+/// A file or module instance that would take the stack's offsets past
+/// [`MAX_OFFSET`]: more than 4 GiB of text in all (E0002, by the caller).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OffsetsFull;
+
+impl OffsetsFull {
+    /// E0002 at `at` (the `include` item or `module` block that asked for it).
+    pub fn diagnostic(self, at: Span) -> Diagnostic {
+        Diagnostic::new(
+            crate::diag::Code::E0002,
+            at,
+            "the stack's files and module instances come to more than 4 GiB of text",
+        )
+        .with_primary_label("this file or instance is past the limit")
+        .with_help("a stack is read whole; split it into stacks, or use fewer module instances")
+    }
+}
+
 /// Every entry of a stack, in the order their offsets run.
 #[derive(Debug, Default)]
 pub struct SourceMap {
@@ -110,18 +128,33 @@ impl SourceMap {
 
     /// A map of one file at offset 0.
     pub fn single(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Self {
+        Self::first(path.into(), text.into())
+    }
+
+    /// A map of one file at offset 0 (a root file, under the file size limit).
+    fn first(path: PathBuf, text: Arc<str>) -> Self {
         let mut map = Self::new();
-        map.add(path.into(), text.into());
+        map.entries.push(Entry {
+            path,
+            text,
+            base: 0,
+            instance: None,
+            lines: OnceLock::new(),
+        });
         map
     }
 
     /// Adds a file; returns its base offset.
-    pub fn add(&mut self, path: PathBuf, text: Arc<str>) -> usize {
+    pub fn add(&mut self, path: PathBuf, text: Arc<str>) -> Result<usize, OffsetsFull> {
         self.push(path, text, None)
     }
 
     /// Adds a module instance: a view of `module_file`'s text at new offsets.
-    pub fn add_instance(&mut self, module_file: usize, instance: InstanceOf) -> usize {
+    pub fn add_instance(
+        &mut self,
+        module_file: usize,
+        instance: InstanceOf,
+    ) -> Result<usize, OffsetsFull> {
         let (path, text) = {
             let file = self.entry_of_base(module_file);
             (file.path.clone(), Arc::clone(&file.text))
@@ -129,10 +162,18 @@ impl SourceMap {
         self.push(path, text, Some(instance))
     }
 
-    fn push(&mut self, path: PathBuf, text: Arc<str>, instance: Option<InstanceOf>) -> usize {
+    fn push(
+        &mut self,
+        path: PathBuf,
+        text: Arc<str>,
+        instance: Option<InstanceOf>,
+    ) -> Result<usize, OffsetsFull> {
         // One offset between entries, so that a span at the very end of one
         // (an "expected `}`" point) is never the start of the next.
         let base = self.entries.last().map_or(0, |last| last.end() + 1);
+        if base + text.len() > MAX_OFFSET {
+            return Err(OffsetsFull);
+        }
         self.entries.push(Entry {
             path,
             text,
@@ -140,7 +181,7 @@ impl SourceMap {
             instance,
             lines: OnceLock::new(),
         });
-        base
+        Ok(base)
     }
 
     pub fn entries(&self) -> &[Entry] {
@@ -183,7 +224,7 @@ impl SourceMap {
 
     /// The file a span is shown in.
     pub fn file_name(&self, span: Span) -> String {
-        self.entry_at(span.start)
+        self.entry_at(span.start())
             .map_or_else(String::new, Entry::name)
     }
 
@@ -233,7 +274,7 @@ impl SourceMap {
 
     /// The entry and instance a span is in, when it is in a module instance.
     fn instance_of(&self, span: Span) -> Option<(&Entry, &InstanceOf)> {
-        let entry = self.entry_at(span.start)?;
+        let entry = self.entry_at(span.start())?;
         Some((entry, entry.instance.as_ref()?))
     }
 
@@ -253,15 +294,17 @@ mod tests {
     #[test]
     fn offsets_find_their_file_and_instance() {
         let mut map = SourceMap::new();
-        let root = map.add("a.eos".into(), "abc\n".into());
-        let module = map.add("m.eos".into(), "xy\nz".into());
-        let instance = map.add_instance(
-            module,
-            InstanceOf {
-                name: "wiki".into(),
-                module: Span::new(1, 2),
-            },
-        );
+        let root = map.add("a.eos".into(), "abc\n".into()).unwrap();
+        let module = map.add("m.eos".into(), "xy\nz".into()).unwrap();
+        let instance = map
+            .add_instance(
+                module,
+                InstanceOf {
+                    name: "wiki".into(),
+                    module: Span::new(1, 2),
+                },
+            )
+            .unwrap();
         assert_eq!((root, module, instance), (0, 5, 10));
         assert_eq!(map.file_name(Span::point(4)), "a.eos");
         assert_eq!(map.file_name(Span::point(5)), "m.eos");
@@ -269,5 +312,30 @@ mod tests {
         assert_eq!(entry.instance.as_ref().unwrap().name, "wiki");
         assert_eq!(entry.line_column(13), LineColumn { line: 2, column: 1 });
         assert!(map.entry_at(15).is_none());
+    }
+
+    #[test]
+    fn offsets_stop_at_the_span_range() {
+        // Instances share their module file's text, so 4 GiB of offsets cost
+        // one 64 MiB text here.
+        let mut map = SourceMap::single("a.eos", "stack {}\n");
+        let module = map
+            .add("m.eos".into(), "#".repeat(64 << 20).into())
+            .unwrap();
+        let instance = |n: usize| InstanceOf {
+            name: format!("i{n}"),
+            module: Span::new(0, 5),
+        };
+        let mut added = 0;
+        while map.add_instance(module, instance(added)).is_ok() {
+            added += 1;
+        }
+        assert_eq!(added, 62, "4 GiB of offsets hold 62 more copies of 64 MiB");
+        let last = map.entries().last().unwrap();
+        assert!(last.end() <= MAX_OFFSET);
+        // A small file still fits after a large one was refused.
+        assert!(map.add("b.eos".into(), "x".into()).is_ok());
+        let diagnostic = OffsetsFull.diagnostic(Span::new(0, 5));
+        assert_eq!(diagnostic.code, crate::diag::Code::E0002);
     }
 }

@@ -2,25 +2,51 @@
 
 use serde::Serialize;
 
-/// A half-open byte range `start..end` into the source text.
+/// A half-open byte range `start..end` into the stack's offsets (see
+/// `crate::source`). Offsets are held as `u32`, which halves every span the
+/// declarations carry; [`crate::source::SourceMap`] refuses a stack whose
+/// files and module instances would run past [`MAX_OFFSET`] (E0002), so every
+/// offset it hands out fits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
 pub struct Span {
-    pub start: usize,
-    pub end: usize,
+    start: u32,
+    end: u32,
+}
+
+/// The largest stack offset a span can hold.
+pub const MAX_OFFSET: usize = u32::MAX as usize;
+
+/// An offset as held in a span. Offsets come from a `SourceMap`, which keeps
+/// them under [`MAX_OFFSET`]; one past it (never handed out) is held as the
+/// largest, so that no arithmetic on a span can panic.
+fn offset(at: usize) -> u32 {
+    debug_assert!(at <= MAX_OFFSET, "offset {at} past the span range");
+    u32::try_from(at).unwrap_or(u32::MAX)
 }
 
 impl Span {
     pub fn new(start: usize, end: usize) -> Self {
         debug_assert!(start <= end);
-        Self { start, end }
+        Self {
+            start: offset(start),
+            end: offset(end),
+        }
     }
 
     pub fn point(at: usize) -> Self {
-        Self { start: at, end: at }
+        Self::new(at, at)
+    }
+
+    pub fn start(self) -> usize {
+        self.start as usize
+    }
+
+    pub fn end(self) -> usize {
+        self.end as usize
     }
 
     pub fn len(self) -> usize {
-        self.end - self.start
+        self.end() - self.start()
     }
 
     pub fn is_empty(self) -> bool {
@@ -30,13 +56,18 @@ impl Span {
     /// Moves a span found in a slice starting at `offset` into file coordinates.
     #[must_use]
     pub fn shifted(self, offset: usize) -> Self {
-        Self::new(self.start + offset, self.end + offset)
+        Self::new(self.start() + offset, self.end() + offset)
     }
 
     /// The smallest span covering both.
     #[must_use]
     pub fn to(self, other: Span) -> Self {
-        Self::new(self.start.min(other.start), self.end.max(other.end))
+        Self::new(self.start().min(other.start()), self.end().max(other.end()))
+    }
+
+    /// The span as a range of offsets (to slice a text with).
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start()..self.end()
     }
 }
 

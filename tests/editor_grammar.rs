@@ -63,8 +63,12 @@ impl<'a> Truth<'a> {
     fn assign_on_a_later_line(&self, end: usize, value_start: usize) -> bool {
         let mut at = end;
         while at < value_start {
-            if let Some(comment) = self.comments.iter().find(|c| c.start <= at && at < c.end) {
-                at = comment.end;
+            if let Some(comment) = self
+                .comments
+                .iter()
+                .find(|c| c.start() <= at && at < c.end())
+            {
+                at = comment.end();
             } else if self.text.as_bytes()[at] == b'=' {
                 return self.text[end..at].contains(['\n', '\r']);
             } else {
@@ -75,7 +79,7 @@ impl<'a> Truth<'a> {
     }
 
     fn add(&mut self, class: &'static str, span: Span) {
-        let range = [self.utf16[span.start], self.utf16[span.end]];
+        let range = [self.utf16[span.start()], self.utf16[span.end()]];
         self.spans.entry(class).or_default().push(range);
     }
 
@@ -92,7 +96,7 @@ impl<'a> Truth<'a> {
                 Item::Attribute(attribute) => {
                     self.add("attribute_name", attribute.name.span);
                     let name = attribute.name.span;
-                    if self.assign_on_a_later_line(name.end, attribute.value.span.start) {
+                    if self.assign_on_a_later_line(name.end(), attribute.value.span.start()) {
                         self.add("unchecked", name);
                     }
                     self.value(&attribute.value);
@@ -116,7 +120,7 @@ impl<'a> Truth<'a> {
             ValueKind::Object(entries) => {
                 for entry in entries {
                     self.add("key", entry.key_span);
-                    if self.assign_on_a_later_line(entry.key_span.end, entry.value.span.start) {
+                    if self.assign_on_a_later_line(entry.key_span.end(), entry.value.span.start()) {
                         self.add("unchecked", entry.key_span);
                     }
                     if entry.quoted_key {
@@ -146,7 +150,7 @@ fn syntax_errors(text: &str) -> Vec<String> {
     diags
         .iter()
         .filter(|d| matches!(d.code, Code::E0001 | Code::E0002))
-        .map(|d| format!("{:?} at {}: {}", d.code, d.primary.span.start, d.message))
+        .map(|d| format!("{:?} at {}: {}", d.code, d.primary.span.start(), d.message))
         .collect()
 }
 

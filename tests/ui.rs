@@ -47,7 +47,7 @@ fn every_error_carries_a_code_span_and_message() {
         for d in checked.diagnostics.iter() {
             assert!(!d.message.is_empty());
             assert!(
-                d.primary.span.end <= checked.root_text().len(),
+                d.primary.span.end() <= checked.root_text().len(),
                 "{}: span past the end",
                 path.display()
             );

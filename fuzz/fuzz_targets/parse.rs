@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let (_, diags) = eosc::syntax::parse(&source.text);
     for d in diags.iter() {
-        assert!(d.primary.span.end <= source.text.len());
-        assert!(source.text.is_char_boundary(d.primary.span.start));
+        assert!(d.primary.span.end() <= source.text.len());
+        assert!(source.text.is_char_boundary(d.primary.span.start()));
     }
 });

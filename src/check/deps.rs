@@ -56,9 +56,7 @@ fn check_duplicate_providers(stack: &Stack, diags: &mut Diagnostics) {
 fn check_missing_providers(stack: &Stack, graph: &DependencyGraph, diags: &mut Diagnostics) {
     for usage in &graph.uses {
         if graph.provider(usage.capability).is_none() {
-            let what = usage
-                .kind
-                .describe(stack.service(usage.service).name(), "…");
+            let what = usage.kind.describe(&stack.service(usage.service).decl, "…");
             diags.push(missing_provider(usage.capability, usage.span, &what));
         }
     }
@@ -268,6 +266,7 @@ fn cycle_diagnostic(
     component_size: usize,
 ) -> Diagnostic {
     let name = |n: NodeIndex| stack.service(ServiceId(n.index())).name().to_string();
+    let decl = |n: NodeIndex| &*stack.service(ServiceId(n.index())).decl;
     let mut names: Vec<String> = cycle.iter().map(|(from, _, _)| name(*from)).collect();
     names.push(name(cycle[0].0));
     let (first_from, first_to, first_edge) = cycle[0];
@@ -276,13 +275,13 @@ fn cycle_diagnostic(
         first_edge.span,
         format!("dependency cycle: {}", elided(&names).join(" → ")),
     )
-    .with_primary_label(first_edge.kind.describe(&name(first_from), &name(first_to)));
+    .with_primary_label(first_edge.kind.describe(decl(first_from), &name(first_to)));
     for &(from, to, edge) in cycle.iter().take(SHOWN_STEPS).skip(1) {
-        diag = diag.with_label(edge.span, edge.kind.describe(&name(from), &name(to)));
+        diag = diag.with_label(edge.span, edge.kind.describe(decl(from), &name(to)));
     }
     let steps: Vec<String> = cycle
         .iter()
-        .map(|(f, t, e)| e.kind.describe(&name(*f), &name(*t)))
+        .map(|(f, t, e)| e.kind.describe(decl(*f), &name(*t)))
         .collect();
     let steps = elided(&steps);
     let mut help = format!(
@@ -319,7 +318,11 @@ fn check_bootstrap_inversions(stack: &Stack, graph: &DependencyGraph, diags: &mu
             step.weight().span,
             format!("bootstrap inversion: {}", path.join(" → ")),
         )
-        .with_primary_label(step.weight().kind.describe(&name(from), &name(to)))
+        .with_primary_label(
+            step.weight()
+                .kind
+                .describe(&stack.service(ServiceId(from.index())).decl, &name(to)),
+        )
         .with_label(
             stack.service(ServiceId(to.index())).decl.runtime.span,
             format!("{} is scheduled by Nomad", name(to)),

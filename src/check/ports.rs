@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::ast::{Capability, PortProtocol, RouteProtocol, Runtime};
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::model::{DependencyGraph, HostId, Placement, Stack};
+use crate::model::{DependencyGraph, HostId, Placement, ServiceId, Stack};
 use crate::span::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -29,14 +29,51 @@ impl Transport {
 /// Two bindings of one port and the hosts where they clash.
 type Clash = (Binding, Binding, Vec<HostId>);
 
-#[derive(Debug, Clone)]
+/// One thing bound to a port on a host. Names are looked up only for a
+/// clash: a large stack has a binding for every static port on every
+/// candidate client.
+#[derive(Debug, Clone, Copy)]
 struct Binding {
     /// The service (or proxy) that binds the port.
-    owner: String,
-    who: String,
+    owner: ServiceId,
+    what: Binder,
     span: Span,
     /// Fixed bindings are certain; a Nomad static port only may land here.
     fixed: bool,
+}
+
+/// What of its owner a binding is.
+#[derive(Debug, Clone, Copy)]
+enum Binder {
+    /// A port the owner declares (index into its `decl.ports`); `nomad`
+    /// for a static Nomad port.
+    Port { index: usize, nomad: bool },
+    /// nginx listening for a route (index into `stack.routes`).
+    Route(usize),
+    /// Caddy's 80 and 443 for the http routes.
+    Caddy,
+}
+
+impl Binding {
+    /// The binder in words, for the diagnostic.
+    fn who(&self, stack: &Stack) -> String {
+        let owner = stack.service(self.owner);
+        match self.what {
+            Binder::Port { index, nomad } => {
+                let port = &owner.decl.ports[index].name.value;
+                if nomad {
+                    format!("`{}.{port}` (static nomad port)", owner.name())
+                } else {
+                    format!("`{}.{port}`", owner.name())
+                }
+            }
+            Binder::Route(index) => {
+                let route = &stack.routes[index].decl.name.value;
+                format!("{} (route `{route}`)", owner.name())
+            }
+            Binder::Caddy => format!("{} (http routes)", owner.name()),
+        }
+    }
 }
 
 pub(super) fn check(
@@ -61,7 +98,7 @@ pub(super) fn check(
             }
             clashes
                 .entry((first.span, other.span, *transport, *port))
-                .or_insert_with(|| (first.clone(), other.clone(), Vec::new()))
+                .or_insert_with(|| (*first, *other, Vec::new()))
                 .2
                 .push(*host);
         }
@@ -76,10 +113,11 @@ pub(super) fn check(
         } else {
             format!("hosts {}", names.join(", "))
         };
+        let (first_who, second_who) = (first.who(stack), second.who(stack));
         let help = if first.owner == second.owner {
             format!(
                 "`{}` declares port {port} twice: give one of the ports another number",
-                first.owner
+                stack.service(first.owner).name()
             )
         } else if second.fixed {
             "give one of them another port number, or run them on different hosts".to_string()
@@ -93,12 +131,12 @@ pub(super) fn check(
                 format!(
                     "{} port {port} is bound twice on {where_}: by {} and by {}",
                     transport.name(),
-                    first.who,
-                    second.who
+                    first_who,
+                    second_who
                 ),
             )
-            .with_primary_label(format!("{} binds {port}", second.who))
-            .with_label(first.span, format!("{} binds {port}", first.who))
+            .with_primary_label(format!("{second_who} binds {port}"))
+            .with_label(first.span, format!("{first_who} binds {port}"))
             .with_help(help),
         );
     }
@@ -130,25 +168,16 @@ fn collect_service_ports(
         } else {
             Cow::Borrowed(service.on.as_deref().unwrap_or_default())
         };
-        for port in &service.decl.ports {
+        for (index, port) in service.decl.ports.iter().enumerate() {
             if nomad && !port.is_static.value {
                 continue;
             }
-            let who = if nomad {
-                format!(
-                    "`{}.{}` (static nomad port)",
-                    service.name(),
-                    port.name.value
-                )
-            } else {
-                format!("`{}.{}`", service.name(), port.name.value)
-            };
             for &host in hosts.iter() {
                 out.entry((transport(port.protocol.value), port.number.value, host))
                     .or_default()
                     .push(Binding {
-                        owner: service.name().to_string(),
-                        who: who.clone(),
+                        owner: id,
+                        what: Binder::Port { index, nomad },
                         span: port.number.span,
                         fixed: !nomad,
                     });
@@ -174,15 +203,16 @@ fn collect_proxy_ports(
     let hosts_of = |capability| {
         graph.provider(capability).map(|p| {
             (
+                p,
                 stack.service(p),
                 stack.service(p).on.clone().unwrap_or_default(),
             )
         })
     };
-    if let Some((nginx, hosts)) = hosts_of(Capability::Nginx) {
+    if let Some((nginx_id, nginx, hosts)) = hosts_of(Capability::Nginx) {
         // Listen ports that clash among routes or with Caddy are E0402 already.
         let mut listened = std::collections::BTreeSet::new();
-        for route in &stack.routes {
+        for (index, route) in stack.routes.iter().enumerate() {
             let Some(listen) = route.decl.listen else {
                 continue;
             };
@@ -202,8 +232,8 @@ fn collect_proxy_ports(
                 out.entry((transport, listen.value, host))
                     .or_default()
                     .push(Binding {
-                        owner: nginx.name().to_string(),
-                        who: format!("{} (route `{}`)", nginx.name(), route.decl.name.value),
+                        owner: nginx_id,
+                        what: Binder::Route(index),
                         span: listen.span,
                         fixed: true,
                     });
@@ -214,7 +244,7 @@ fn collect_proxy_ports(
         .routes
         .iter()
         .any(|r| r.decl.protocol.value == RouteProtocol::Http);
-    if let (true, Some((caddy, hosts))) = (has_http, hosts_of(Capability::Caddy)) {
+    if let (true, Some((caddy_id, caddy, hosts))) = (has_http, hosts_of(Capability::Caddy)) {
         let span = caddy
             .decl
             .provides
@@ -229,8 +259,8 @@ fn collect_proxy_ports(
                 out.entry((Transport::Tcp, port, host))
                     .or_default()
                     .push(Binding {
-                        owner: caddy.name().to_string(),
-                        who: format!("{} (http routes)", caddy.name()),
+                        owner: caddy_id,
+                        what: Binder::Caddy,
                         span,
                         fixed: true,
                     });

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use crate::ast::Spec;
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::source::{InstanceOf, SourceMap};
+use crate::source::{InstanceOf, OffsetsFull, SourceMap};
 use crate::span::{Span, Spanned};
 use crate::syntax::Block;
 use files::{folder_of, normalize, FileError, FileSet};
@@ -87,6 +87,8 @@ fn stack_outside_root(head: Span) -> Diagnostic {
 enum Loaded {
     Module(Arc<ModuleFile>, Diagnostics),
     Failed(FileError),
+    /// Not read: the stack's offsets are full (E0002 at each `source`).
+    PastOffsets,
 }
 
 /// Composes a stack's files, for its base and then for each environment; the
@@ -250,7 +252,11 @@ impl<'f> Composer<'f> {
                 Ok(bytes) => {
                     let shown = self.shown_path(&path);
                     let (source, decode_diags) = crate::driver::decode(&shown, bytes);
-                    let base = self.sources.add(shown, source.text.into());
+                    let Ok(base) = self.sources.add(shown, source.text.into()) else {
+                        let at = item.map_or_else(|| include[0].span, |i| i.span);
+                        diags.push(OffsetsFull.diagnostic(at));
+                        break;
+                    };
                     included.push(StackFile {
                         path,
                         base,
@@ -328,13 +334,17 @@ impl<'f> Composer<'f> {
         let base = match self.instances.get(&call.head) {
             Some(&base) => base,
             None => {
-                let base = self.sources.add_instance(
+                let added = self.sources.add_instance(
                     module.base,
                     InstanceOf {
                         name: call.name.clone(),
                         module: call.head,
                     },
                 );
+                let Ok(base) = added else {
+                    diags.push(OffsetsFull.diagnostic(call.head));
+                    return None;
+                };
                 self.instances.insert(call.head, base);
                 base
             }
@@ -358,7 +368,7 @@ impl<'f> Composer<'f> {
 
     /// The root-relative folder of the file a stack span is in.
     fn folder_of_span(&self, span: Span) -> String {
-        let Some(entry) = self.sources.entry_at(span.start) else {
+        let Some(entry) = self.sources.entry_at(span.start()) else {
             return String::new();
         };
         if entry.base == 0 {
@@ -403,6 +413,10 @@ impl<'f> Composer<'f> {
                 diags.push(include::file_error(&named, error));
                 None
             }
+            Loaded::PastOffsets => {
+                diags.push(OffsetsFull.diagnostic(span));
+                None
+            }
         }
     }
 
@@ -422,7 +436,9 @@ impl<'f> Composer<'f> {
         let shown = self.shown_path(path);
         let (source, decode_diags) = crate::driver::decode(&shown, bytes);
         let text: Arc<str> = source.text.into();
-        let base = self.sources.add(shown, Arc::clone(&text));
+        let Ok(base) = self.sources.add(shown, Arc::clone(&text)) else {
+            return Loaded::PastOffsets;
+        };
         let mut found = decode_diags.shifted(base);
         let (document, parse_diags) = crate::syntax::parse(&text);
         let parse_failed = parse_diags.has_errors() || found.has_errors();
@@ -471,8 +487,8 @@ impl<'f> Composer<'f> {
         for mut diagnostic in lowered {
             if diagnostic.code == Code::E0104 {
                 let block = added.iter().find(|b| {
-                    b.span.start <= diagnostic.primary.span.start
-                        && diagnostic.primary.span.end <= b.span.end
+                    b.span.start() <= diagnostic.primary.span.start()
+                        && diagnostic.primary.span.end() <= b.span.end()
                 });
                 if let Some(block) = block {
                     let kind_names: Vec<&str> = names

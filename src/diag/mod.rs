@@ -193,7 +193,7 @@ impl Diagnostics {
 
     /// Sorts by position, then code, so output does not depend on pass order.
     pub fn sort(&mut self) {
-        let key = |d: &Diagnostic| (d.primary.span.start, d.primary.span.end, d.code);
+        let key = |d: &Diagnostic| (d.primary.span.start(), d.primary.span.end(), d.code);
         // A list that is in order already (the checks' list when it reaches
         // the driver) is left alone: the sort's scratch space is half the list.
         if self.items.is_sorted_by_key(key) {

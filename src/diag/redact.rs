@@ -69,7 +69,7 @@ pub fn lexical_secret_spans(text: &str) -> Vec<Span> {
     // key and value; with `=` between, it is a value whatever follows).
     let mut value: Option<Span> = None;
     for token in Tokens::new(text) {
-        let word = &text[token.inner.start..token.inner.end];
+        let word = &text[token.inner.start()..token.inner.end()];
         let punct = token.kind == TokenKind::Punct;
         if let Some(found) = value.take() {
             if !(punct && word == "{") {
@@ -96,7 +96,10 @@ pub fn lexical_secret_spans(text: &str) -> Vec<Span> {
         if token.kind == TokenKind::Str {
             if let Some(equals) = word.find('=') {
                 if secret_word(&word[..equals]).is_some() {
-                    spans.push(Span::new(token.inner.start + equals + 1, token.inner.end));
+                    spans.push(Span::new(
+                        token.inner.start() + equals + 1,
+                        token.inner.end(),
+                    ));
                 }
             }
         }
@@ -258,7 +261,7 @@ pub fn mask(text: &str, spans: &[Span]) -> String {
     }
     let mut bytes = text.as_bytes().to_vec();
     for span in spans {
-        let (mut start, mut end) = (span.start.min(bytes.len()), span.end.min(bytes.len()));
+        let (mut start, mut end) = (span.start().min(bytes.len()), span.end().min(bytes.len()));
         if end > start + 1 && bytes[start] == b'"' && bytes[end - 1] == b'"' {
             start += 1;
             end -= 1;
@@ -292,7 +295,7 @@ mod tests {
         let text = "evn = { DB_PASSWORD = \"a1\" }\nx = [\"API_TOKEN=b2\", \"LOG=c\"]\nSECRET: \"d3\nnext\n\"db_key\" \"e4\" /* KEY = \"in a comment\" */ servce_key = word\nsecret \"label\" { path = \"kv/x\" }";
         let found: Vec<&str> = lexical_secret_spans(text)
             .iter()
-            .map(|s| &text[s.start..s.end])
+            .map(|s| &text[s.start()..s.end()])
             .collect();
         assert!(
             ["a1", "b2", "d3", "e4", "in a comment", "word"]
@@ -304,7 +307,7 @@ mod tests {
         let text = "x \"\u{1b} { env = [ DB_PASSWORD = \"hidden\" ] }";
         let found: Vec<&str> = lexical_secret_spans(text)
             .iter()
-            .map(|s| &text[s.start..s.end])
+            .map(|s| &text[s.start()..s.end()])
             .collect();
         assert!(found.contains(&"hidden"), "{found:?}");
     }

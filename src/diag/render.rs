@@ -129,7 +129,7 @@ impl<'s> ShownSources<'s> {
             let mut local: Vec<Span> = self
                 .secret_spans
                 .iter()
-                .filter(|s| s.start >= entry.base && s.end <= entry.end())
+                .filter(|s| s.start() >= entry.base && s.end() <= entry.end())
                 .map(|s| entry.local(*s))
                 .collect();
             // What the parse found, and what the tokens show: a broken
@@ -157,12 +157,12 @@ impl ShownSources<'_> {
     fn too_wide(&self, spans: impl Iterator<Item = Span>) -> bool {
         let spans: Vec<Span> = spans.collect();
         let on_long_line = |span: &Span| {
-            let Some(index) = self.sources.entry_index_at(span.start, span.end) else {
+            let Some(index) = self.sources.entry_index_at(span.start(), span.end()) else {
                 return false;
             };
             let entry = &self.sources.entries()[index];
             let shown = self.shown(index);
-            [span.start, span.end].iter().any(|&offset| {
+            [span.start(), span.end()].iter().any(|&offset| {
                 let local = (offset - entry.base).min(shown.text.len());
                 shown.line_length(shown.line_of(local)) > LONG_LINE
             })
@@ -178,10 +178,10 @@ impl ShownSources<'_> {
         let labels = std::iter::once(&diagnostic.primary).chain(&diagnostic.secondary);
         let mut out = String::new();
         for label in labels {
-            let Some(entry) = self.sources.entry_at(label.span.start) else {
+            let Some(entry) = self.sources.entry_at(label.span.start()) else {
                 continue;
             };
-            let at = entry.line_column(label.span.start);
+            let at = entry.line_column(label.span.start());
             out.push_str(&format!(
                 "  at {}:{}:{}: {}\n",
                 printable(&entry.name()),
@@ -246,11 +246,11 @@ pub fn secret_values(sources: &SourceMap, secret_spans: &[Span]) -> Vec<String> 
     for entry in sources.entries().iter().filter(|e| e.instance.is_none()) {
         let spans = secret_spans
             .iter()
-            .filter(|s| s.start >= entry.base && s.end <= entry.end())
+            .filter(|s| s.start() >= entry.base && s.end() <= entry.end())
             .map(|s| entry.local(*s))
             .chain(super::redact::lexical_secret_spans(&entry.text));
         for span in spans {
-            let value = entry.text[span.start..span.end].trim_matches('"');
+            let value = entry.text[span.start()..span.end()].trim_matches('"');
             if value.chars().count() >= MASKED_IN_MESSAGES_FROM {
                 values.push(value.to_string());
             }
@@ -303,12 +303,12 @@ pub fn human(diagnostic: &Diagnostic, sources: &ShownSources<'_>, style: HumanSt
     let primary = &diagnostic.primary;
     labels.push(LabeledSpan::new_primary_with_span(
         non_empty(&sources.masked(&primary.message)),
-        (primary.span.start, primary.span.len()),
+        (primary.span.start(), primary.span.len()),
     ));
     for label in &diagnostic.secondary {
         labels.push(LabeledSpan::new_with_span(
             non_empty(&sources.masked(&label.message)),
-            (label.span.start, label.span.len()),
+            (label.span.start(), label.span.len()),
         ));
     }
     let message = match &diagnostic.environment {
@@ -565,11 +565,11 @@ pub fn locate(
     sources: &SourceMap,
     span: Span,
 ) -> (String, crate::span::LineColumn, crate::span::LineColumn) {
-    match sources.entry_at(span.start) {
+    match sources.entry_at(span.start()) {
         Some(entry) => (
             entry.name(),
-            entry.line_column(span.start),
-            entry.line_column(span.end.min(entry.end())),
+            entry.line_column(span.start()),
+            entry.line_column(span.end().min(entry.end())),
         ),
         None => {
             let first = crate::span::LineColumn { line: 1, column: 1 };

@@ -37,7 +37,7 @@ impl<'c> FileLines<'c> {
     /// The file a stack span is in and its range there (an instance's span
     /// is shown in its module file).
     pub fn locate(&mut self, span: Span) -> Option<(&'c Path, Range)> {
-        let index = self.sources.entry_index_at(span.start, span.start)?;
+        let index = self.sources.entry_index_at(span.start(), span.start())?;
         let entry = &self.sources.entries()[index];
         let local = entry.local(span);
         let lines = self.lines[index].get_or_insert_with(|| Lines::new(&entry.text));

@@ -251,7 +251,7 @@ fn schema_doc(index: &Index, file: usize, offset: usize) -> Option<(String, Span
     let mut current: Option<&Block> = document
         .blocks
         .iter()
-        .find(|b| b.span.start <= offset && offset <= b.span.end);
+        .find(|b| b.span.start() <= offset && offset <= b.span.end());
     while let Some(block) = current {
         kinds.push(&block.kind.name);
         if contains(block.kind.span, offset) {
@@ -264,7 +264,7 @@ fn schema_doc(index: &Index, file: usize, offset: usize) -> Option<(String, Span
         }
         current = block
             .blocks()
-            .find(|b| b.span.start <= offset && offset <= b.span.end);
+            .find(|b| b.span.start() <= offset && offset <= b.span.end());
         if current.is_none() {
             let attribute = block.attributes().find(|a| contains(a.name.span, offset))?;
             let path = catalog_path(&kinds);
@@ -301,5 +301,5 @@ fn catalog_path<'k>(kinds: &[&'k str]) -> Vec<&'k str> {
 }
 
 fn contains(span: Span, offset: usize) -> bool {
-    span.start <= offset && offset <= span.end
+    span.start() <= offset && offset <= span.end()
 }

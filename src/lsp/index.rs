@@ -285,7 +285,7 @@ impl Index {
     pub fn at(&self, file: usize, offset: usize) -> Option<&Occurrence> {
         self.occurrences
             .iter()
-            .filter(|o| o.file == file && o.span.start <= offset && offset <= o.span.end)
+            .filter(|o| o.file == file && o.span.start() <= offset && offset <= o.span.end())
             .min_by_key(|o| o.span.len())
     }
 
@@ -392,8 +392,8 @@ pub fn label_name_span(block: &Block, text: &str) -> Option<Span> {
     let LabelValue::String(name) = &label.value else {
         return None;
     };
-    let inner = Span::new(label.span.start + 1, label.span.end.saturating_sub(1));
-    (text.get(inner.start..inner.end) == Some(name.as_str())).then_some(inner)
+    let inner = Span::new(label.span.start() + 1, label.span.end().saturating_sub(1));
+    (text.get(inner.start()..inner.end()) == Some(name.as_str())).then_some(inner)
 }
 
 fn string_attribute<'b>(block: &'b Block, name: &str) -> Option<&'b str> {

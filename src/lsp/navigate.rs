@@ -59,7 +59,7 @@ pub fn references(
     }
     let mut locations: Vec<(usize, crate::span::Span)> =
         found.iter().map(|o| (o.file, o.span)).collect();
-    locations.sort_by_key(|(file, span)| (*file, span.start));
+    locations.sort_by_key(|(file, span)| (*file, span.start()));
     locations.dedup();
     locations
         .into_iter()
@@ -215,7 +215,7 @@ pub fn rename(
             edits.push((o.file, o.span, new.clone()));
         }
     }
-    edits.sort_by_key(|(file, span, _)| (*file, span.start));
+    edits.sort_by_key(|(file, span, _)| (*file, span.start()));
     edits.dedup_by_key(|(file, span, _)| (*file, *span));
     let mut changes: HashMap<Url, Vec<TextEdit>> = HashMap::new();
     for (file, span, text) in edits {

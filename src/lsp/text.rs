@@ -57,8 +57,8 @@ impl Lines {
 
     pub fn range(&self, text: &str, span: Span) -> Range {
         Range::new(
-            self.position(text, span.start),
-            self.position(text, span.end.max(span.start)),
+            self.position(text, span.start()),
+            self.position(text, span.end().max(span.start())),
         )
     }
 
@@ -95,7 +95,8 @@ impl Document {
                 None => self.text = change.text,
                 Some(range) => {
                     let span = self.lines.span(&self.text, range);
-                    self.text.replace_range(span.start..span.end, &change.text);
+                    self.text
+                        .replace_range(span.start()..span.end(), &change.text);
                 }
             }
             self.lines = Lines::new(&self.text);

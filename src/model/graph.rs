@@ -7,22 +7,25 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
 use super::{ServiceId, Stack, VolumeStorage};
-use crate::ast::{Capability, Runtime};
+use crate::ast::{Capability, Runtime, ServiceDecl};
 use crate::span::Span;
 
-/// Why one service needs another.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why one service needs another. A secret, volume or connection is named by
+/// its index in the dependent service's declaration (`secrets`, `volumes`,
+/// `connections`): an edge is small, and a large stack has hundreds of
+/// thousands of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EdgeKind {
     /// Listed in `after`.
     After,
     /// Runs on the provider of a runtime capability (`nomad` or `docker`).
     Runtime(Capability),
-    /// Reads the named secret from the `vault` provider.
-    Secret(String),
-    /// Keeps the named volume on the `cephfs` provider.
-    Cephfs(String),
-    /// Its `env` entry of this name connects to a port of the service.
-    Connection(String),
+    /// Reads this secret from the `vault` provider.
+    Secret(u32),
+    /// Keeps this volume on the `cephfs` provider.
+    Cephfs(u32),
+    /// This `env` connection goes to a port of the service.
+    Connection(u32),
 }
 
 impl EdgeKind {
@@ -38,8 +41,9 @@ impl EdgeKind {
         }
     }
 
-    /// The step in words: "`from` … `to`".
-    pub fn describe(&self, from: &str, to: &str) -> String {
+    /// The step in words: "`from` … `to`", where `from` is the dependent
+    /// service's declaration.
+    pub fn describe(&self, from: &ServiceDecl, to: &str) -> String {
         // "from vault (vault)" says nothing twice: name the provider only when it
         // is not called like its capability.
         let provider = |capability: &str| {
@@ -49,21 +53,42 @@ impl EdgeKind {
                 format!("{capability} (provided by {to})")
             }
         };
-        match self {
-            EdgeKind::After => format!("{from} starts after {to}"),
+        let from_name = &from.name.value;
+        match *self {
+            EdgeKind::After => format!("{from_name} starts after {to}"),
             EdgeKind::Runtime(Capability::Docker) => {
-                format!("{from} runs in {}", provider("docker"))
+                format!("{from_name} runs in {}", provider("docker"))
             }
             EdgeKind::Runtime(capability) => {
-                format!("{from} runs on {}", provider(capability.as_str()))
+                format!("{from_name} runs on {}", provider(capability.as_str()))
             }
-            EdgeKind::Secret(name) => {
-                format!("{from} reads secret `{name}` from {}", provider("vault"))
+            EdgeKind::Secret(index) => {
+                let name = from
+                    .secrets
+                    .get(index as usize)
+                    .map_or("", |s| s.name.value.as_str());
+                format!(
+                    "{from_name} reads secret `{name}` from {}",
+                    provider("vault")
+                )
             }
-            EdgeKind::Cephfs(name) => {
-                format!("{from} keeps volume `{name}` on {}", provider("cephfs"))
+            EdgeKind::Cephfs(index) => {
+                let name = from
+                    .volumes
+                    .get(index as usize)
+                    .map_or("", |v| v.name.value.as_str());
+                format!(
+                    "{from_name} keeps volume `{name}` on {}",
+                    provider("cephfs")
+                )
             }
-            EdgeKind::Connection(key) => format!("{from} connects to {to} (env `{key}`)"),
+            EdgeKind::Connection(index) => {
+                let key = from
+                    .connections
+                    .get(index as usize)
+                    .map_or("", |c| c.key.value.as_str());
+                format!("{from_name} connects to {to} (env `{key}`)")
+            }
         }
     }
 }
@@ -102,11 +127,22 @@ impl DependencyGraph {
                 providers.entry(capability.value).or_insert(id);
             }
         }
-        let mut graph = DiGraph::with_capacity(stack.services.len(), stack.services.len() * 2);
+        // Sized exactly: at 100,000 services, growing by doubling would leave
+        // megabytes unused for the rest of the check.
+        let uses = capability_uses(stack);
+        let edges = stack
+            .services
+            .iter()
+            .map(|s| s.after.len() + s.connections.len())
+            .sum::<usize>()
+            + uses
+                .iter()
+                .filter(|u| providers.contains_key(&u.capability))
+                .count();
+        let mut graph = DiGraph::with_capacity(stack.services.len(), edges);
         for id in stack.service_ids() {
             graph.add_node(id);
         }
-        let mut uses = Vec::new();
         for id in stack.service_ids() {
             let service = stack.service(id);
             for &(target, span) in &service.after {
@@ -127,22 +163,20 @@ impl DependencyGraph {
                     continue;
                 }
                 connected.push(connection.port.service);
-                let key = &service.decl.connections[connection.decl].key.value;
                 graph.add_edge(
                     node(id),
                     node(connection.port.service),
                     Edge {
-                        kind: EdgeKind::Connection(key.clone()),
+                        kind: EdgeKind::Connection(index_u32(connection.decl)),
                         span: connection.span,
                     },
                 );
             }
-            uses.extend(capability_uses(stack, id));
         }
         for usage in &uses {
             if let Some(&provider) = providers.get(&usage.capability) {
                 let edge = Edge {
-                    kind: usage.kind.clone(),
+                    kind: usage.kind,
                     span: usage.span,
                 };
                 graph.add_edge(node(usage.service), node(provider), edge);
@@ -207,10 +241,27 @@ pub(crate) fn node(id: ServiceId) -> NodeIndex {
 }
 
 /// The capabilities a service needs from providers (section 4, rules 2–4).
-fn capability_uses(stack: &Stack, id: ServiceId) -> Vec<CapabilityUse> {
+/// Every service's uses of capabilities, in declaration order.
+fn capability_uses(stack: &Stack) -> Vec<CapabilityUse> {
+    let count = stack
+        .services
+        .iter()
+        .map(|s| {
+            let runtime = usize::from(s.decl.runtime.value != Runtime::Baremetal);
+            let cephfs = s.volumes.iter().filter(|v| **v == VolumeStorage::Cephfs);
+            runtime + s.decl.secrets.len() + cephfs.count()
+        })
+        .sum();
+    let mut uses = Vec::with_capacity(count);
+    for id in stack.service_ids() {
+        push_capability_uses(stack, id, &mut uses);
+    }
+    uses
+}
+
+fn push_capability_uses(stack: &Stack, id: ServiceId, uses: &mut Vec<CapabilityUse>) {
     let service = stack.service(id);
     let decl = &service.decl;
-    let mut uses = Vec::new();
     let runtime_capability = match decl.runtime.value {
         Runtime::Nomad => Some(Capability::Nomad),
         Runtime::Docker => Some(Capability::Docker),
@@ -224,15 +275,15 @@ fn capability_uses(stack: &Stack, id: ServiceId) -> Vec<CapabilityUse> {
             span: decl.runtime.span,
         });
     }
-    for secret in &decl.secrets {
+    for (index, secret) in decl.secrets.iter().enumerate() {
         uses.push(CapabilityUse {
             service: id,
             capability: Capability::Vault,
-            kind: EdgeKind::Secret(secret.name.value.clone()),
+            kind: EdgeKind::Secret(index_u32(index)),
             span: secret.head,
         });
     }
-    for (volume, storage) in decl.volumes.iter().zip(&service.volumes) {
+    for (index, (volume, storage)) in decl.volumes.iter().zip(&service.volumes).enumerate() {
         if *storage == VolumeStorage::Cephfs {
             let span = match &volume.placement {
                 crate::ast::VolumePlacement::Cephfs(span) => *span,
@@ -241,10 +292,15 @@ fn capability_uses(stack: &Stack, id: ServiceId) -> Vec<CapabilityUse> {
             uses.push(CapabilityUse {
                 service: id,
                 capability: Capability::Cephfs,
-                kind: EdgeKind::Cephfs(volume.name.value.clone()),
+                kind: EdgeKind::Cephfs(index_u32(index)),
                 span,
             });
         }
     }
-    uses
+}
+
+/// An item's index in a declaration's list, as an edge holds it (a list is
+/// far shorter than `u32::MAX`: the file size limit sees to that).
+fn index_u32(index: usize) -> u32 {
+    u32::try_from(index).unwrap_or(u32::MAX)
 }

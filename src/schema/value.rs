@@ -309,7 +309,8 @@ impl FromValue for StringMap {
         "an object of strings (e.g. { KEY = \"value\" })".into()
     }
     fn from_value(value: &Value, diags: &mut Diagnostics) -> Option<Self> {
-        let mut out: Vec<(Spanned<String>, Spanned<String>)> = Vec::new();
+        let mut out: Vec<(Spanned<String>, Spanned<String>)> =
+            Vec::with_capacity(object_len(value));
         each_unique_entry::<Self>(value, diags, |entry, diags| {
             if let Some(text) = String::from_value(&entry.value, diags) {
                 out.push((
@@ -319,6 +320,15 @@ impl FromValue for StringMap {
             }
         })?;
         Some(StringMap(out))
+    }
+}
+
+/// How many entries an object value has (0 for any other value): the
+/// capacity of the list read from it, which declarations keep as they are.
+fn object_len(value: &Value) -> usize {
+    match &value.kind {
+        ValueKind::Object(entries) => entries.len(),
+        _ => 0,
     }
 }
 
@@ -370,7 +380,10 @@ impl FromValue for EnvEntries {
         "an object of strings and connections (e.g. { KEY = \"value\"  DB = db.pg })".into()
     }
     fn from_value(value: &Value, diags: &mut Diagnostics) -> Option<Self> {
-        let mut out = EnvEntries::default();
+        let mut out = EnvEntries {
+            plain: Vec::with_capacity(object_len(value)),
+            connections: Vec::new(),
+        };
         each_unique_entry::<Self>(value, diags, |entry, diags| {
             let key = Spanned::new(entry.key.clone(), entry.key_span);
             if let ValueKind::Reference(path) = &entry.value.kind {

@@ -163,7 +163,7 @@ fn parse_with_recovery(
                 let explained = scan
                     .errors
                     .iter()
-                    .any(|lexical| (start..end).contains(&lexical.primary.span.start));
+                    .any(|lexical| (start..end).contains(&lexical.primary.span.start()));
                 if !explained {
                     diags.push(segment_error(text, scan, *error, start, end));
                 }
@@ -180,7 +180,7 @@ fn segment_error(
     start: usize,
     end: usize,
 ) -> Diagnostic {
-    let at = error.primary.span.start + start;
+    let at = error.primary.span.start() + start;
     let content_end = start + text[start..end].trim_end().len();
     let unclosed = scan.unclosed.iter().find(|(point, _)| *point == end);
     match unclosed {
