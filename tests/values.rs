@@ -172,7 +172,7 @@ fn ranges_lists_references_and_labels() {
         eosc::ast::VolumePlacement::Disk(r) => assert_eq!(r.to_text(), "h.d"),
         other => panic!("{other:?}"),
     }
-    assert_eq!(a.package.value, "a", "package defaults to the service name");
+    assert_eq!(a.package(), "a", "package defaults to the service name");
 }
 
 #[test]

@@ -98,35 +98,45 @@ pub struct DiskDecl {
 
 #[derive(Debug, Clone)]
 pub struct ServiceDecl {
+    // Lists are boxed slices (16 bytes, not a Vec's 24, and no spare room):
+    // a declaration is never changed once lowered.
     pub name: Name,
     pub head: Span,
     pub runtime: Spanned<Runtime>,
-    pub provides: Vec<Spanned<Capability>>,
+    pub provides: Box<[Spanned<Capability>]>,
     /// `None` when `on` is not written.
-    pub on: Option<Vec<Reference>>,
-    /// The Debian package's name (the service's name when not written).
-    pub package: Spanned<String>,
+    pub on: Option<Box<[Reference]>>,
+    /// The Debian package's name as written (`package()` gives the one in
+    /// use: the service's name when not written).
+    pub package: Option<Spanned<String>>,
     /// The version `package = "NAME=VERSION"` pins, as apt writes it.
     pub package_version: Option<Spanned<String>>,
     pub image: Option<Spanned<String>>,
     pub command: Option<Spanned<String>>,
-    pub args: Vec<Spanned<String>>,
+    pub args: Box<[Spanned<String>]>,
     pub count: Spanned<u64>,
     pub memory: Spanned<Bytes>,
     pub memory_max: Option<Spanned<Bytes>>,
     pub cpu: Spanned<MilliCpu>,
     pub numa: Option<Spanned<u64>>,
-    pub after: Vec<Reference>,
-    pub env: Vec<EnvVar>,
+    pub after: Box<[Reference]>,
+    pub env: Box<[EnvVar]>,
     /// The `env` entries whose value is a connection (`SVC.PORT`, LANGUAGE.md
     /// section 3), in the order written.
-    pub connections: Vec<ConnectionDecl>,
-    pub ports: Vec<PortDecl>,
+    pub connections: Box<[ConnectionDecl]>,
+    pub ports: Box<[PortDecl]>,
     /// Boxed: most of a service's size when inline, and many services have none.
     pub health: Option<Box<HealthDecl>>,
-    pub volumes: Vec<VolumeDecl>,
-    pub secrets: Vec<SecretDecl>,
-    pub files: Vec<FileDecl>,
+    pub volumes: Box<[VolumeDecl]>,
+    pub secrets: Box<[SecretDecl]>,
+    pub files: Box<[FileDecl]>,
+}
+
+impl ServiceDecl {
+    /// The Debian package's name: as written, or the service's name.
+    pub fn package(&self) -> &str {
+        self.package.as_ref().map_or(&self.name.value, |p| &p.value)
+    }
 }
 
 /// One `KEY = "value"` of an `env` map.

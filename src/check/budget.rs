@@ -328,7 +328,7 @@ fn check_missing_numa_nodes(stack: &Stack, placement: &Placement, diags: &mut Di
                 }
                 candidates
             }
-            _ => service.on.clone().unwrap_or_default(),
+            _ => service.on.as_deref().unwrap_or_default().to_vec(),
         };
         for host in hosts
             .into_iter()

@@ -54,10 +54,15 @@ fn check_duplicate_providers(stack: &Stack, diags: &mut Diagnostics) {
 /// E0203: every capability in use has a provider — through runtimes, secrets and
 /// cephfs volumes (graph edges), and through routes and backups (no edges).
 fn check_missing_providers(stack: &Stack, graph: &DependencyGraph, diags: &mut Diagnostics) {
-    for usage in &graph.uses {
-        if graph.provider(usage.capability).is_none() {
-            let what = usage.kind.describe(&stack.service(usage.service).decl, "…");
-            diags.push(missing_provider(usage.capability, usage.span, &what));
+    let mut uses = Vec::new();
+    for id in stack.service_ids() {
+        uses.clear();
+        crate::model::graph::push_capability_uses(stack, id, &mut uses);
+        for usage in &uses {
+            if graph.provider(usage.capability).is_none() {
+                let what = usage.kind.describe(&stack.service(id).decl, "…");
+                diags.push(missing_provider(usage.capability, usage.span, &what));
+            }
         }
     }
     for route in &stack.routes {

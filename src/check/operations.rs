@@ -51,29 +51,22 @@ fn check_backups(stack: &Stack, diags: &mut Diagnostics) {
 /// W0602: bootstrap waits on a service's health before starting what needs it;
 /// without a check the wait is a guess.
 fn check_health_of_dependencies(stack: &Stack, graph: &DependencyGraph, diags: &mut Diagnostics) {
-    let mut dependents: Vec<Vec<ServiceId>> = vec![Vec::new(); stack.services.len()];
-    for edge in graph.graph.raw_edges() {
-        let (from, to) = (
-            ServiceId(edge.source().index()),
-            ServiceId(edge.target().index()),
-        );
-        if from != to {
-            dependents[to.0].push(from);
-        }
-    }
-    // Several edges may join the same pair; dedup once, not per edge (a provider
-    // can have thousands of dependents).
-    for list in &mut dependents {
-        list.sort_unstable();
-        list.dedup();
-    }
-    for id in stack.service_ids() {
-        let service = stack.service(id);
-        let waiting = &dependents[id.0];
-        if service.decl.health.is_some() || waiting.is_empty() {
-            continue;
-        }
-        let mut names: Vec<&str> = waiting.iter().map(|d| stack.service(*d).name()).collect();
+    // (service without a health check, a service waiting for it): only those
+    // services are looked at, and a flat sorted list needs no list per service.
+    let mut waits: Vec<(usize, usize)> = graph
+        .graph
+        .raw_edges()
+        .iter()
+        .map(|edge| (edge.target().index(), edge.source().index()))
+        .filter(|&(to, from)| from != to && stack.service(ServiceId(to)).decl.health.is_none())
+        .collect();
+    // Several edges may join the same pair.
+    waits.sort_unstable();
+    waits.dedup();
+    for group in waits.chunk_by(|a, b| a.0 == b.0) {
+        let service = stack.service(ServiceId(group[0].0));
+        let waiting = group.iter().map(|&(_, from)| ServiceId(from));
+        let mut names: Vec<&str> = waiting.map(|d| stack.service(d).name()).collect();
         names.sort_unstable();
         let shown = names.iter().take(6).copied().collect::<Vec<_>>().join(", ");
         let more = if names.len() > 6 {

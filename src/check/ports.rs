@@ -26,6 +26,9 @@ impl Transport {
     }
 }
 
+/// A port on a host.
+type Bound = (Transport, u64, HostId);
+
 /// Two bindings of one port and the hosts where they clash.
 type Clash = (Binding, Binding, Vec<HostId>);
 
@@ -82,17 +85,23 @@ pub(super) fn check(
     placement: &Placement,
     diags: &mut Diagnostics,
 ) {
-    let mut bindings: BTreeMap<(Transport, u64, HostId), Vec<Binding>> = BTreeMap::new();
+    let mut bindings: Vec<(Bound, Binding)> = Vec::new();
     collect_service_ports(stack, placement, &mut bindings);
     collect_proxy_ports(stack, graph, &mut bindings);
+    // Grouped by port and host, each group in the order collected (a stable
+    // sort): one flat list, where a map of lists held room for four bindings
+    // on every port of every host.
+    bindings.sort_by_key(|(bound, _)| *bound);
     // One diagnostic per pair of binders and port, listing the hosts.
     let mut clashes: BTreeMap<(Span, Span, Transport, u64), Clash> = BTreeMap::new();
-    for ((transport, port, host), binders) in &bindings {
+    for group in bindings.chunk_by(|a, b| a.0 == b.0) {
+        let (transport, port, host) = &group[0].0;
+        let binders: Vec<&Binding> = group.iter().map(|(_, binding)| binding).collect();
         let Some(first_fixed) = binders.iter().position(|b| b.fixed) else {
             continue;
         };
-        let first = &binders[first_fixed];
-        for (i, other) in binders.iter().enumerate() {
+        let first = binders[first_fixed];
+        for (i, &other) in binders.iter().enumerate() {
             if i == first_fixed {
                 continue;
             }
@@ -150,11 +159,7 @@ fn transport(protocol: PortProtocol) -> Transport {
     }
 }
 
-fn collect_service_ports(
-    stack: &Stack,
-    placement: &Placement,
-    out: &mut BTreeMap<(Transport, u64, HostId), Vec<Binding>>,
-) {
+fn collect_service_ports(stack: &Stack, placement: &Placement, out: &mut Vec<(Bound, Binding)>) {
     for id in stack.service_ids() {
         let service = stack.service(id);
         let nomad = service.decl.runtime.value == Runtime::Nomad;
@@ -173,14 +178,15 @@ fn collect_service_ports(
                 continue;
             }
             for &host in hosts.iter() {
-                out.entry((transport(port.protocol.value), port.number.value, host))
-                    .or_default()
-                    .push(Binding {
+                out.push((
+                    (transport(port.protocol.value), port.number.value, host),
+                    Binding {
                         owner: id,
                         what: Binder::Port { index, nomad },
                         span: port.number.span,
                         fixed: !nomad,
-                    });
+                    },
+                ));
             }
         }
     }
@@ -195,11 +201,7 @@ fn declares(service: &crate::model::Service, transport_: Transport, number: u64)
         .any(|p| p.number.value == number && transport(p.protocol.value) == transport_)
 }
 
-fn collect_proxy_ports(
-    stack: &Stack,
-    graph: &DependencyGraph,
-    out: &mut BTreeMap<(Transport, u64, HostId), Vec<Binding>>,
-) {
+fn collect_proxy_ports(stack: &Stack, graph: &DependencyGraph, out: &mut Vec<(Bound, Binding)>) {
     let hosts_of = |capability| {
         graph.provider(capability).map(|p| {
             (
@@ -229,14 +231,15 @@ fn collect_proxy_ports(
                 continue;
             }
             for &host in &hosts {
-                out.entry((transport, listen.value, host))
-                    .or_default()
-                    .push(Binding {
+                out.push((
+                    (transport, listen.value, host),
+                    Binding {
                         owner: nginx_id,
                         what: Binder::Route(index),
                         span: listen.span,
                         fixed: true,
-                    });
+                    },
+                ));
             }
         }
     }
@@ -256,14 +259,15 @@ fn collect_proxy_ports(
             .filter(|&p| !declares(caddy, Transport::Tcp, p))
         {
             for &host in &hosts {
-                out.entry((Transport::Tcp, port, host))
-                    .or_default()
-                    .push(Binding {
+                out.push((
+                    (Transport::Tcp, port, host),
+                    Binding {
                         owner: caddy_id,
                         what: Binder::Caddy,
                         span,
                         fixed: true,
-                    });
+                    },
+                ));
             }
         }
     }

@@ -42,7 +42,7 @@ pub fn host_port(address: &str, port: u64) -> String {
 
 /// The hosts a baremetal/docker service runs on, in `on` order.
 pub fn hosts_of(stack: &Stack, id: ServiceId) -> Vec<HostId> {
-    stack.service(id).on.clone().unwrap_or_default()
+    stack.service(id).on.as_deref().unwrap_or_default().to_vec()
 }
 
 /// The Nomad clients a nomad job may be placed on: the nomad provider's hosts,
@@ -166,7 +166,7 @@ pub fn connections(
 /// A service's plain environment: `env` as written, then the connections
 /// whose values are known when the spec is built.
 pub fn plain_env(stack: &Stack, id: ServiceId) -> Vec<crate::ast::EnvVar> {
-    let mut env = stack.service(id).decl.env.clone();
+    let mut env = stack.service(id).decl.env.to_vec();
     for (connection, value) in connections(stack, id) {
         if let ConnectionValue::Literal(text) = value {
             env.push(crate::ast::EnvVar {

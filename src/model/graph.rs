@@ -115,8 +115,6 @@ pub struct DependencyGraph {
     pub graph: DiGraph<ServiceId, Edge>,
     /// The provider of each capability: the first declared, when there are several.
     pub providers: BTreeMap<Capability, ServiceId>,
-    /// Uses of capabilities through runtimes, secrets and cephfs volumes.
-    pub uses: Vec<CapabilityUse>,
 }
 
 impl DependencyGraph {
@@ -182,11 +180,7 @@ impl DependencyGraph {
                 graph.add_edge(node(usage.service), node(provider), edge);
             }
         }
-        Self {
-            graph,
-            providers,
-            uses,
-        }
+        Self { graph, providers }
     }
 
     pub fn provider(&self, capability: Capability) -> Option<ServiceId> {
@@ -241,7 +235,9 @@ pub(crate) fn node(id: ServiceId) -> NodeIndex {
 }
 
 /// The capabilities a service needs from providers (section 4, rules 2–4).
-/// Every service's uses of capabilities, in declaration order.
+/// Every service's uses of capabilities, in declaration order: the graph's
+/// edges to providers come from them (it does not keep them; E0203 reads them
+/// again, a service at a time).
 fn capability_uses(stack: &Stack) -> Vec<CapabilityUse> {
     let count = stack
         .services
@@ -259,7 +255,8 @@ fn capability_uses(stack: &Stack) -> Vec<CapabilityUse> {
     uses
 }
 
-fn push_capability_uses(stack: &Stack, id: ServiceId, uses: &mut Vec<CapabilityUse>) {
+/// A service's uses of capabilities through runtimes, secrets and cephfs volumes.
+pub fn push_capability_uses(stack: &Stack, id: ServiceId, uses: &mut Vec<CapabilityUse>) {
     let service = stack.service(id);
     let decl = &service.decl;
     let runtime_capability = match decl.runtime.value {

@@ -73,19 +73,20 @@ impl Stack {
 
 #[derive(Debug, Clone)]
 pub struct Service {
+    // Lists are boxed slices, as in the declaration: never changed once resolved.
     /// Boxed, as in [`crate::ast::Spec`]: moved here, never copied.
     pub decl: Box<ServiceDecl>,
     /// Hosts of `on`, in the order written; `None` when `on` is absent.
-    pub on: Option<Vec<HostId>>,
+    pub on: Option<Box<[HostId]>>,
     /// Services of `after`, with the span of each reference.
-    pub after: Vec<(ServiceId, Span)>,
+    pub after: Box<[(ServiceId, Span)]>,
     /// Where each volume (same order as `decl.volumes`) lives.
-    pub volumes: Vec<VolumeStorage>,
+    pub volumes: Box<[VolumeStorage]>,
     /// The port `health.port` names (index into `decl.ports`).
     pub health_port: Option<usize>,
     /// The connections of `env` (same order as `decl.connections`), resolved;
     /// those naming no port are left out (reported).
-    pub connections: Vec<Connection>,
+    pub connections: Box<[Connection]>,
 }
 
 /// An `env` value holding where another service's port is reached.

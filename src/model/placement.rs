@@ -77,8 +77,9 @@ impl Placement {
         }
         placement.nomad_clients = graph
             .provider(Capability::Nomad)
-            .and_then(|nomad| stack.service(nomad).on.clone())
-            .unwrap_or_default();
+            .and_then(|nomad| stack.service(nomad).on.as_deref())
+            .unwrap_or_default()
+            .to_vec();
         placement.client_rank = vec![None; stack.hosts.len()];
         for (rank, client) in placement.nomad_clients.iter().enumerate() {
             placement.client_rank[client.0].get_or_insert(rank);
@@ -149,7 +150,7 @@ impl Placement {
                 .then_some(host)
                 .into_iter()
                 .collect(),
-            (None, Some(on)) => on.clone(),
+            (None, Some(on)) => on.to_vec(),
         };
         let mut ranked: Vec<(usize, HostId)> = narrowed
             .into_iter()

@@ -31,29 +31,40 @@ pub fn resolve(spec: Spec, diags: &mut Diagnostics) -> Option<Stack> {
         .zip(spec.services)
         .map(|(links, decl)| Service {
             decl,
-            on: links.on,
-            after: links.after,
-            volumes: links.volumes,
+            on: links.on.map(Into::into),
+            after: links.after.into(),
+            volumes: links.volumes.into(),
             health_port: links.health_port,
-            connections: links.connections,
+            connections: links.connections.into(),
         })
         .collect();
-    let routes = targets
-        .into_iter()
-        .zip(spec.routes)
-        .filter_map(|(target, decl)| {
-            Some(Route {
-                decl,
-                target: target?,
-            })
-        })
-        .collect();
+    let routes = exact(
+        targets.len(),
+        targets
+            .into_iter()
+            .zip(spec.routes)
+            .filter_map(|(target, decl)| {
+                Some(Route {
+                    decl,
+                    target: target?,
+                })
+            }),
+    );
     Some(Stack {
         settings: spec.stack?,
         hosts: spec.hosts,
         services,
         routes,
     })
+}
+
+/// The items of a list that resolve, in a vector the size of the list: the
+/// model keeps them for the whole check, and most lists resolve whole (a
+/// vector grown from empty holds room for four).
+fn exact<T>(len: usize, items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut resolved = Vec::with_capacity(len);
+    resolved.extend(items);
+    resolved
 }
 
 /// What resolution learns of a service: [`Service`] without its declaration.
@@ -223,16 +234,16 @@ fn unknown(
 }
 
 fn resolve_service(decl: &ServiceDecl, names: &Names<'_>, diags: &mut Diagnostics) -> Links {
-    let on = decl.on.as_ref().map(|refs| {
-        refs.iter()
-            .filter_map(|r| names.host(r, diags))
-            .collect::<Vec<_>>()
-    });
-    let after = decl
-        .after
-        .iter()
-        .filter_map(|r| names.service(r, diags).map(|id| (id, r.span)))
-        .collect();
+    let on = decl
+        .on
+        .as_ref()
+        .map(|refs| exact(refs.len(), refs.iter().filter_map(|r| names.host(r, diags))));
+    let after = exact(
+        decl.after.len(),
+        decl.after
+            .iter()
+            .filter_map(|r| names.service(r, diags).map(|id| (id, r.span))),
+    );
     let volumes = decl
         .volumes
         .iter()
@@ -269,23 +280,24 @@ fn resolve_service(decl: &ServiceDecl, names: &Names<'_>, diags: &mut Diagnostic
         }
         found
     });
-    let connections = decl
-        .connections
-        .iter()
-        .enumerate()
-        .filter_map(|(index, connection)| {
-            let port = resolve_route_target(&connection.target, names, diags)?;
-            Some(super::Connection {
-                decl: index,
-                port,
-                span: connection.target.span,
-            })
-        })
-        .collect();
+    let connections = exact(
+        decl.connections.len(),
+        decl.connections
+            .iter()
+            .enumerate()
+            .filter_map(|(index, connection)| {
+                let port = resolve_route_target(&connection.target, names, diags)?;
+                Some(super::Connection {
+                    decl: index,
+                    port,
+                    span: connection.target.span,
+                })
+            }),
+    );
     Links {
         on,
         after,
-        volumes: volumes.into_iter().flatten().collect(),
+        volumes: exact(volumes.len(), volumes.into_iter().flatten()),
         health_port,
         connections,
     }

@@ -21,7 +21,7 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> ServiceDecl {
     let provides = r
         .or_default::<Vec<Spanned<Capability>>>("provides", Vec::new())
         .value;
-    let on = r
+    let on: Option<Box<[Reference]>> = r
         .optional::<Vec<Spanned<Reference>>>("on")
         .map(|list| list.value.into_iter().map(|s| s.value).collect());
     let written_package = r.optional_valid::<String>("package", |p| validate::package(p));
@@ -29,11 +29,11 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> ServiceDecl {
         Some(written) => {
             let (name, version) = validate::split_package(&written.value);
             (
-                Spanned::new(name.to_string(), written.span),
+                Some(Spanned::new(name.to_string(), written.span)),
                 version.map(|v| Spanned::new(v.to_string(), written.span)),
             )
         }
-        None => (Spanned::new(name.value.clone(), block.head()), None),
+        None => (None, None),
     };
     let image =
         r.optional_valid::<String>("image", |i| validate::plain_text(i, "an image reference"));
@@ -56,7 +56,7 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> ServiceDecl {
     });
     let cpu = Spanned::new(cpu.value.0, cpu.span);
     let numa = r.optional_valid::<u64>("numa", |n| in_range(*n, "a NUMA node id", 0, 1023));
-    let after = r
+    let after: Box<[Reference]> = r
         .or_default::<Vec<Spanned<Reference>>>("after", Vec::new())
         .value
         .into_iter()
@@ -107,26 +107,26 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> ServiceDecl {
         name,
         head: block.head(),
         runtime,
-        provides,
+        provides: provides.into(),
         on,
         package,
         package_version,
         image,
         command,
-        args,
+        args: args.into(),
         count,
         memory,
         memory_max,
         cpu,
         numa,
         after,
-        env,
-        connections,
-        ports,
+        env: env.into(),
+        connections: connections.into(),
+        ports: ports.into(),
         health,
-        volumes,
-        secrets,
-        files,
+        volumes: volumes.into(),
+        secrets: secrets.into(),
+        files: files.into(),
     };
     if block.attributes().any(|a| a.name.name == "runtime") {
         check_runtime_rules(&service, &runtime_attrs, diags);

@@ -31,7 +31,7 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts, id: ServiceId) -> Res
         .map(|index| volumes::add_bind_mount(&mut sls, stack, &prefix, id, index))
         .collect();
     let pkg = format!("{prefix}.pkg");
-    let mut pkg_args = vec![("name", json!(service.decl.package.value))];
+    let mut pkg_args = vec![("name", json!(service.decl.package()))];
     if let Some(version) = &service.decl.package_version {
         // apt's own form: Salt installs `NAME=VERSION` (and downgrades to it).
         pkg_args.push(("version", json!(version.value)));
@@ -79,10 +79,7 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts, id: ServiceId) -> Res
         format!("{prefix}.service"),
         "service.running",
         vec![
-            (
-                "name",
-                json!(units::units(&service.decl.package.value).start),
-            ),
+            ("name", json!(units::units(service.decl.package()).start)),
             ("enable", json!(true)),
             ("require", json!([req("pkg", &pkg), req("cmd", &reload.id)])),
             ("watch", json!(watch)),
@@ -109,7 +106,7 @@ fn env_dropin(input: &Input<'_>, id: ServiceId, header: &str) -> String {
 /// under `/etc/boundary.d` (its first one).
 fn exec_override(input: &Input<'_>, id: ServiceId, header: &str) -> Option<(String, String)> {
     let decl = &input.stack.service(id).decl;
-    if decl.package.value != "boundary" {
+    if decl.package() != "boundary" {
         return None;
     }
     let config = decl.files.iter().map(|f| f.path.value.as_str()).find(|p| {
@@ -131,7 +128,7 @@ fn exec_override(input: &Input<'_>, id: ServiceId, header: &str) -> Option<(Stri
 fn owner_states(sls: &mut Sls, input: &Input<'_>, id: ServiceId, pkg: &str) -> Vec<String> {
     let stack = input.stack;
     let service = stack.service(id);
-    let unit = units::units(&service.decl.package.value).start;
+    let unit = units::units(service.decl.package()).start;
     volumes::managed(stack, id)
         .into_iter()
         .map(|index| {
@@ -156,7 +153,7 @@ fn add_unit_files(sls: &mut Sls, input: &Input<'_>, id: ServiceId, pkg: &str) ->
     let name = stack.service(id).name();
     let prefix = format!("eos-{name}");
     let header = crate::emit::header("#", input.source_name);
-    let units = units::units(&stack.service(id).decl.package.value);
+    let units = units::units(stack.service(id).decl.package());
     let managed =
         |path: String, contents: String, require: Value, extra: Vec<(&'static str, Value)>| {
             let mut args = vec![

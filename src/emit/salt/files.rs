@@ -97,7 +97,7 @@ fn add_group_state(
         sls,
         format!("eos-{}.file.{index}.group", service.name()),
         (
-            &super::units::units(&service.decl.package.value).start,
+            &super::units::units(service.decl.package()).start,
             &service.decl.files[index].path.value,
         ),
         super::units::Handover::Group,

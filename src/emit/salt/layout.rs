@@ -205,7 +205,7 @@ fn controller(stack: &Stack) -> Option<ServiceId> {
     by_name.or_else(|| {
         salted_services(stack)
             .filter(placed)
-            .find(|&id| stack.service(id).decl.package.value == "salt-master")
+            .find(|&id| stack.service(id).decl.package() == "salt-master")
     })
 }
 

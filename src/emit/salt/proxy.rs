@@ -58,7 +58,7 @@ pub(super) fn emit(
 fn sls(input: &Input<'_>, proxy: &Proxy, file_name: &str) -> Sls {
     let mut sls = Sls::new(proxy.sls());
     let prefix = format!("eos_proxy.{}", proxy.kind);
-    let unit = units::units(&input.stack.service(proxy.service).decl.package.value).start;
+    let unit = units::units(input.stack.service(proxy.service).decl.package()).start;
     let mut config_require = Vec::new();
     // Salt appends the path of the candidate file to `check_cmd`.
     let check = if proxy.kind == "nginx" {

@@ -140,7 +140,7 @@ fn stop(
             ]);
             return ops_command(sls, layout, stack, state, &command, after);
         }
-        Runtime::Baremetal => units::units(&service.decl.package.value).start,
+        Runtime::Baremetal => units::units(service.decl.package()).start,
         Runtime::Docker => super::docker::unit(service.name()),
     };
     call_on(

@@ -207,7 +207,7 @@ pub(super) fn nomad_client_sls(
             vec![
                 (
                     "name",
-                    json!(units::units(&stack.service(nomad).decl.package.value).start),
+                    json!(units::units(stack.service(nomad).decl.package()).start),
                 ),
                 ("watch", json!([req("file", &config_id)])),
             ],
