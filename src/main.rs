@@ -10,10 +10,5 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    // Where the kernel backs memory with transparent huge pages ("always",
-    // Debian's default), every 2 MiB region mimalloc touches is resident whole:
-    // 10 MB more at the peak of a 100,000-service check, for no gain in speed
-    // (`bench/RESULTS.md`). A kernel without the setting just refuses it.
-    let _ = rustix::thread::disable_transparent_huge_pages(true);
     eosc::run(std::env::args_os())
 }
