@@ -64,11 +64,6 @@ impl Span {
     pub fn to(self, other: Span) -> Self {
         Self::new(self.start().min(other.start()), self.end().max(other.end()))
     }
-
-    /// The span as a range of offsets (to slice a text with).
-    pub fn range(self) -> std::ops::Range<usize> {
-        self.start()..self.end()
-    }
 }
 
 /// A value together with where it was written.

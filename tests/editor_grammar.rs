@@ -154,25 +154,13 @@ fn syntax_errors(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// `.md` files below `dir`, at any depth.
-fn markdown(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            markdown(&path, out);
-        } else if path.extension().is_some_and(|e| e == "md") {
-            out.push(path);
-        }
-    }
-}
-
 /// The ```` ```eos ```` examples of README.md and `docs/`, each written to a
 /// file of `dir`: `(the page and line of the fence, the file)`. An example
 /// that does not parse as a file is written inside `service "x" { … }`, as
 /// it may be a fragment of a block's body.
 fn doc_examples(root: &Path, dir: &Path) -> Vec<(String, PathBuf)> {
     let mut pages = vec![root.join("README.md")];
-    markdown(&root.join("docs"), &mut pages);
+    common::files_below(&root.join("docs"), "md", &mut pages);
     pages.sort();
     let mut out = Vec::new();
     for page in pages {

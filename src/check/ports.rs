@@ -96,12 +96,11 @@ pub(super) fn check(
     let mut clashes: BTreeMap<(Span, Span, Transport, u64), Clash> = BTreeMap::new();
     for group in bindings.chunk_by(|a, b| a.0 == b.0) {
         let (transport, port, host) = &group[0].0;
-        let binders: Vec<&Binding> = group.iter().map(|(_, binding)| binding).collect();
-        let Some(first_fixed) = binders.iter().position(|b| b.fixed) else {
+        let Some(first_fixed) = group.iter().position(|(_, b)| b.fixed) else {
             continue;
         };
-        let first = binders[first_fixed];
-        for (i, &other) in binders.iter().enumerate() {
+        let first = &group[first_fixed].1;
+        for (i, (_, other)) in group.iter().enumerate() {
             if i == first_fixed {
                 continue;
             }
@@ -204,11 +203,8 @@ fn declares(service: &crate::model::Service, transport_: Transport, number: u64)
 fn collect_proxy_ports(stack: &Stack, graph: &DependencyGraph, out: &mut Vec<(Bound, Binding)>) {
     let hosts_of = |capability| {
         graph.provider(capability).map(|p| {
-            (
-                p,
-                stack.service(p),
-                stack.service(p).on.clone().unwrap_or_default(),
-            )
+            let service = stack.service(p);
+            (p, service, service.on.as_deref().unwrap_or_default())
         })
     };
     if let Some((nginx_id, nginx, hosts)) = hosts_of(Capability::Nginx) {
@@ -230,7 +226,7 @@ fn collect_proxy_ports(stack: &Stack, graph: &DependencyGraph, out: &mut Vec<(Bo
             {
                 continue;
             }
-            for &host in &hosts {
+            for &host in hosts {
                 out.push((
                     (transport, listen.value, host),
                     Binding {
@@ -258,7 +254,7 @@ fn collect_proxy_ports(stack: &Stack, graph: &DependencyGraph, out: &mut Vec<(Bo
             .into_iter()
             .filter(|&p| !declares(caddy, Transport::Tcp, p))
         {
-            for &host in &hosts {
+            for &host in hosts {
                 out.push((
                     (Transport::Tcp, port, host),
                     Binding {

@@ -245,15 +245,12 @@ impl<'f> Composer<'f> {
         let paths = include::included_files(include, &self.root, self.files, &mut diags);
         let mut included = Vec::new();
         for path in paths {
-            let item = include
-                .iter()
-                .find(|i| normalize("", &i.value).as_deref() == Some(path.as_str()));
             match self.files.read(&path) {
                 Ok(bytes) => {
                     let shown = self.shown_path(&path);
                     let (source, decode_diags) = crate::driver::decode(&shown, bytes);
                     let Ok(base) = self.sources.add(shown, source.text.into()) else {
-                        let at = item.map_or_else(|| include[0].span, |i| i.span);
+                        let at = naming_item(include, &path).map_or(include[0].span, |i| i.span);
                         diags.push(OffsetsFull.diagnostic(at));
                         break;
                     };
@@ -265,14 +262,7 @@ impl<'f> Composer<'f> {
                 }
                 Err(error) => {
                     // A pattern's match that cannot be read is reported at the pattern.
-                    let at = item.or_else(|| {
-                        include.iter().find(|i| {
-                            glob::is_pattern(&i.value)
-                                && normalize("", &i.value)
-                                    .is_some_and(|p| glob::Pattern::new(&p).matches(&path))
-                        })
-                    });
-                    if let Some(at) = at {
+                    if let Some(at) = naming_item(include, &path) {
                         let named = Spanned::new(path.clone(), at.span);
                         diags.push(include::file_error(&named, &error));
                     }
@@ -535,6 +525,20 @@ pub fn declarations_both_ways(text: &str) -> (Option<String>, String) {
     let mut tree_diags = Diagnostics::new();
     let from_tree = reading::from_tree(text, &reading, &mut tree_diags);
     (streamed, show(from_tree, tree_diags))
+}
+
+/// The `include` item that names an included file: the path itself, or a
+/// pattern matching it (looked up only to report a problem with the file).
+fn naming_item<'i>(include: &'i [Spanned<String>], path: &str) -> Option<&'i Spanned<String>> {
+    include
+        .iter()
+        .find(|i| normalize("", &i.value).as_deref() == Some(path))
+        .or_else(|| {
+            include.iter().find(|i| {
+                glob::is_pattern(&i.value)
+                    && normalize("", &i.value).is_some_and(|p| glob::Pattern::new(&p).matches(path))
+            })
+        })
 }
 
 #[cfg(test)]

@@ -41,6 +41,18 @@ impl EdgeKind {
         }
     }
 
+    /// The secret, volume or `env` key of the dependent `from` this edge is
+    /// for ("" for the other kinds).
+    fn item(self, from: &ServiceDecl) -> &str {
+        let name = match self {
+            EdgeKind::Secret(i) => from.secrets.get(i as usize).map(|s| &s.name),
+            EdgeKind::Cephfs(i) => from.volumes.get(i as usize).map(|v| &v.name),
+            EdgeKind::Connection(i) => from.connections.get(i as usize).map(|c| &c.key),
+            EdgeKind::After | EdgeKind::Runtime(_) => None,
+        };
+        name.map_or("", |name| name.value.as_str())
+    }
+
     /// The step in words: "`from` … `to`", where `from` is the dependent
     /// service's declaration.
     pub fn describe(&self, from: &ServiceDecl, to: &str) -> String {
@@ -62,32 +74,18 @@ impl EdgeKind {
             EdgeKind::Runtime(capability) => {
                 format!("{from_name} runs on {}", provider(capability.as_str()))
             }
-            EdgeKind::Secret(index) => {
-                let name = from
-                    .secrets
-                    .get(index as usize)
-                    .map_or("", |s| s.name.value.as_str());
-                format!(
-                    "{from_name} reads secret `{name}` from {}",
-                    provider("vault")
-                )
-            }
-            EdgeKind::Cephfs(index) => {
-                let name = from
-                    .volumes
-                    .get(index as usize)
-                    .map_or("", |v| v.name.value.as_str());
-                format!(
-                    "{from_name} keeps volume `{name}` on {}",
-                    provider("cephfs")
-                )
-            }
-            EdgeKind::Connection(index) => {
-                let key = from
-                    .connections
-                    .get(index as usize)
-                    .map_or("", |c| c.key.value.as_str());
-                format!("{from_name} connects to {to} (env `{key}`)")
+            EdgeKind::Secret(_) => format!(
+                "{from_name} reads secret `{}` from {}",
+                self.item(from),
+                provider("vault")
+            ),
+            EdgeKind::Cephfs(_) => format!(
+                "{from_name} keeps volume `{}` on {}",
+                self.item(from),
+                provider("cephfs")
+            ),
+            EdgeKind::Connection(_) => {
+                format!("{from_name} connects to {to} (env `{}`)", self.item(from))
             }
         }
     }

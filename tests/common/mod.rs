@@ -101,11 +101,16 @@ pub fn eos_files(folder: &str) -> Vec<PathBuf> {
 
 /// The `.eos` files below `dir`, at any depth, added to `out`.
 pub fn eos_files_below(dir: &Path, out: &mut Vec<PathBuf>) {
+    files_below(dir, "eos", out);
+}
+
+/// The files named `*.EXTENSION` below `dir`, at any depth, added to `out`.
+pub fn files_below(dir: &Path, extension: &str, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
-            eos_files_below(&path, out);
-        } else if path.extension().is_some_and(|e| e == "eos") {
+            files_below(&path, extension, out);
+        } else if path.extension().is_some_and(|e| e == extension) {
             out.push(path);
         }
     }
