@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::check::Analysis;
 use crate::compose::files::{FileError, FileSet};
 use crate::compose::glob::Pattern;
-use crate::compose::{Composer, Composition};
+use crate::compose::{BlockMemo, Composer, Composition};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::disk::{Beneath, DiskError};
 use crate::model::files::{FileStatus, SourceFiles};
@@ -188,8 +188,22 @@ pub fn check_source_with_files(
 /// included and module files), then checks the stacks `which` asks for.
 pub fn check_stack(
     source: SourceFile,
+    diagnostics: Diagnostics,
+    stack_files: &dyn FileSet,
+    which: Environments<'_>,
+    files: impl Fn(&Stack) -> SourceFiles,
+) -> Result<Checked, UnknownEnvironment> {
+    check_stack_reusing(source, diagnostics, stack_files, None, which, files)
+}
+
+/// [`check_stack`], reading the files through `memo` when given: what it
+/// kept of the last check's blocks is reused for those an edit did not
+/// touch (the language server).
+pub fn check_stack_reusing(
+    source: SourceFile,
     mut diagnostics: Diagnostics,
     stack_files: &dyn FileSet,
+    memo: Option<&BlockMemo>,
     which: Environments<'_>,
     files: impl Fn(&Stack) -> SourceFiles,
 ) -> Result<Checked, UnknownEnvironment> {
@@ -199,6 +213,9 @@ pub fn check_stack(
     // One copy of the text from here on: the source map's.
     let SourceFile { path, text } = source;
     let mut composer = Composer::new(&path, text.into(), stack_files);
+    if let Some(memo) = memo {
+        composer = composer.reusing(memo);
+    }
     let mut base_diags = Diagnostics::new();
     let (composition, environments) = composer.base(&mut base_diags);
     let mut secret_spans = composition.secret_spans.clone();

@@ -66,6 +66,92 @@ impl Span {
     }
 }
 
+/// A signed distance between two offsets: how far text that was read before
+/// has moved (the language server reuses what it lowered of the blocks an
+/// edit did not touch, and moves them to where they now stand).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delta(i64);
+
+impl Delta {
+    /// From where something stood to where it stands.
+    pub fn between(from: usize, to: usize) -> Self {
+        let signed = |at: usize| i64::try_from(at).unwrap_or(i64::MAX);
+        Self(signed(to) - signed(from))
+    }
+
+    /// A move towards the end, by `by` bytes.
+    pub fn forward(by: usize) -> Self {
+        Self::between(0, by)
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl Span {
+    /// The span moved by `by` (clamped to the span range, which a move
+    /// between two offsets of one `SourceMap` never leaves).
+    #[must_use]
+    pub fn moved(self, by: Delta) -> Self {
+        let at = |offset: u32| {
+            u32::try_from((i64::from(offset) + by.0).clamp(0, i64::from(u32::MAX)))
+                .unwrap_or(u32::MAX)
+        };
+        Self {
+            start: at(self.start),
+            end: at(self.end),
+        }
+    }
+}
+
+/// Whatever holds spans, moved by a distance (every span it holds).
+pub trait Relocate {
+    fn relocate(&mut self, by: Delta);
+}
+
+impl Relocate for Span {
+    fn relocate(&mut self, by: Delta) {
+        *self = self.moved(by);
+    }
+}
+
+/// The span only: a `Spanned` value of the declarations holds no span
+/// itself (strings, numbers, enums).
+impl<T> Relocate for Spanned<T> {
+    fn relocate(&mut self, by: Delta) {
+        self.span.relocate(by);
+    }
+}
+
+impl<T: Relocate> Relocate for [T] {
+    fn relocate(&mut self, by: Delta) {
+        for item in self {
+            item.relocate(by);
+        }
+    }
+}
+
+impl<T: Relocate> Relocate for Vec<T> {
+    fn relocate(&mut self, by: Delta) {
+        self.as_mut_slice().relocate(by);
+    }
+}
+
+impl<T: Relocate + ?Sized> Relocate for Box<T> {
+    fn relocate(&mut self, by: Delta) {
+        (**self).relocate(by);
+    }
+}
+
+impl<T: Relocate> Relocate for Option<T> {
+    fn relocate(&mut self, by: Delta) {
+        if let Some(inner) = self {
+            inner.relocate(by);
+        }
+    }
+}
+
 /// A value together with where it was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Spanned<T> {

@@ -6,9 +6,12 @@
 //! placeholder so that name resolution can still run; later phases only run on
 //! a spec whose front end is clean.
 
+mod relocate;
 mod types;
 
 pub use types::*;
+
+use std::sync::Arc;
 
 use crate::span::{Span, Spanned};
 use crate::syntax::Ident;
@@ -30,15 +33,17 @@ impl Reference {
     }
 }
 
+/// The declarations of a stack. Each top-level block's is behind a shared
+/// pointer: it is large, and is moved from the lowering into the model (so
+/// it is written once, and the vectors hold pointers); and the language
+/// server keeps a block's declaration from one check to the next
+/// (`crate::compose::BlockMemo`).
 #[derive(Debug, Clone, Default)]
 pub struct Spec {
     pub stack: Option<StackDecl>,
-    pub hosts: Vec<HostDecl>,
-    /// Boxed: a declaration is large, and is moved from the lowering into the
-    /// model; boxed it is written once, where the vectors hold pointers.
-    #[allow(clippy::vec_box)]
-    pub services: Vec<Box<ServiceDecl>>,
-    pub routes: Vec<RouteDecl>,
+    pub hosts: Vec<Arc<HostDecl>>,
+    pub services: Vec<Arc<ServiceDecl>>,
+    pub routes: Vec<Arc<RouteDecl>>,
 }
 
 #[derive(Debug, Clone)]

@@ -1,4 +1,4 @@
-//! `eosc-lsp-bench FILE [--edits N] [--pause MS]`: the language server's
+//! `eosc-lsp-bench FILE [--edits N] [--pause MS] [--insert]`: the language server's
 //! latency from an edit to its diagnostics, and its memory across edits (issue 16's
 //! benchmark; `scripts/bench-lsp.sh` runs it on a generated stack).
 //!
@@ -6,7 +6,10 @@
 //! pipe: FILE is opened, then N edits alternately change the first digit of
 //! a `memory` value in the middle of the file and restore it (typing in a
 //! value: the file stays valid, and the stack is checked whole each time),
-//! back to back or `--pause` milliseconds apart (as keystrokes are). Each
+//! back to back or `--pause` milliseconds apart (as keystrokes are). With
+//! `--insert`, the edits alternately insert a space before that value and
+//! delete it: the text after the edit moves, so the server moves what it
+//! reuses of the blocks after it (`compose::BlockMemo`). Each
 //! edit is timed from the `didChange` notification until the stack is
 //! checked and its `publishDiagnostics` serialized (what `eosc lsp` writes
 //! to stdout; it sends a file's diagnostics only when they changed), and
@@ -75,6 +78,8 @@ fn main() -> ExitCode {
     let mut edits = 1000usize;
     // Time between two edits, as between keystrokes (0: back to back).
     let mut pause = Duration::ZERO;
+    // Insert and delete a space instead of changing a digit.
+    let mut insert = false;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -92,15 +97,16 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             },
+            "--insert" => insert = true,
             path if file.is_none() => file = Some(PathBuf::from(path)),
             other => {
-                eprintln!("unexpected argument `{other}`; usage: eosc-lsp-bench FILE [--edits N] [--pause MS]");
+                eprintln!("unexpected argument `{other}`; usage: eosc-lsp-bench FILE [--edits N] [--pause MS] [--insert]");
                 return ExitCode::from(2);
             }
         }
     }
     let Some(file) = file else {
-        eprintln!("usage: eosc-lsp-bench FILE [--edits N] [--pause MS]");
+        eprintln!("usage: eosc-lsp-bench FILE [--edits N] [--pause MS] [--insert]");
         return ExitCode::from(2);
     };
     let Ok(path) = file.canonicalize() else {
@@ -138,10 +144,15 @@ fn main() -> ExitCode {
     let mut rss = Vec::new();
     for edit in 0..edits {
         let version = i32::try_from(edit).unwrap_or(i32::MAX - 2) + 2;
-        let typed = if edit % 2 == 0 { other } else { digit };
+        let (end, typed) = match (insert, edit % 2 == 0) {
+            (false, true) => (character + 1, other.to_string()),
+            (false, false) => (character + 1, digit.to_string()),
+            (true, true) => (character, " ".to_string()),
+            (true, false) => (character + 1, String::new()),
+        };
         let change = json!({
-            "range": {"start": {"line": line, "character": character}, "end": {"line": line, "character": character + 1}},
-            "text": typed.to_string(),
+            "range": {"start": {"line": line, "character": character}, "end": {"line": line, "character": end}},
+            "text": typed,
         });
         let (took, _) = notify(
             &mut server,

@@ -17,6 +17,7 @@ mod module;
 pub mod overlay;
 mod params;
 mod reading;
+mod reuse;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,7 @@ use files::{folder_of, normalize, FileError, FileSet};
 use module::ModuleFile;
 pub use overlay::Overlay;
 use reading::{FileDeclarations, PendingModule, Reading};
+pub use reuse::BlockMemo;
 
 /// The declarations of a stack (or of one of its environments).
 #[derive(Debug)]
@@ -104,6 +106,8 @@ pub struct Composer<'f> {
     /// The module files whose own diagnostics this pass has reported.
     reported: std::collections::HashSet<String>,
     instances: HashMap<Span, usize>,
+    /// The language server's memo of the blocks read at its last check.
+    memo: Option<&'f BlockMemo>,
 }
 
 impl<'f> Composer<'f> {
@@ -122,7 +126,16 @@ impl<'f> Composer<'f> {
             modules: HashMap::new(),
             reported: std::collections::HashSet::new(),
             instances: HashMap::new(),
+            memo: None,
         }
+    }
+
+    /// Reads the stack's files through `memo`, which keeps what each block
+    /// was read into from one check to the next (the language server).
+    #[must_use]
+    pub fn reusing(mut self, memo: &'f BlockMemo) -> Self {
+        self.memo = Some(memo);
+        self
     }
 
     /// The base stack, and the environments its files declare.
@@ -144,7 +157,9 @@ impl<'f> Composer<'f> {
     ) -> (Composition, Vec<Block>) {
         self.reported.clear();
         let root_text = Arc::clone(&self.sources.entries()[0].text);
-        let mut declarations = reading::read(
+        let mut declarations = read_file(
+            self.memo,
+            "",
             &root_text,
             &Self::reading(0, "", overlay, &root_text),
             diags,
@@ -164,6 +179,10 @@ impl<'f> Composer<'f> {
         for (more, file_diags) in self.read_included_files(overlay) {
             diags.extend(file_diags);
             declarations.append(more);
+        }
+        if let (Some(memo), None) = (self.memo, overlay) {
+            let included = self.included.iter().flatten().map(|f| f.path.as_str());
+            memo.keep_only(std::iter::once("").chain(included));
         }
         self.expand_modules(&mut declarations, overlay, diags);
         if let Some(overlay) = overlay {
@@ -190,10 +209,11 @@ impl<'f> Composer<'f> {
                 (file, Arc::clone(&entry.text))
             })
             .collect();
+        let memo = self.memo;
         let read_one = |(file, text): &(&StackFile, Arc<str>)| {
             let mut diags = file.decode_diags.clone();
             let reading = Self::reading(file.base, folder_of(&file.path), overlay, text);
-            let mut more = reading::read(text, &reading, &mut diags);
+            let mut more = read_file(memo, &file.path, text, &reading, &mut diags);
             for stack in more.lowering.take_stacks() {
                 diags.push(stack_outside_root(stack.head));
             }
@@ -494,6 +514,20 @@ impl<'f> Composer<'f> {
             diags.push(diagnostic);
         }
         declarations.append(more);
+    }
+}
+
+/// Reads one file of the stack: through the memo when there is one.
+fn read_file(
+    memo: Option<&BlockMemo>,
+    key: &str,
+    text: &Arc<str>,
+    reading: &Reading,
+    diags: &mut Diagnostics,
+) -> FileDeclarations {
+    match memo {
+        Some(memo) => memo.read(key, text, reading, diags),
+        None => reading::read(text, reading, diags),
     }
 }
 

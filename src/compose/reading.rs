@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use super::overlay::{self, Overlay};
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::schema::Lowering;
-use crate::span::Span;
+use crate::schema::{Lowered, Lowering};
+use crate::span::{Delta, Relocate, Span};
 use crate::syntax::{Block, Item, ValueKind};
 
 /// How one file is read.
@@ -67,7 +67,7 @@ impl FileDeclarations {
         self.secret_spans.extend(later.secret_spans);
     }
 
-    fn empty() -> Self {
+    pub(super) fn empty() -> Self {
         Self {
             lowering: Lowering::new(),
             modules: Vec::new(),
@@ -150,17 +150,56 @@ impl<'r> BlockSink<'r> {
         }
     }
 
-    fn read(&mut self, mut block: Block) {
-        block.shift(self.reading.base);
-        prepare(&mut block, &self.reading.folder);
-        crate::diag::redact::collect(&block, &mut self.declarations.secret_spans);
-        if self.reading.may_use_params {
-            report_params_outside_modules(&block, self.declarations.lowering.diagnostics_mut());
+    fn read(&mut self, block: Block) {
+        self.declarations.add(read_block(block, self.reading));
+    }
+}
+
+/// What one top-level block gave, in the stack's offsets.
+#[derive(Clone)]
+pub(super) struct BlockRead {
+    what: Kept,
+    /// What reading and lowering it reported.
+    diags: Diagnostics,
+    secret_spans: Vec<Span>,
+    /// The overlay's block that changed it.
+    matched: Option<usize>,
+}
+
+/// A block's declaration, or the syntax of what the schema does not read.
+#[derive(Clone)]
+enum Kept {
+    Lowered(Lowered),
+    Module(Block),
+    Environment(Block),
+}
+
+impl Relocate for BlockRead {
+    fn relocate(&mut self, by: Delta) {
+        match &mut self.what {
+            Kept::Lowered(lowered) => lowered.relocate(by),
+            Kept::Module(block) | Kept::Environment(block) => block.relocate(by),
         }
-        let declarations = &mut self.declarations;
-        match block.kind.name.as_str() {
-            "env" => declarations.environments.push(block),
-            "param" => declarations.lowering.diagnostics_mut().push(
+        self.diags.relocate(by);
+        self.secret_spans.relocate(by);
+    }
+}
+
+/// Reads one top-level block of a file.
+pub(super) fn read_block(mut block: Block, reading: &Reading) -> BlockRead {
+    block.shift(reading.base);
+    prepare(&mut block, &reading.folder);
+    let mut secret_spans = Vec::new();
+    crate::diag::redact::collect(&block, &mut secret_spans);
+    let mut diags = Diagnostics::new();
+    if reading.may_use_params {
+        report_params_outside_modules(&block, &mut diags);
+    }
+    let mut matched = None;
+    let what = match block.kind.name.as_str() {
+        "env" => Kept::Environment(block),
+        "param" => {
+            diags.push(
                 Diagnostic::new(
                     Code::E0109,
                     block.head(),
@@ -170,26 +209,44 @@ impl<'r> BlockSink<'r> {
                 .with_help(
                     "move it into the module file (the one a `module` block's `source` names)",
                 ),
-            ),
-            _ => {
-                let block = match self
-                    .reading
-                    .overlay
-                    .as_deref()
-                    .and_then(|o| o.change_of(&block))
-                {
-                    Some((index, change)) => {
-                        declarations.matched.push(index);
-                        overlay::merge(&block, change)
-                    }
-                    None => block,
-                };
-                if block.kind.name == "module" {
-                    let at = declarations.lowering.counts();
-                    declarations.modules.push(PendingModule { block, at });
-                } else {
-                    declarations.lowering.block(&block);
+            );
+            Kept::Lowered(Lowered::Nothing)
+        }
+        _ => {
+            let block = match reading.overlay.as_deref().and_then(|o| o.change_of(&block)) {
+                Some((index, change)) => {
+                    matched = Some(index);
+                    overlay::merge(&block, change)
                 }
+                None => block,
+            };
+            if block.kind.name == "module" {
+                Kept::Module(block)
+            } else {
+                Kept::Lowered(crate::schema::lower_block(&block, &mut diags))
+            }
+        }
+    };
+    BlockRead {
+        what,
+        diags,
+        secret_spans,
+        matched,
+    }
+}
+
+impl FileDeclarations {
+    /// Adds the next block of the file.
+    pub(super) fn add(&mut self, read: BlockRead) {
+        self.secret_spans.extend(read.secret_spans);
+        self.matched.extend(read.matched);
+        self.lowering.diagnostics_mut().extend(read.diags);
+        match read.what {
+            Kept::Lowered(lowered) => self.lowering.push(lowered),
+            Kept::Environment(block) => self.environments.push(block),
+            Kept::Module(block) => {
+                let at = self.lowering.counts();
+                self.modules.push(PendingModule { block, at });
             }
         }
     }

@@ -12,7 +12,7 @@ pub use suggest::{did_you_mean, Suggester};
 
 use std::borrow::Cow;
 
-use crate::span::Span;
+use crate::span::{Delta, Relocate, Span};
 
 /// Text of a diagnostic that is most often fixed (labels, help): a
 /// `&'static str` costs no allocation, which counts when a run reports
@@ -71,13 +71,7 @@ impl Diagnostic {
     /// stack's (`crate::source`).
     #[must_use]
     pub fn shifted(mut self, by: usize) -> Self {
-        self.primary.span = self.primary.span.shifted(by);
-        if let Some(fix) = &mut self.fix {
-            fix.span = fix.span.shifted(by);
-        }
-        for label in &mut self.secondary {
-            label.span = label.span.shifted(by);
-        }
+        self.relocate(Delta::forward(by));
         self
     }
 
@@ -224,13 +218,11 @@ impl Diagnostics {
 
     /// Moves every diagnostic by `by` bytes (see [`Diagnostic::shifted`]).
     #[must_use]
-    pub fn shifted(self, by: usize) -> Self {
-        if by == 0 {
-            return self;
+    pub fn shifted(mut self, by: usize) -> Self {
+        if by != 0 {
+            self.relocate(Delta::forward(by));
         }
-        Self {
-            items: self.items.into_iter().map(|d| d.shifted(by)).collect(),
-        }
+        self
     }
 
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Diagnostic> {
@@ -244,6 +236,24 @@ impl Diagnostics {
 
     pub fn into_vec(self) -> Vec<Diagnostic> {
         self.items
+    }
+}
+
+impl Relocate for Diagnostic {
+    fn relocate(&mut self, by: Delta) {
+        self.primary.span.relocate(by);
+        if let Some(fix) = &mut self.fix {
+            fix.span.relocate(by);
+        }
+        for label in &mut self.secondary {
+            label.span.relocate(by);
+        }
+    }
+}
+
+impl Relocate for Diagnostics {
+    fn relocate(&mut self, by: Delta) {
+        self.items.relocate(by);
     }
 }
 

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
+use crate::compose::BlockMemo;
 use crate::driver::{self, Checked, Environments};
 use crate::views::plan::Plan;
 
@@ -26,6 +27,8 @@ pub struct Stack {
     /// While the stack has syntax errors, the texts of its last check
     /// without: a block the parser drops mid-typing still has its names.
     last_parsed: Option<Arc<Parsed>>,
+    /// What each block of its files was read into, for the next check.
+    memo: BlockMemo,
 }
 
 /// A stack's texts, indexed on demand.
@@ -278,7 +281,9 @@ impl Workspace {
             // whole at once would double the memory, and freeing it while
             // checking slows the check. What survives of it is the texts
             // that parsed, for completion while the new one has errors.
-            let parsed_before = self.stacks.remove(root).and_then(|previous| {
+            let mut memo = BlockMemo::new();
+            let parsed_before = self.stacks.remove(root).and_then(|mut previous| {
+                memo = std::mem::take(&mut previous.memo);
                 let parsed = match &previous.last_parsed {
                     Some(parsed) => Some(Arc::clone(parsed)),
                     None if !has_syntax_errors(&previous.checked) => Some(Arc::new(Parsed {
@@ -291,7 +296,7 @@ impl Workspace {
                 parsed
             });
             let checked = crate::timings::phase("lsp: check", || {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.check(root)))
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.check(root, &memo)))
             });
             // A check that panicked (a bug) leaves the stack unchecked until
             // the next edit, and the server running.
@@ -313,6 +318,7 @@ impl Workspace {
                 index: OnceLock::new(),
                 plan: OnceLock::new(),
                 last_parsed,
+                memo,
             };
             self.stacks.insert(root.clone(), stack);
         }
@@ -321,7 +327,7 @@ impl Workspace {
 
     /// Checks the stack rooted at `root`: its text from the editor when it is
     /// open, every other file through the cache.
-    fn check(&self, root: &Path) -> Checked {
+    fn check(&self, root: &Path, memo: &BlockMemo) -> Checked {
         let bytes = match self.documents.get(root) {
             Some(document) => Ok(document.text.as_bytes().to_vec()),
             None => self.cache.read_root(root),
@@ -334,7 +340,8 @@ impl Workspace {
             .iter()
             .map(|(path, document)| (path.as_path(), document.text.as_str()));
         let files = OverlayFiles::new(folder, &self.cache, open);
-        driver::check_stack(source, diagnostics, &files, Environments::All, |stack| {
+        let which = Environments::All;
+        driver::check_stack_reusing(source, diagnostics, &files, Some(memo), which, |stack| {
             self.cache.source_files(root, stack)
         })
         .expect("checking every environment names none")

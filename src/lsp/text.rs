@@ -17,13 +17,23 @@ pub struct Lines {
 impl Lines {
     pub fn new(text: &str) -> Self {
         let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(at, _)| at + 1),
-        );
+        starts.extend(line_starts_in(text, 0));
         Self { starts }
+    }
+
+    /// The lines after `text[start..end]` was replaced by `inserted`: those
+    /// before it are kept, those after it moved, only its own found again
+    /// (an edit of one line of a large file costs no scan of the file).
+    pub fn replace(&mut self, start: usize, end: usize, inserted: &str) {
+        let kept = self.starts.partition_point(|&s| s <= start);
+        let replaced_to = self.starts.partition_point(|&s| s <= end);
+        let new: Vec<usize> = line_starts_in(inserted, start).collect();
+        let after = kept + new.len();
+        self.starts.splice(kept..replaced_to, new);
+        let (old_len, new_len) = (end - start, inserted.len());
+        for line in &mut self.starts[after..] {
+            *line = *line + new_len - old_len;
+        }
     }
 
     /// The LSP position of a byte offset (clamped to the text).
@@ -69,6 +79,12 @@ impl Lines {
     }
 }
 
+/// Where the lines after each line break of `text` start, `text` standing at
+/// offset `at`.
+fn line_starts_in(text: &str, at: usize) -> impl Iterator<Item = usize> + '_ {
+    memchr::memchr_iter(b'\n', text.as_bytes()).map(move |i| at + i + 1)
+}
+
 /// A document the editor has open.
 #[derive(Debug, Clone)]
 pub struct Document {
@@ -97,6 +113,8 @@ impl Document {
                     let span = self.lines.span(&self.text, range);
                     self.text
                         .replace_range(span.start()..span.end(), &change.text);
+                    self.lines.replace(span.start(), span.end(), &change.text);
+                    continue;
                 }
             }
             self.lines = Lines::new(&self.text);
@@ -151,5 +169,28 @@ mod tests {
         // A reversed or out-of-range edit is clamped, not a panic.
         doc.apply(vec![change(5, 0, 0, 99, "")], 3);
         assert_eq!(doc.text, "host \"bb\" {}");
+    }
+
+    #[test]
+    fn lines_kept_across_edits_are_the_lines_of_the_text() {
+        let mut text = String::from("a\nbb\n\nccc\nd");
+        let mut lines = Lines::new(&text);
+        // Every kind of replacement: inside a line, across line breaks,
+        // at both ends, adding and removing breaks.
+        let mut seed = 7usize;
+        for _ in 0..500 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let a = (seed >> 33) % (text.len() + 1);
+            let b = (seed >> 17) % (text.len() + 1);
+            let (start, end) = (a.min(b), a.max(b));
+            let inserted = ["", "x", "\n", "y\nz", "\n\n", "long line\n"][(seed >> 45) % 6];
+            text.replace_range(start..end, inserted);
+            lines.replace(start, end, inserted);
+            assert_eq!(
+                lines.starts,
+                Lines::new(&text).starts,
+                "after {start}..{end} → {inserted:?}"
+            );
+        }
     }
 }

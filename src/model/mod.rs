@@ -14,6 +14,8 @@ pub use graph::DependencyGraph;
 pub use placement::Placement;
 pub use resolve::resolve;
 
+use std::sync::Arc;
+
 use crate::ast::{HostDecl, RouteDecl, ServiceDecl, StackDecl};
 use crate::span::Span;
 
@@ -40,7 +42,7 @@ pub struct PortId {
 #[derive(Debug, Clone)]
 pub struct Stack {
     pub settings: StackDecl,
-    pub hosts: Vec<HostDecl>,
+    pub hosts: Vec<Arc<HostDecl>>,
     pub services: Vec<Service>,
     pub routes: Vec<Route>,
 }
@@ -75,7 +77,7 @@ impl Stack {
 pub struct Service {
     // Lists are boxed slices, as in the declaration: never changed once resolved.
     /// Boxed, as in [`crate::ast::Spec`]: moved here, never copied.
-    pub decl: Box<ServiceDecl>,
+    pub decl: Arc<ServiceDecl>,
     /// Hosts of `on`, in the order written; `None` when `on` is absent.
     pub on: Option<Box<[HostId]>>,
     /// Services of `after`, with the span of each reference.
@@ -112,7 +114,7 @@ pub enum VolumeStorage {
 
 #[derive(Debug, Clone)]
 pub struct Route {
-    pub decl: RouteDecl,
+    pub decl: Arc<RouteDecl>,
     pub target: PortId,
 }
 

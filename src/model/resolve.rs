@@ -2,7 +2,8 @@
 //! are E0201 with a "did you mean"; a route to a missing port is E0404.
 
 use std::cell::OnceCell;
-use std::collections::HashMap;
+
+use foldhash::fast::RandomState;
 
 use super::{DiskId, HostId, PortId, Route, Service, ServiceId, Stack, VolumeStorage};
 // `resolve_route_target` also resolves connections: both are `SERVICE.PORT`.
@@ -76,11 +77,14 @@ struct Links {
     connections: Vec<super::Connection>,
 }
 
+/// A name table (its order is never read).
+type FastMap<K, V> = std::collections::HashMap<K, V, RandomState>;
+
 /// Name tables; the first declaration of a duplicated name wins (E0105 is
 /// reported by the schema phase).
 struct Names<'s> {
-    hosts: HashMap<&'s str, HostId>,
-    services: HashMap<&'s str, ServiceId>,
+    hosts: FastMap<&'s str, HostId>,
+    services: FastMap<&'s str, ServiceId>,
     spec: &'s Spec,
     /// Made on the first unknown name, and shared by all of them.
     host_suggester: OnceCell<Suggester<'s>>,
@@ -89,11 +93,12 @@ struct Names<'s> {
 
 impl<'s> Names<'s> {
     fn new(spec: &'s Spec) -> Self {
-        let mut hosts = HashMap::new();
+        let mut hosts = FastMap::with_capacity_and_hasher(spec.hosts.len(), RandomState::default());
         for (i, host) in spec.hosts.iter().enumerate() {
             hosts.entry(host.name.value.as_str()).or_insert(HostId(i));
         }
-        let mut services = HashMap::new();
+        let mut services =
+            FastMap::with_capacity_and_hasher(spec.services.len(), RandomState::default());
         for (i, service) in spec.services.iter().enumerate() {
             services
                 .entry(service.name.value.as_str())

@@ -12,9 +12,11 @@ mod stack;
 pub(crate) mod validate;
 mod value;
 
-use crate::ast::{Name, Spec};
+use std::sync::Arc;
+
+use crate::ast::{HostDecl, Name, RouteDecl, ServiceDecl, Spec, StackDecl};
 use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics};
-use crate::span::{Span, Spanned};
+use crate::span::{Delta, Relocate, Span, Spanned};
 use crate::syntax::{Block, Document, LabelValue};
 use reader::BlockReader;
 
@@ -77,16 +79,19 @@ impl Lowering {
 
     /// Reads one top-level block.
     pub fn block(&mut self, block: &Block) {
-        let diags = &mut self.diags;
-        match block.kind.name.as_str() {
-            "stack" => self.stacks.push(stack::lower(block, diags)),
-            "host" => self.spec.hosts.push(host::lower(block, diags)),
-            "service" => self
-                .spec
-                .services
-                .push(Box::new(service::lower(block, diags))),
-            "route" => self.spec.routes.push(route::lower(block, diags)),
-            other => diags.push(unknown_top_level_kind(block, other)),
+        let lowered = lower_block(block, &mut self.diags);
+        self.push(lowered);
+    }
+
+    /// Adds a block lowered apart (by [`lower_block`]; its diagnostics go
+    /// through [`Lowering::diagnostics_mut`]).
+    pub fn push(&mut self, lowered: Lowered) {
+        match lowered {
+            Lowered::Stack(stack) => self.stacks.push(*stack),
+            Lowered::Host(host) => self.spec.hosts.push(host),
+            Lowered::Service(service) => self.spec.services.push(service),
+            Lowered::Route(route) => self.spec.routes.push(route),
+            Lowered::Nothing => {}
         }
     }
 
@@ -189,6 +194,44 @@ impl Lowering {
         unique_names(spec.services.iter().map(|s| &s.name), "service", diags);
         unique_names(spec.routes.iter().map(|r| &r.name), "route", diags);
         spec
+    }
+}
+
+/// One top-level block's declaration.
+#[derive(Debug, Clone)]
+pub enum Lowered {
+    Stack(Box<StackDecl>),
+    Host(Arc<HostDecl>),
+    Service(Arc<ServiceDecl>),
+    Route(Arc<RouteDecl>),
+    /// A kind the schema does not know (reported).
+    Nothing,
+}
+
+impl Relocate for Lowered {
+    fn relocate(&mut self, by: Delta) {
+        match self {
+            Self::Stack(stack) => stack.relocate(by),
+            Self::Host(host) => Arc::make_mut(host).relocate(by),
+            // In place when nothing else holds it (a copy otherwise).
+            Self::Service(service) => Arc::make_mut(service).relocate(by),
+            Self::Route(route) => Arc::make_mut(route).relocate(by),
+            Self::Nothing => {}
+        }
+    }
+}
+
+/// Reads one top-level block on its own.
+pub fn lower_block(block: &Block, diags: &mut Diagnostics) -> Lowered {
+    match block.kind.name.as_str() {
+        "stack" => Lowered::Stack(Box::new(stack::lower(block, diags))),
+        "host" => Lowered::Host(Arc::new(host::lower(block, diags))),
+        "service" => Lowered::Service(Arc::new(service::lower(block, diags))),
+        "route" => Lowered::Route(Arc::new(route::lower(block, diags))),
+        other => {
+            diags.push(unknown_top_level_kind(block, other));
+            Lowered::Nothing
+        }
     }
 }
 

@@ -23,7 +23,8 @@ pub(crate) fn repeats<T: Eq + Hash>(items: &[T]) -> Vec<(usize, usize)> {
             })
             .collect();
     }
-    let mut first_of: HashMap<&T, usize> = HashMap::with_capacity(items.len());
+    let mut first_of: HashMap<&T, usize, foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(items.len(), foldhash::fast::RandomState::default());
     let mut found = Vec::new();
     for (again, item) in items.iter().enumerate() {
         match first_of.entry(item) {

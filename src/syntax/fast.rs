@@ -121,8 +121,9 @@ pub(crate) fn parse_range(text: &str, start: usize, end: usize) -> Option<Parsed
     parse_run(text, start, end, Vec::new(), &Vec::push)
 }
 
-/// The blocks of `text[start..end]`, each handed to `visit` with `sink`.
-fn parse_run<S>(
+/// The blocks of `text[start..end]`, each handed to `visit` with `sink`
+/// (spans are offsets in `text`).
+pub(crate) fn parse_run<S>(
     text: &str,
     start: usize,
     end: usize,

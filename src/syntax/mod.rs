@@ -60,6 +60,31 @@ pub fn parse_each<S: Send>(
     Some((parsed.sinks, parsed.diags))
 }
 
+/// [`parse_each`] over `text[start..end]` alone, which must be a run of
+/// whole top-level blocks and the space between them (spans are offsets in
+/// `text`), in one run: the language server reads again only the blocks an
+/// edit touched. `None` as for [`parse_each`], and when the run does not end
+/// where a block could start.
+pub fn parse_each_in<S>(
+    text: &str,
+    start: usize,
+    end: usize,
+    sink: S,
+    visit: impl Fn(&mut S, Block),
+) -> Option<(S, Diagnostics)> {
+    if text.len() > MAX_FILE_SIZE
+        || start > end
+        || !text.is_char_boundary(start)
+        || !text.is_char_boundary(end)
+    {
+        return None;
+    }
+    let mut parsed = fast::parse_run(text, start, end, sink, &visit)?;
+    parsed.diags.sort();
+    let sink = parsed.sinks.pop()?;
+    Some((sink, parsed.diags))
+}
+
 /// [`parse`] for a file [`parse_each`] gave up on: the same result, without
 /// trying the fast path on the whole file again.
 pub fn parse_after_fast_path(text: &str) -> (Document, Diagnostics) {

@@ -1,7 +1,7 @@
 //! The syntax tree: what was written, block by block, every node with its span.
 //! It knows nothing of the schema; `crate::schema` gives it meaning.
 
-use crate::span::Span;
+use crate::span::{Delta, Relocate, Span};
 
 /// A parsed file: its top-level blocks and every comment (kept for `eosc fmt`).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -273,48 +273,61 @@ fn value_structure(value: &Value, out: &mut String) {
 /// `crate::source`).
 impl Block {
     pub fn shift(&mut self, by: usize) {
-        if by == 0 {
-            return;
-        }
-        self.kind.span = self.kind.span.shifted(by);
-        if let Some(label) = &mut self.label {
-            label.span = label.span.shifted(by);
-        }
-        self.open = self.open.shifted(by);
-        self.span = self.span.shifted(by);
-        for item in &mut self.items {
-            match item {
-                Item::Attribute(attribute) => {
-                    attribute.name.span = attribute.name.span.shifted(by);
-                    attribute.span = attribute.span.shifted(by);
-                    attribute.value.shift(by);
-                }
-                Item::Block(block) => block.shift(by),
-            }
+        if by != 0 {
+            self.relocate(Delta::forward(by));
         }
     }
 }
 
 impl Value {
     pub fn shift(&mut self, by: usize) {
-        self.span = self.span.shifted(by);
+        self.relocate(Delta::forward(by));
+    }
+}
+
+impl Relocate for Block {
+    fn relocate(&mut self, by: Delta) {
+        self.kind.span.relocate(by);
+        if let Some(label) = &mut self.label {
+            label.span.relocate(by);
+        }
+        self.open.relocate(by);
+        self.span.relocate(by);
+        for item in &mut self.items {
+            match item {
+                Item::Attribute(attribute) => {
+                    attribute.name.span.relocate(by);
+                    attribute.span.relocate(by);
+                    attribute.value.relocate(by);
+                }
+                Item::Block(block) => block.relocate(by),
+            }
+        }
+    }
+}
+
+impl Relocate for Value {
+    fn relocate(&mut self, by: Delta) {
+        self.span.relocate(by);
         match &mut self.kind {
-            ValueKind::List(items) => items.iter_mut().for_each(|item| item.shift(by)),
+            ValueKind::List(items) => items.relocate(by),
             ValueKind::Object(entries) => {
                 for entry in entries {
-                    entry.key_span = entry.key_span.shifted(by);
-                    entry.value.shift(by);
+                    entry.key_span.relocate(by);
+                    entry.value.relocate(by);
                 }
             }
-            ValueKind::Reference(path) => {
-                for ident in path {
-                    ident.span = ident.span.shifted(by);
-                }
-            }
+            ValueKind::Reference(path) => path.relocate(by),
             ValueKind::String(_)
             | ValueKind::Number(_)
             | ValueKind::Bool(_)
             | ValueKind::Range(..) => {}
         }
+    }
+}
+
+impl Relocate for Ident {
+    fn relocate(&mut self, by: Delta) {
+        self.span.relocate(by);
     }
 }
