@@ -115,7 +115,9 @@ pub struct ServiceDecl {
     /// use: the service's name when not written).
     pub package: Option<Spanned<String>>,
     /// The version `package = "NAME=VERSION"` pins, as apt writes it.
-    pub package_version: Option<Spanned<String>>,
+    /// Boxed: seldom written, and inline it would take the declaration
+    /// (shared in an `Arc`) past an allocator size class.
+    pub package_version: Option<Box<Spanned<String>>>,
     pub image: Option<Spanned<String>>,
     pub command: Option<Spanned<String>>,
     pub args: Box<[Spanned<String>]>,

@@ -30,7 +30,7 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> ServiceDecl {
             let (name, version) = validate::split_package(&written.value);
             (
                 Some(Spanned::new(name.to_string(), written.span)),
-                version.map(|v| Spanned::new(v.to_string(), written.span)),
+                version.map(|v| Box::new(Spanned::new(v.to_string(), written.span))),
             )
         }
         None => (None, None),
