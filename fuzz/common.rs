@@ -51,7 +51,7 @@ pub fn found_files(stack: &eosc::model::Stack) -> SourceFiles {
     let mut files = SourceFiles::default();
     for service in &stack.services {
         for file in &service.decl.files {
-            files.files.insert(file.source.value.clone(), FileStatus::Found(b"k = v\n".as_slice().into()));
+            files.files.insert(file.source.value.to_string(), FileStatus::Found(b"k = v\n".as_slice().into()));
         }
     }
     files

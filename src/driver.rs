@@ -401,7 +401,7 @@ pub fn probe_files(spec: &Path, stack: &Stack) -> SourceFiles {
         std::collections::HashMap::new();
     for service in &stack.services {
         for file in &service.decl.files {
-            let source = &file.source.value;
+            let source = file.source.value.as_str();
             if found.files.contains_key(source) {
                 continue;
             }
@@ -420,7 +420,7 @@ pub fn probe_files(spec: &Path, stack: &Stack) -> SourceFiles {
             if let Some(real) = real {
                 by_real_path.insert(real, status.clone());
             }
-            found.files.insert(source.clone(), status);
+            found.files.insert(source.to_string(), status);
         }
     }
     found

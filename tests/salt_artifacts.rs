@@ -598,7 +598,7 @@ fn secret_variables(spec: &Path) -> BTreeSet<String> {
             s.decl
                 .secrets
                 .iter()
-                .flat_map(|secret| secret.env.iter().map(|v| v.key.value.clone()))
+                .flat_map(|secret| secret.env.iter().map(|v| v.key.value.to_string()))
         })
         .collect()
 }

@@ -13,11 +13,13 @@ pub use types::*;
 
 use std::sync::Arc;
 
+use compact_str::CompactString;
+
 use crate::span::{Span, Spanned};
 use crate::syntax::Ident;
 
 /// A name written as a block label.
-pub type Name = Spanned<String>;
+pub type Name = Spanned<CompactString>;
 
 /// `a`, `a.b`: a reference to another declaration, resolved by `crate::model`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -50,30 +52,30 @@ pub struct Spec {
 pub struct StackDecl {
     pub name: Name,
     pub head: Span,
-    pub domain: Spanned<String>,
-    pub acme_email: Option<Spanned<String>>,
-    pub datacenter: Spanned<String>,
+    pub domain: Spanned<CompactString>,
+    pub acme_email: Option<Spanned<CompactString>>,
+    pub datacenter: Spanned<CompactString>,
     pub memory_budget: Spanned<Percent>,
     pub disk_budget: Spanned<Percent>,
     pub ceph_replicas: Spanned<u64>,
     pub nomad_edition: Spanned<NomadEdition>,
     /// The other files of the stack (LANGUAGE.md section 10), as written.
-    pub include: Vec<Spanned<String>>,
+    pub include: Vec<Spanned<CompactString>>,
     pub backup: Option<StackBackupDecl>,
 }
 
 #[derive(Debug, Clone)]
 pub struct StackBackupDecl {
     pub head: Span,
-    pub repository: Spanned<String>,
-    pub secret: Spanned<String>,
+    pub repository: Spanned<CompactString>,
+    pub secret: Spanned<CompactString>,
 }
 
 #[derive(Debug, Clone)]
 pub struct HostDecl {
     pub name: Name,
     pub head: Span,
-    pub address: Spanned<String>,
+    pub address: Spanned<CompactString>,
     pub memory: Spanned<Bytes>,
     pub cpus: Spanned<u64>,
     pub cpu_mhz: Spanned<Megahertz>,
@@ -96,7 +98,7 @@ pub struct DiskDecl {
     pub head: Span,
     pub size: Spanned<Bytes>,
     pub kind: Spanned<DiskKind>,
-    pub mount: Spanned<String>,
+    pub mount: Spanned<CompactString>,
     /// The filesystem at `mount` is encrypted (set up outside eosc).
     pub encrypted: Spanned<bool>,
 }
@@ -113,14 +115,14 @@ pub struct ServiceDecl {
     pub on: Option<Box<[Reference]>>,
     /// The Debian package's name as written (`package()` gives the one in
     /// use: the service's name when not written).
-    pub package: Option<Spanned<String>>,
+    pub package: Option<Spanned<CompactString>>,
     /// The version `package = "NAME=VERSION"` pins, as apt writes it.
     /// Boxed: seldom written, and inline it would take the declaration
     /// (shared in an `Arc`) past an allocator size class.
-    pub package_version: Option<Box<Spanned<String>>>,
-    pub image: Option<Spanned<String>>,
-    pub command: Option<Spanned<String>>,
-    pub args: Box<[Spanned<String>]>,
+    pub package_version: Option<Box<Spanned<CompactString>>>,
+    pub image: Option<Spanned<CompactString>>,
+    pub command: Option<Spanned<CompactString>>,
+    pub args: Box<[Spanned<CompactString>]>,
     pub count: Spanned<u64>,
     pub memory: Spanned<Bytes>,
     pub memory_max: Option<Spanned<Bytes>>,
@@ -149,14 +151,14 @@ impl ServiceDecl {
 /// One `KEY = "value"` of an `env` map.
 #[derive(Debug, Clone)]
 pub struct EnvVar {
-    pub key: Spanned<String>,
-    pub value: Spanned<String>,
+    pub key: Spanned<CompactString>,
+    pub value: Spanned<CompactString>,
 }
 
 /// `KEY = SVC.PORT` (or `SVC.PORT.address`, `SVC.PORT.port`) in `env`.
 #[derive(Debug, Clone)]
 pub struct ConnectionDecl {
-    pub key: Spanned<String>,
+    pub key: Spanned<CompactString>,
     /// `SVC.PORT`, without the part.
     pub target: Reference,
     pub part: ConnectionPart,
@@ -186,8 +188,8 @@ pub struct PortDecl {
 pub struct HealthDecl {
     pub head: Span,
     pub port: Option<Reference>,
-    pub path: Option<Spanned<String>>,
-    pub command: Option<Spanned<String>>,
+    pub path: Option<Spanned<CompactString>>,
+    pub command: Option<Spanned<CompactString>>,
     pub interval: Spanned<Millis>,
     pub timeout: Spanned<Millis>,
     pub grace: Spanned<Millis>,
@@ -199,7 +201,7 @@ pub struct VolumeDecl {
     pub head: Span,
     pub placement: VolumePlacement,
     pub size: Spanned<Bytes>,
-    pub path: Spanned<String>,
+    pub path: Spanned<CompactString>,
     pub io: Spanned<IoClass>,
     pub backup: Option<BackupDecl>,
 }
@@ -217,30 +219,30 @@ pub enum VolumePlacement {
 #[derive(Debug, Clone)]
 pub struct BackupDecl {
     pub head: Span,
-    pub schedule: Spanned<String>,
+    pub schedule: Spanned<CompactString>,
     pub keep_daily: Spanned<u64>,
     pub keep_weekly: Spanned<u64>,
     pub keep_monthly: Spanned<u64>,
     pub hook: Spanned<BackupHook>,
     /// When the restore drill runs (systemd `OnCalendar`).
-    pub verify: Spanned<String>,
+    pub verify: Spanned<CompactString>,
 }
 
 #[derive(Debug, Clone)]
 pub struct SecretDecl {
     pub name: Name,
     pub head: Span,
-    pub path: Spanned<String>,
+    pub path: Spanned<CompactString>,
     pub env: Vec<EnvVar>,
 }
 
 #[derive(Debug, Clone)]
 pub struct FileDecl {
     /// The label: where the file goes on the host.
-    pub path: Spanned<String>,
+    pub path: Spanned<CompactString>,
     pub head: Span,
-    pub source: Spanned<String>,
-    pub mode: Spanned<String>,
+    pub source: Spanned<CompactString>,
+    pub mode: Spanned<CompactString>,
 }
 
 #[derive(Debug, Clone)]
@@ -248,8 +250,8 @@ pub struct RouteDecl {
     pub name: Name,
     pub head: Span,
     pub protocol: Spanned<RouteProtocol>,
-    pub host: Option<Spanned<String>>,
-    pub path: Spanned<String>,
+    pub host: Option<Spanned<CompactString>>,
+    pub path: Spanned<CompactString>,
     pub listen: Option<Spanned<u64>>,
     pub to: Reference,
     pub auth: Spanned<Auth>,

@@ -96,7 +96,7 @@ fn expected(checked: &Checked) -> Result<Expected, ApiError> {
                 .on
                 .iter()
                 .flatten()
-                .map(|&h| stack.host(h).name.value.clone())
+                .map(|&h| stack.host(h).name.value.to_string())
                 .collect();
             let names = service
                 .decl
@@ -112,7 +112,7 @@ fn expected(checked: &Checked) -> Result<Expected, ApiError> {
         }
     }
     Ok(Expected {
-        stack: stack.settings.name.value.clone(),
+        stack: stack.settings.name.value.to_string(),
         jobs,
         salted,
     })

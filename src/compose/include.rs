@@ -1,6 +1,7 @@
 //! `include` (LANGUAGE.md section 10): the root's list of paths and patterns,
 //! made into the stack's other files, in a fixed order.
 
+use compact_str::CompactString;
 use std::collections::HashSet;
 
 use super::files::{normalize, FileError, FileSet, MAX_FILES};
@@ -11,7 +12,7 @@ use crate::span::Spanned;
 /// The root-relative paths of the included files, in `include` order (a
 /// pattern's files in path order), each once, the root itself left out.
 pub(super) fn included_files(
-    include: &[Spanned<String>],
+    include: &[Spanned<CompactString>],
     root: &str,
     files: &dyn FileSet,
     diags: &mut Diagnostics,
@@ -56,14 +57,14 @@ pub(super) fn included_files(
     found
 }
 
-pub(super) fn escapes(item: &Spanned<String>, why: &str) -> Diagnostic {
+pub(super) fn escapes(item: &Spanned<CompactString>, why: &str) -> Diagnostic {
     Diagnostic::new(Code::E0502, item.span, format!("`{}` {why}", item.value))
         .with_primary_label("outside the stack's folder")
         .with_help("every file of a stack lies in the root file's folder or below it")
 }
 
 /// The diagnostic of a file that could not be had.
-pub(super) fn file_error(item: &Spanned<String>, error: &FileError) -> Diagnostic {
+pub(super) fn file_error(item: &Spanned<CompactString>, error: &FileError) -> Diagnostic {
     match error {
         FileError::Escapes => escapes(
             item,

@@ -19,6 +19,7 @@ mod params;
 mod reading;
 mod reuse;
 
+use compact_str::CompactString;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -260,7 +261,7 @@ impl<'f> Composer<'f> {
     }
 
     /// Finds, reads and registers the included files (once per stack).
-    fn read_included(&mut self, include: &[Spanned<String>]) {
+    fn read_included(&mut self, include: &[Spanned<CompactString>]) {
         let mut diags = Diagnostics::new();
         let paths = include::included_files(include, &self.root, self.files, &mut diags);
         let mut included = Vec::new();
@@ -283,7 +284,7 @@ impl<'f> Composer<'f> {
                 Err(error) => {
                     // A pattern's match that cannot be read is reported at the pattern.
                     if let Some(at) = naming_item(include, &path) {
-                        let named = Spanned::new(path.clone(), at.span);
+                        let named = Spanned::new(CompactString::from(path.as_str()), at.span);
                         diags.push(include::file_error(&named, &error));
                     }
                 }
@@ -401,7 +402,7 @@ impl<'f> Composer<'f> {
         span: Span,
         diags: &mut Diagnostics,
     ) -> Option<Arc<ModuleFile>> {
-        let named = Spanned::new(source.to_string(), span);
+        let named = Spanned::new(CompactString::from(source), span);
         let Some(path) = normalize(folder, source) else {
             diags.push(include::escapes(&named, "leaves the root file's folder").with_help(
                 "a module file lies in the root file's folder or below it; `source` is relative to the file the `module` block is in",
@@ -563,7 +564,10 @@ pub fn declarations_both_ways(text: &str) -> (Option<String>, String) {
 
 /// The `include` item that names an included file: the path itself, or a
 /// pattern matching it (looked up only to report a problem with the file).
-fn naming_item<'i>(include: &'i [Spanned<String>], path: &str) -> Option<&'i Spanned<String>> {
+fn naming_item<'i>(
+    include: &'i [Spanned<CompactString>],
+    path: &str,
+) -> Option<&'i Spanned<CompactString>> {
     include
         .iter()
         .find(|i| normalize("", &i.value).as_deref() == Some(path))

@@ -285,7 +285,7 @@ fn param_type(value: &Value, diags: &mut Diagnostics) -> Option<ParamType> {
     if scalar.is_none() {
         let written = match &inner.kind {
             ValueKind::Reference(path) if path.len() == 1 => path[0].name.clone(),
-            _ => String::new(),
+            _ => compact_str::CompactString::default(),
         };
         let close = did_you_mean(&written, SCALARS.iter().map(|(n, _)| *n));
         let help = match close {
@@ -531,8 +531,11 @@ fn rename_local(block: &mut Block, instance: &str, services: &HashSet<String>) {
     }
     let rename = |value: &mut Value| {
         if let ValueKind::Reference(path) = &mut value.kind {
-            if !path.is_empty() && path[0].name != "param" && services.contains(&path[0].name) {
-                path[0].name = format!("{instance}-{}", path[0].name);
+            if !path.is_empty()
+                && path[0].name != "param"
+                && services.contains(path[0].name.as_str())
+            {
+                path[0].name = compact_str::format_compact!("{instance}-{}", path[0].name);
             }
         }
     };

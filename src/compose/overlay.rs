@@ -36,7 +36,7 @@ fn key(block: &Block) -> (String, String) {
             LabelValue::String(s) | LabelValue::Integer(s) => s.clone(),
         },
     };
-    (block.kind.name.clone(), name)
+    (block.kind.name.to_string(), name)
 }
 
 /// The environments of the stack, in the order their blocks stand; reports

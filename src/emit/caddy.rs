@@ -137,14 +137,14 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
             stack.port(route.target).name.value
         );
         let site_route = SiteRoute {
-            name: decl.name.value.clone(),
+            name: decl.name.value.to_string(),
             target,
             matcher,
             paths,
             proxies,
         };
         sites
-            .entry(host.value.clone())
+            .entry(host.value.to_string())
             .or_default()
             .push((path.to_string(), site_route));
     }

@@ -50,7 +50,7 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts) -> Result<(), EmitErr
             topology::hosts_of(stack, route.target.service)
         };
         routes.push(StreamRoute {
-            name: decl.name.value.clone(),
+            name: decl.name.value.to_string(),
             target: format!("{}.{}", service.name(), port.name.value),
             upstream: format!("route-{}", decl.name.value),
             listen: listen.value,

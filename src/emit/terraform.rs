@@ -378,7 +378,7 @@ mod tests {
     }
 
     fn secret(path: &str) -> SecretDecl {
-        let text = |t: &str| crate::span::Spanned::new(t.to_string(), crate::span::Span::default());
+        let text = |t: &str| crate::span::Spanned::new(t.into(), crate::span::Span::default());
         SecretDecl {
             name: text("s"),
             head: crate::span::Span::default(),

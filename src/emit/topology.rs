@@ -171,7 +171,7 @@ pub fn plain_env(stack: &Stack, id: ServiceId) -> Vec<crate::ast::EnvVar> {
         if let ConnectionValue::Literal(text) = value {
             env.push(crate::ast::EnvVar {
                 key: connection.key.clone(),
-                value: crate::span::Spanned::new(text, connection.key.span),
+                value: crate::span::Spanned::new(text.into(), connection.key.span),
             });
         }
     }

@@ -110,21 +110,21 @@ impl DiskCache {
     /// those not seen before.
     pub fn source_files(&self, root: &Path, stack: &Stack) -> SourceFiles {
         let folder = root.parent().unwrap_or(Path::new("/")).to_path_buf();
-        let wanted: Vec<&String> = stack
+        let wanted: Vec<&str> = stack
             .services
             .iter()
-            .flat_map(|s| s.decl.files.iter().map(|f| &f.source.value))
+            .flat_map(|s| s.decl.files.iter().map(|f| f.source.value.as_str()))
             .collect();
         {
             let known = lock(&self.sources);
             if wanted
                 .iter()
-                .all(|s| known.contains_key(&(folder.clone(), (*s).clone())))
+                .all(|s| known.contains_key(&(folder.clone(), (*s).to_string())))
             {
                 let mut found = SourceFiles::default();
                 for source in wanted {
-                    let status = known[&(folder.clone(), source.clone())].clone();
-                    found.files.insert(source.clone(), status);
+                    let status = known[&(folder.clone(), source.to_string())].clone();
+                    found.files.insert(source.to_string(), status);
                 }
                 return found;
             }

@@ -371,7 +371,7 @@ impl Index {
 /// A param's type as written (`host`, `[disk]`).
 pub fn type_text(value: &Value) -> String {
     match &value.kind {
-        ValueKind::Reference(path) if path.len() == 1 => path[0].name.clone(),
+        ValueKind::Reference(path) if path.len() == 1 => path[0].name.to_string(),
         ValueKind::List(items) if items.len() == 1 => format!("[{}]", type_text(&items[0])),
         _ => String::new(),
     }
@@ -619,7 +619,7 @@ impl Walker<'_> {
         match path.as_slice() {
             [param, name] if param.name == "param" => {
                 self.push(
-                    Symbol::Param(module, name.name.clone()),
+                    Symbol::Param(module, name.name.to_string()),
                     place.file,
                     name.span,
                     Role::Reference,
@@ -654,7 +654,7 @@ impl Walker<'_> {
         match (kind, path.as_slice()) {
             (RefKind::Host, [host]) => {
                 self.push(
-                    Symbol::Host(host.name.clone()),
+                    Symbol::Host(host.name.to_string()),
                     file,
                     host.span,
                     Role::Reference,
@@ -666,23 +666,23 @@ impl Walker<'_> {
             }
             (RefKind::Disk, [host, disk]) => {
                 self.push(
-                    Symbol::Host(host.name.clone()),
+                    Symbol::Host(host.name.to_string()),
                     file,
                     host.span,
                     Role::Reference,
                 );
-                let symbol = Symbol::Disk(host.name.clone(), disk.name.clone());
+                let symbol = Symbol::Disk(host.name.to_string(), disk.name.to_string());
                 self.push(symbol, file, disk.span, Role::Reference);
             }
             (RefKind::ServicePort, [service, port, ..]) => {
                 let symbol = Self::service_named(&service.name, place);
                 self.push(symbol.clone(), file, service.span, Role::Reference);
-                let port_symbol = Symbol::Port(Box::new(symbol), port.name.clone());
+                let port_symbol = Symbol::Port(Box::new(symbol), port.name.to_string());
                 self.push(port_symbol, file, port.span, Role::Reference);
             }
             (RefKind::OwnPort, [port]) => {
                 if let Some(service) = place.service {
-                    let symbol = Symbol::Port(Box::new(service.clone()), port.name.clone());
+                    let symbol = Symbol::Port(Box::new(service.clone()), port.name.to_string());
                     self.push(symbol, file, port.span, Role::Reference);
                 }
             }
@@ -709,7 +709,7 @@ impl Walker<'_> {
             };
             let name = &attribute.name;
             self.push(
-                Symbol::Param(module, name.name.clone()),
+                Symbol::Param(module, name.name.to_string()),
                 file,
                 name.span,
                 Role::Reference,

@@ -27,7 +27,7 @@ fn symbol(block: &Block, text: &str, lines: &Lines) -> DocumentSymbol {
     let name = match &label {
         Some(label) if !label.trim().is_empty() => label.clone(),
         Some(label) => format!("{} {label:?}", block.kind.name),
-        None => block.kind.name.clone(),
+        None => block.kind.name.to_string(),
     };
     let name = if name.trim().is_empty() {
         "(unnamed)".to_string()
@@ -36,7 +36,7 @@ fn symbol(block: &Block, text: &str, lines: &Lines) -> DocumentSymbol {
     };
     DocumentSymbol {
         name,
-        detail: label.map(|_| block.kind.name.clone()),
+        detail: label.map(|_| block.kind.name.to_string()),
         kind: kind(&block.kind.name),
         tags: None,
         deprecated: None,

@@ -7,13 +7,14 @@ use crate::ast::{Bytes, CpuRange, DiskDecl, DiskKind, HostDecl, NumaDecl};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::span::Spanned;
 use crate::syntax::{Block, LabelValue};
+use compact_str::CompactString;
 
 const GIB: u64 = 1 << 30;
 
 pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> HostDecl {
     let mut r = BlockReader::new(block, diags);
     let name = name_label(&mut r, block);
-    let address = r.required_valid::<String>("address", |a| validate::address(a));
+    let address = r.required_valid::<CompactString>("address", |a| validate::address(a));
     let memory = bytes(r.required_valid::<Size>("memory", |s| positive_size(*s)));
     let cpus = r.required_valid::<u64>("cpus", |n| in_range(*n, "cpus", 1, 65_536));
     let cpu_mhz = r.or_default("cpu_mhz", FrequencyMhz(2000));
@@ -184,8 +185,8 @@ fn disk(block: &Block, diags: &mut Diagnostics) -> DiskDecl {
     let kind = r.required::<DiskKind>("kind");
     let default_mount = format!("/srv/{}", name.value);
     let mount = r
-        .optional_valid::<String>("mount", |m| validate::absolute_path(m))
-        .unwrap_or_else(|| Spanned::new(default_mount, block.head()));
+        .optional_valid::<CompactString>("mount", |m| validate::absolute_path(m))
+        .unwrap_or_else(|| Spanned::new(default_mount.into(), block.head()));
     let encrypted = r.or_default("encrypted", false);
     r.finish();
     DiskDecl {

@@ -12,6 +12,7 @@ mod stack;
 pub(crate) mod validate;
 mod value;
 
+use compact_str::CompactString;
 use std::sync::Arc;
 
 use crate::ast::{HostDecl, Name, RouteDecl, ServiceDecl, Spec, StackDecl};
@@ -113,17 +114,17 @@ impl Lowering {
             .spec
             .hosts
             .iter()
-            .map(|h| ("host", h.name.value.clone()));
+            .map(|h| ("host", h.name.value.to_string()));
         let services = self
             .spec
             .services
             .iter()
-            .map(|s| ("service", s.name.value.clone()));
+            .map(|s| ("service", s.name.value.to_string()));
         let routes = self
             .spec
             .routes
             .iter()
-            .map(|r| ("route", r.name.value.clone()));
+            .map(|r| ("route", r.name.value.to_string()));
         hosts.chain(services).chain(routes).collect()
     }
 
@@ -323,7 +324,7 @@ pub(crate) fn name_label(reader: &mut BlockReader<'_, '_>, block: &Block) -> Nam
             .with_primary_label("needs a name")
             .with_help(format!("write `{kind} \"NAME\" {{ … }}`")),
         );
-        return Spanned::new(String::new(), block.kind.span);
+        return Spanned::new(CompactString::default(), block.kind.span);
     };
     match &label.value {
         LabelValue::String(text) => {
@@ -334,7 +335,7 @@ pub(crate) fn name_label(reader: &mut BlockReader<'_, '_>, block: &Block) -> Nam
                         .with_help("names become Salt IDs, Nomad job and Consul service names: [a-z][a-z0-9-]{0,62}"),
                 );
             }
-            Spanned::new(text.clone(), label.span)
+            Spanned::new(CompactString::from(text.as_str()), label.span)
         }
         LabelValue::Integer(text) => {
             reader.diags.push(
@@ -346,7 +347,7 @@ pub(crate) fn name_label(reader: &mut BlockReader<'_, '_>, block: &Block) -> Nam
                 .with_primary_label("a number")
                 .with_help(format!("write `{kind} \"{kind}-{text}\" {{ … }}`")),
             );
-            Spanned::new(String::new(), label.span)
+            Spanned::new(CompactString::default(), label.span)
         }
     }
 }

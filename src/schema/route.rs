@@ -6,6 +6,7 @@ use crate::ast::{Auth, Reference, RouteDecl, RouteProtocol};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::span::Spanned;
 use crate::syntax::Block;
+use compact_str::CompactString;
 
 pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> RouteDecl {
     let mut r = BlockReader::new(block, diags);
@@ -14,13 +15,13 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> RouteDecl {
     // A trailing root dot and Caddy's `/*` are spellings of the same route:
     // dropped here, so E0401 sees `a.example.com.` and `a.example.com` as one.
     let host = r
-        .optional_valid::<String>("host", |h| validate::site_name(h, true))
-        .map(|h| h.map(|h| validate::without_root_dot(&h).to_string()));
+        .optional_valid::<CompactString>("host", |h| validate::site_name(h, true))
+        .map(|h| h.map(|h| CompactString::from(validate::without_root_dot(&h))));
     let path = r
-        .optional_valid::<String>("path", |p| validate::url_path(p))
+        .optional_valid::<CompactString>("path", |p| validate::url_path(p))
         .map_or_else(
             || Spanned::new("/".into(), block.head()),
-            |p| p.map(|p| validate::route_prefix(&p).to_string()),
+            |p| p.map(|p| CompactString::from(validate::route_prefix(&p))),
         );
     let listen = r.optional_valid::<u64>("listen", |n| in_range(*n, "a listen port", 1, 65_535));
     let to = r.required::<Reference>("to");

@@ -13,6 +13,7 @@ use crate::ast::{
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::span::{Span, Spanned};
 use crate::syntax::{Block, LabelValue};
+use compact_str::CompactString;
 
 pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> ServiceDecl {
     let mut r = BlockReader::new(block, diags);
@@ -24,22 +25,24 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> ServiceDecl {
     let on: Option<Box<[Reference]>> = r
         .optional::<Vec<Spanned<Reference>>>("on")
         .map(|list| list.value.into_iter().map(|s| s.value).collect());
-    let written_package = r.optional_valid::<String>("package", |p| validate::package(p));
+    let written_package = r.optional_valid::<CompactString>("package", |p| validate::package(p));
     let (package, package_version) = match written_package {
         Some(written) => {
             let (name, version) = validate::split_package(&written.value);
             (
-                Some(Spanned::new(name.to_string(), written.span)),
-                version.map(|v| Box::new(Spanned::new(v.to_string(), written.span))),
+                Some(Spanned::new(CompactString::from(name), written.span)),
+                version.map(|v| Box::new(Spanned::new(CompactString::from(v), written.span))),
             )
         }
         None => (None, None),
     };
-    let image =
-        r.optional_valid::<String>("image", |i| validate::plain_text(i, "an image reference"));
-    let command = r.optional_valid::<String>("command", |c| validate::single_line(c, "a command"));
+    let image = r.optional_valid::<CompactString>("image", |i| {
+        validate::plain_text(i, "an image reference")
+    });
+    let command =
+        r.optional_valid::<CompactString>("command", |c| validate::single_line(c, "a command"));
     let args = r
-        .or_default::<Vec<Spanned<String>>>("args", Vec::new())
+        .or_default::<Vec<Spanned<CompactString>>>("args", Vec::new())
         .value;
     let count = r.or_default::<u64>("count", 1);
     let memory = r.required_valid::<Size>("memory", |s| positive_size(*s));
@@ -454,8 +457,9 @@ fn health(block: &Block, diags: &mut Diagnostics) -> HealthDecl {
     let mut r = BlockReader::new(block, diags);
     no_label(&mut r, block);
     let port = r.optional::<Reference>("port").map(|p| p.value);
-    let path = r.optional_valid::<String>("path", |p| validate::health_path(p));
-    let command = r.optional_valid::<String>("command", |c| validate::single_line(c, "a command"));
+    let path = r.optional_valid::<CompactString>("path", |p| validate::health_path(p));
+    let command =
+        r.optional_valid::<CompactString>("command", |c| validate::single_line(c, "a command"));
     let interval = duration(&mut r, "interval", 10_000);
     let timeout = duration(&mut r, "timeout", 2_000);
     let grace = duration(&mut r, "grace", 30_000);
@@ -518,7 +522,7 @@ fn volume(block: &Block, diags: &mut Diagnostics) -> VolumeDecl {
     let disk = r.optional::<Reference>("disk");
     let backend = r.optional::<VolumeBackend>("backend");
     let size = r.required_valid::<Size>("size", |s| positive_size(*s));
-    let path = r.required_valid::<String>("path", |p| validate::absolute_path(p));
+    let path = r.required_valid::<CompactString>("path", |p| validate::absolute_path(p));
     let io = r.or_default("io", IoClass::General);
     let backup = r.single_block("backup").map(|b| backup(b, r.diags));
     let written = (r.is_set("disk"), r.is_set("backend"));
@@ -556,13 +560,13 @@ fn volume(block: &Block, diags: &mut Diagnostics) -> VolumeDecl {
 fn backup(block: &Block, diags: &mut Diagnostics) -> BackupDecl {
     let mut r = BlockReader::new(block, diags);
     no_label(&mut r, block);
-    let schedule = r.required_valid::<String>("schedule", |s| validate::schedule(s));
+    let schedule = r.required_valid::<CompactString>("schedule", |s| validate::schedule(s));
     let keep_daily = r.or_default::<u64>("keep_daily", 7);
     let keep_weekly = r.or_default::<u64>("keep_weekly", 4);
     let keep_monthly = r.or_default::<u64>("keep_monthly", 6);
     let hook = r.or_default("hook", BackupHook::None);
     let verify = r
-        .optional_valid::<String>("verify", |s| validate::schedule(s))
+        .optional_valid::<CompactString>("verify", |s| validate::schedule(s))
         .unwrap_or_else(|| Spanned::new("weekly".into(), block.head()));
     r.finish();
     for keep in [&keep_daily, &keep_weekly, &keep_monthly] {
@@ -582,7 +586,7 @@ fn backup(block: &Block, diags: &mut Diagnostics) -> BackupDecl {
 fn secret(block: &Block, diags: &mut Diagnostics) -> SecretDecl {
     let mut r = BlockReader::new(block, diags);
     let name = name_label(&mut r, block);
-    let path = r.required_valid::<String>("path", |p| validate::vault_path(p));
+    let path = r.required_valid::<CompactString>("path", |p| validate::vault_path(p));
     let env = env_vars(r.required::<StringMap>("env").value, r.diags);
     r.finish();
     for var in &env {
@@ -599,9 +603,10 @@ fn secret(block: &Block, diags: &mut Diagnostics) -> SecretDecl {
 fn file(block: &Block, diags: &mut Diagnostics) -> FileDecl {
     let mut r = BlockReader::new(block, diags);
     let path = file_path_label(block, r.diags);
-    let source = r.required_valid::<String>("source", |s| validate::plain_text(s, "a file source"));
+    let source =
+        r.required_valid::<CompactString>("source", |s| validate::plain_text(s, "a file source"));
     let mode = r
-        .optional_valid::<String>("mode", |m| validate::file_mode(m))
+        .optional_valid::<CompactString>("mode", |m| validate::file_mode(m))
         .unwrap_or_else(|| Spanned::new("0644".into(), block.head()));
     r.finish();
     FileDecl {
@@ -612,14 +617,14 @@ fn file(block: &Block, diags: &mut Diagnostics) -> FileDecl {
     }
 }
 
-fn file_path_label(block: &Block, diags: &mut Diagnostics) -> Spanned<String> {
+fn file_path_label(block: &Block, diags: &mut Diagnostics) -> Spanned<CompactString> {
     let Some(label) = &block.label else {
         diags.push(
             Diagnostic::new(Code::E0104, block.kind.span, "`file` block has no path")
                 .with_primary_label("needs the path on the host")
                 .with_help("write `file \"/etc/app/app.conf\" { source = \"files/app.conf\" }`"),
         );
-        return Spanned::new(String::new(), block.kind.span);
+        return Spanned::new(CompactString::default(), block.kind.span);
     };
     let LabelValue::String(path) = &label.value else {
         diags.push(
@@ -630,9 +635,9 @@ fn file_path_label(block: &Block, diags: &mut Diagnostics) -> Spanned<String> {
             )
             .with_primary_label("a number"),
         );
-        return Spanned::new(String::new(), label.span);
+        return Spanned::new(CompactString::default(), label.span);
     };
-    let path = Spanned::new(path.clone(), label.span);
+    let path = Spanned::new(CompactString::from(path.as_str()), label.span);
     super::check_value(diags, &path, |p| validate::absolute_path(p), None);
     path
 }

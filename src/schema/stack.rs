@@ -8,22 +8,23 @@ use crate::ast::{NomadEdition, Percent, StackBackupDecl, StackDecl};
 use crate::diag::Diagnostics;
 use crate::span::Spanned;
 use crate::syntax::Block;
+use compact_str::CompactString;
 
 pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> StackDecl {
     let mut r = BlockReader::new(block, diags);
     let name = name_label(&mut r, block);
     let domain = r
-        .required_valid::<String>("domain", |d| validate::site_name(d, false))
-        .map(|d| validate::without_root_dot(&d).to_string());
-    let acme_email = r.optional_valid::<String>("acme_email", |e| validate::email(e));
+        .required_valid::<CompactString>("domain", |d| validate::site_name(d, false))
+        .map(|d| CompactString::from(validate::without_root_dot(&d)));
+    let acme_email = r.optional_valid::<CompactString>("acme_email", |e| validate::email(e));
     let datacenter = r
-        .optional_valid::<String>("datacenter", |d| validate::name(d))
+        .optional_valid::<CompactString>("datacenter", |d| validate::name(d))
         .unwrap_or_else(|| Spanned::new("dc1".into(), block.head()));
     let memory_budget = budget(&mut r, "memory_budget", 80);
     let disk_budget = budget(&mut r, "disk_budget", 90);
     let ceph_replicas = r.or_default::<u64>("ceph_replicas", 1);
     let nomad_edition = r.or_default::<NomadEdition>("nomad_edition", NomadEdition::Ce);
-    let include = r.or_default::<Vec<Spanned<String>>>("include", Vec::new());
+    let include = r.or_default::<Vec<Spanned<CompactString>>>("include", Vec::new());
     let backup = r.single_block("backup").map(|b| backup(b, r.diags));
     r.finish();
     check_range(diags, &ceph_replicas, "ceph_replicas", 1, 16);
@@ -67,10 +68,10 @@ fn backup(block: &Block, diags: &mut Diagnostics) -> StackBackupDecl {
     let mut r = BlockReader::new(block, diags);
     no_label(&mut r, block);
     // Any one line: the backup scripts shell-quote it (`local:/mnt/My Backups`).
-    let repository = r.required_valid::<String>("repository", |t| {
+    let repository = r.required_valid::<CompactString>("repository", |t| {
         validate::single_line(t, "a restic repository")
     });
-    let secret = r.required_valid::<String>("secret", |t| validate::vault_path(t));
+    let secret = r.required_valid::<CompactString>("secret", |t| validate::vault_path(t));
     r.finish();
     StackBackupDecl {
         head: block.head(),

@@ -1,6 +1,8 @@
 //! Conversions from syntax values to typed values, one impl per schema type.
 //! Each conversion reports its own diagnostics (E0103 wrong type, E0107 invalid).
 
+use compact_str::CompactString;
+
 use crate::ast::{
     Auth, BackupHook, Capability, CpuRange, DiskKind, IoClass, NomadEdition, Percent, PortProtocol,
     Reference, RouteProtocol, Runtime, VolumeBackend,
@@ -32,33 +34,49 @@ fn invalid(value: &Value, message: impl Into<String>) -> Diagnostic {
 /// Salt evaluates state arguments that start with this, even without Jinja.
 const SALT_SLOT: &str = "__slot__:";
 
+/// The text of a string value, or why it is not one (reported).
+fn string_value<'v>(value: &'v Value, diags: &mut Diagnostics) -> Option<&'v str> {
+    match &value.kind {
+        ValueKind::String(text) if text.starts_with(SALT_SLOT) => {
+            diags.push(
+                Diagnostic::new(Code::E0107, value.span, format!("a value may not start with `{SALT_SLOT}`"))
+                    .with_primary_label("Salt would run this as a function call")
+                    .with_help("Salt treats any state argument starting with `__slot__:` as code; write the value differently"),
+            );
+            None
+        }
+        ValueKind::String(text) => Some(text),
+        ValueKind::Reference(_) => {
+            diags.push(
+                wrong_type(value, "a string")
+                    .with_help("put the text in double quotes: strings are always quoted"),
+            );
+            None
+        }
+        _ => {
+            diags.push(wrong_type(value, "a string"));
+            None
+        }
+    }
+}
+
 impl FromValue for String {
     fn expected() -> String {
         "a string".into()
     }
     fn from_value(value: &Value, diags: &mut Diagnostics) -> Option<Self> {
-        match &value.kind {
-            ValueKind::String(text) if text.starts_with(SALT_SLOT) => {
-                diags.push(
-                    Diagnostic::new(Code::E0107, value.span, format!("a value may not start with `{SALT_SLOT}`"))
-                        .with_primary_label("Salt would run this as a function call")
-                        .with_help("Salt treats any state argument starting with `__slot__:` as code; write the value differently"),
-                );
-                None
-            }
-            ValueKind::String(text) => Some(text.clone()),
-            ValueKind::Reference(_) => {
-                diags.push(
-                    wrong_type(value, "a string")
-                        .with_help("put the text in double quotes: strings are always quoted"),
-                );
-                None
-            }
-            _ => {
-                diags.push(wrong_type(value, "a string"));
-                None
-            }
-        }
+        string_value(value, diags).map(str::to_string)
+    }
+}
+
+/// The strings of the declarations: most are short (names, keys, values
+/// like `info`), and up to 24 bytes are held inline, without an allocation.
+impl FromValue for CompactString {
+    fn expected() -> String {
+        "a string".into()
+    }
+    fn from_value(value: &Value, diags: &mut Diagnostics) -> Option<Self> {
+        string_value(value, diags).map(CompactString::from)
     }
 }
 
@@ -302,19 +320,19 @@ impl<T: FromValue> FromValue for Vec<Spanned<T>> {
 
 /// `{ KEY = "value" … }` with string values and unique keys.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct StringMap(pub(crate) Vec<(Spanned<String>, Spanned<String>)>);
+pub(crate) struct StringMap(pub(crate) Vec<(Spanned<CompactString>, Spanned<CompactString>)>);
 
 impl FromValue for StringMap {
     fn expected() -> String {
         "an object of strings (e.g. { KEY = \"value\" })".into()
     }
     fn from_value(value: &Value, diags: &mut Diagnostics) -> Option<Self> {
-        let mut out: Vec<(Spanned<String>, Spanned<String>)> =
+        let mut out: Vec<(Spanned<CompactString>, Spanned<CompactString>)> =
             Vec::with_capacity(object_len(value));
         each_unique_entry::<Self>(value, diags, |entry, diags| {
-            if let Some(text) = String::from_value(&entry.value, diags) {
+            if let Some(text) = CompactString::from_value(&entry.value, diags) {
                 out.push((
-                    Spanned::new(entry.key.clone(), entry.key_span),
+                    Spanned::new(CompactString::from(entry.key.as_str()), entry.key_span),
                     Spanned::new(text, entry.value.span),
                 ));
             }
@@ -371,7 +389,7 @@ fn duplicate_key(entry: &crate::syntax::Entry, first: crate::span::Span) -> Diag
 /// a reference is a connection (LANGUAGE.md section 3).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct EnvEntries {
-    pub(crate) plain: Vec<(Spanned<String>, Spanned<String>)>,
+    pub(crate) plain: Vec<(Spanned<CompactString>, Spanned<CompactString>)>,
     pub(crate) connections: Vec<crate::ast::ConnectionDecl>,
 }
 
@@ -385,12 +403,12 @@ impl FromValue for EnvEntries {
             connections: Vec::new(),
         };
         each_unique_entry::<Self>(value, diags, |entry, diags| {
-            let key = Spanned::new(entry.key.clone(), entry.key_span);
+            let key = Spanned::new(CompactString::from(entry.key.as_str()), entry.key_span);
             if let ValueKind::Reference(path) = &entry.value.kind {
                 if let Some(connection) = connection(key, path, entry.value.span, diags) {
                     out.connections.push(connection);
                 }
-            } else if let Some(text) = String::from_value(&entry.value, diags) {
+            } else if let Some(text) = CompactString::from_value(&entry.value, diags) {
                 out.plain.push((key, Spanned::new(text, entry.value.span)));
             }
         })?;
@@ -400,7 +418,7 @@ impl FromValue for EnvEntries {
 
 /// `SVC.PORT`, `SVC.PORT.address` or `SVC.PORT.port` (E0103 otherwise).
 fn connection(
-    key: Spanned<String>,
+    key: Spanned<CompactString>,
     path: &[crate::syntax::Ident],
     span: crate::span::Span,
     diags: &mut Diagnostics,

@@ -308,7 +308,7 @@ impl Parser<'_> {
             self.pos += 1;
         }
         Some(Ident {
-            name: self.text[start..self.pos].to_string(),
+            name: self.text[start..self.pos].into(),
             span: self.span_from(start),
         })
     }
@@ -450,7 +450,7 @@ impl Parser<'_> {
         let key = if quoted_key {
             self.string()?
         } else {
-            self.ident()?.name
+            self.ident()?.name.into()
         };
         let key_span = self.span_from(start);
         self.skip()?;

@@ -19,7 +19,7 @@ pub struct Comment {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ident {
-    pub name: String,
+    pub name: compact_str::CompactString,
     pub span: Span,
 }
 

@@ -63,7 +63,7 @@ impl GraphView {
             }
         }
         Self {
-            stack: stack.settings.name.value.clone(),
+            stack: stack.settings.name.value.to_string(),
             nodes,
             edges,
         }

@@ -102,7 +102,7 @@ impl Plan {
         let by_host = analysis.placement.by_host(stack.hosts.len());
         let mut hosts_of: Vec<Vec<String>> = vec![Vec::new(); stack.services.len()];
         for instance in &analysis.placement.instances {
-            hosts_of[instance.service.0].push(stack.host(instance.host).name.value.clone());
+            hosts_of[instance.service.0].push(stack.host(instance.host).name.value.to_string());
         }
         let services = stack
             .service_ids()
@@ -119,7 +119,7 @@ impl Plan {
             .map(|h| host_use(stack, h, &by_host[h.0], &mut volumes))
             .collect();
         Plan {
-            stack: stack.settings.name.value.clone(),
+            stack: stack.settings.name.value.to_string(),
             stages: stage_list,
             services,
             hosts,
@@ -137,7 +137,7 @@ fn volumes_by_disk(stack: &Stack) -> BTreeMap<DiskId, Vec<VolumeUse>> {
             if let VolumeStorage::Disk(disk) = storage {
                 map.entry(*disk).or_default().push(VolumeUse {
                     service: service.name().to_string(),
-                    volume: volume.name.value.clone(),
+                    volume: volume.name.value.to_string(),
                     size: volume.size.value,
                     io: volume.io.value,
                 });
@@ -212,7 +212,7 @@ fn host_use(
                 .remove(&DiskId { host, index })
                 .unwrap_or_default();
             DiskUse {
-                disk: disk.name.value.clone(),
+                disk: disk.name.value.to_string(),
                 kind: disk.kind.value,
                 size: Capacity {
                     used: crate::model::total(volumes.iter().map(|v| v.size)),
@@ -224,7 +224,7 @@ fn host_use(
         })
         .collect();
     HostUse {
-        host: decl.name.value.clone(),
+        host: decl.name.value.to_string(),
         memory: Capacity {
             used: memory_used,
             budget: budget.of(decl.memory.value),

@@ -544,8 +544,8 @@ mod tests {
         assert_eq!(host_volume_name("postgres", "data"), "postgres-data");
     }
 
-    fn text(value: &str) -> Spanned<String> {
-        Spanned::new(value.to_string(), Span::default())
+    fn text(value: &str) -> Spanned<compact_str::CompactString> {
+        Spanned::new(value.into(), Span::default())
     }
 
     fn format(block: Block) -> String {

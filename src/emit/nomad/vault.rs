@@ -98,7 +98,7 @@ mod tests {
     use crate::span::{Span, Spanned};
 
     fn secret(path: &str, env: &[(&str, &str)]) -> SecretDecl {
-        let s = |text: &str| Spanned::new(text.to_string(), Span::default());
+        let s = |text: &str| Spanned::new(text.into(), Span::default());
         SecretDecl {
             name: s("db"),
             head: Span::default(),

@@ -282,7 +282,7 @@ fn snapshots(input: &Input<'_>, host: HostId, id: ServiceId, index: usize) -> Sn
     Snapshots {
         data: paths::volume_dir(stack, id, index),
         host: match service.volumes[index] {
-            VolumeStorage::Disk(_) => stack.host(host).name.value.clone(),
+            VolumeStorage::Disk(_) => stack.host(host).name.value.to_string(),
             VolumeStorage::Cephfs => "cephfs".into(),
         },
         tag: format!("eos:{what}"),

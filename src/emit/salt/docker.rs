@@ -188,10 +188,10 @@ fn unit_file(
     run.push(
         decl.image
             .as_ref()
-            .map_or(String::new(), |i| i.value.clone()),
+            .map_or(String::new(), |i| i.value.to_string()),
     );
-    run.extend(decl.command.iter().map(|c| c.value.clone()));
-    run.extend(decl.args.iter().map(|a| a.value.clone()));
+    run.extend(decl.command.iter().map(|c| c.value.to_string()));
+    run.extend(decl.args.iter().map(|a| a.value.to_string()));
     text.push_str(&format!(
         "ExecStartPre=-{DOCKER} rm -f {name}\nExecStart={}\nExecStop={DOCKER} stop -t 30 {name}\n\
          Restart=on-failure\nRestartSec=5s\nTimeoutStartSec=15min\n\n[Install]\nWantedBy=multi-user.target\n",

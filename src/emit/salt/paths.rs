@@ -36,7 +36,7 @@ pub(super) fn volume_dir(stack: &Stack, service: ServiceId, index: usize) -> Str
     let svc = stack.service(service);
     let volume = &svc.decl.volumes[index];
     match svc.volumes[index] {
-        VolumeStorage::Disk(_) if volume.io.value == IoClass::Osd => volume.path.value.clone(),
+        VolumeStorage::Disk(_) if volume.io.value == IoClass::Osd => volume.path.value.to_string(),
         VolumeStorage::Disk(disk) => {
             let mount = stack.disk(disk).mount.value.trim_end_matches('/');
             format!("{mount}/eos/{}/{}", svc.name(), volume.name.value)
@@ -55,7 +55,7 @@ pub(super) fn volume_mount_point(
     let svc = stack.service(service);
     match svc.volumes[index] {
         VolumeStorage::Disk(_) if svc.decl.volumes[index].io.value == IoClass::Osd => None,
-        VolumeStorage::Disk(disk) => Some(stack.disk(disk).mount.value.clone()),
+        VolumeStorage::Disk(disk) => Some(stack.disk(disk).mount.value.to_string()),
         VolumeStorage::Cephfs => Some(CEPHFS_MOUNT.to_string()),
     }
 }

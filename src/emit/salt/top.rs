@@ -14,7 +14,7 @@ pub(super) fn emit(input: &Input<'_>, layout: &Layout, out: &mut Artifacts) {
     for host in stack.host_ids() {
         let states = layout.host_states(stack, host);
         if !states.is_empty() {
-            base.insert(stack.host(host).name.value.clone(), json!(states));
+            base.insert(stack.host(host).name.value.to_string(), json!(states));
         }
     }
     let document = json!({ "base": Value::Object(base) });

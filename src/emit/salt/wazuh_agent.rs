@@ -62,7 +62,7 @@ impl WazuhAgents {
                 .collect(),
             managers: manager_hosts
                 .iter()
-                .map(|&h| stack.host(h).address.value.clone())
+                .map(|&h| stack.host(h).address.value.to_string())
                 .collect(),
             agent_port: port("agent", 1514),
             enroll_port: port("enroll", 1515),
