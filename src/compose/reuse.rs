@@ -2,7 +2,8 @@
 //! text and what each of its top-level blocks was read into (declaration,
 //! diagnostics, secret spans). After an edit, only the blocks the edit
 //! touched are parsed and lowered again; every other block's reading is
-//! copied and moved to where the block now stands. The result is what
+//! reused (its declaration shared, not copied) and moved to where the block
+//! now stands. The result is what
 //! reading the whole file gives (`tests/lsp_reuse.rs` holds the two to one
 //! result over random edits).
 //!
