@@ -5,6 +5,10 @@
 //! syntax error or misspelling can hide. Messages that quote such a value
 //! are masked too (`render`).
 
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
 use crate::span::Span;
 use crate::syntax::{Block, Document, Item, ValueKind};
 
@@ -58,41 +62,105 @@ pub fn collect(block: &Block, spans: &mut Vec<Span>) {
 /// word or a string) holding a secret word, with `=` or `:` between or not;
 /// and in a string `KEY=value` (an `env` written as a list), the value. An
 /// unterminated string runs to the end of its line.
+///
+/// Only the lines around a secret word are read token by token (see
+/// [`token_scan`]): a warning on a 50 MB stack scans its text in tens of
+/// milliseconds, not seconds.
 pub fn lexical_secret_spans(text: &str) -> Vec<Span> {
+    let mut spans = token_scan(text);
+    spans.extend(assignments_in_raw_text(text));
+    spans
+}
+
+/// The token half of [`lexical_secret_spans`]: what [`Scan`] finds over
+/// every token of `text`, in order, reading only from the start of the line
+/// of each secret word, until past it and the scan is back at rest.
+///
+/// That is exact because the scan leaves its rest only at a token holding a
+/// secret word (one the [`secret_finder`] finds), so the tokens skipped while
+/// at rest change nothing; and because every line start whose newline does
+/// not follow a backslash is a token boundary: a string ends at its line's
+/// end unless an escape takes the newline.
+fn token_scan(text: &str) -> Vec<Span> {
+    let bytes = text.as_bytes();
     let mut spans = Vec::new();
-    // After a secret-looking key: still skipping `=` and `:` (and whether
-    // one was skipped).
-    let mut after_key = false;
-    let mut assigned = false;
-    // A value found right after a key, kept until the next token shows it is
-    // not a block's label (`secret "registry" {` is a kind and a label, not a
-    // key and value; with `=` between, it is a value whatever follows).
-    let mut value: Option<Span> = None;
-    for token in Tokens::new(text) {
+    let mut scan = Scan::default();
+    let mut tokens = Tokens::new(text);
+    each_secret_word(text, |start, end| {
+        if start < tokens.at {
+            return;
+        }
+        if scan.at_rest() {
+            tokens.at = line_start(bytes, tokens.at, start);
+        }
+        while tokens.at < end {
+            let Some(token) = tokens.next() else { break };
+            scan.token(text, &token, &mut spans);
+        }
+    });
+    while !scan.at_rest() {
+        let Some(token) = tokens.next() else { break };
+        scan.token(text, &token, &mut spans);
+    }
+    spans.extend(scan.value);
+    spans
+}
+
+/// The start of the line holding `at`, or `floor` if that is later: the last
+/// newline before `at` that no backslash precedes.
+fn line_start(bytes: &[u8], floor: usize, at: usize) -> usize {
+    bytes[floor..at]
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|&(i, &byte)| byte == b'\n' && (floor + i == 0 || bytes[floor + i - 1] != b'\\'))
+        .map_or(floor, |(i, _)| floor + i + 1)
+}
+
+/// The token scan's state between two tokens.
+#[derive(Default)]
+struct Scan {
+    /// After a secret-looking key: still skipping `=` and `:`.
+    after_key: bool,
+    /// Whether one was skipped.
+    assigned: bool,
+    /// A value found right after a key, kept until the next token shows it is
+    /// not a block's label (`secret "registry" {` is a kind and a label, not a
+    /// key and value; with `=` between, it is a value whatever follows).
+    value: Option<Span>,
+}
+
+impl Scan {
+    /// At rest: only a token holding a secret word changes that.
+    fn at_rest(&self) -> bool {
+        !self.after_key && self.value.is_none()
+    }
+
+    fn token(&mut self, text: &str, token: &Token, spans: &mut Vec<Span>) {
         let word = &text[token.inner.start()..token.inner.end()];
         let punct = token.kind == TokenKind::Punct;
-        if let Some(found) = value.take() {
+        if let Some(found) = self.value.take() {
             if !(punct && word == "{") {
                 spans.push(found);
             }
         }
-        if after_key {
+        if self.after_key {
             if punct && matches!(word, "=" | ":") {
-                assigned = true;
-                continue;
+                self.assigned = true;
+                return;
             }
-            after_key = false;
+            self.after_key = false;
             if !punct {
-                if assigned {
+                if self.assigned {
                     spans.push(token.inner);
                 } else if token.kind == TokenKind::Str {
                     // (a bare word after a key word is prose: "a secret block")
-                    value = Some(token.inner);
+                    self.value = Some(token.inner);
                 }
-                continue;
+                return;
             }
         }
-        assigned = false;
+        self.assigned = false;
         if token.kind == TokenKind::Str {
             if let Some(equals) = word.find('=') {
                 if secret_word(&word[..equals]).is_some() {
@@ -103,11 +171,56 @@ pub fn lexical_secret_spans(text: &str) -> Vec<Span> {
                 }
             }
         }
-        after_key = !punct && secret_word(word).is_some();
+        self.after_key = !punct && secret_word(word).is_some();
     }
-    spans.extend(value);
-    spans.extend(assignments_in_raw_text(text));
-    spans
+}
+
+/// Calls `found(start, end)` for each of the [`SECRET_WORDS`] in `text`, in
+/// any case, left to right, none overlapping the one before (no two of them
+/// start with the same letter, so at most one starts at any offset).
+///
+/// The text is lowered a piece at a time into a small buffer, where a
+/// case-sensitive search of the four words runs at memory speed (a
+/// case-insensitive automaton reads one byte at a time).
+fn each_secret_word(text: &str, found: impl FnMut(usize, usize)) {
+    each_secret_word_by(text, 64 << 10, found);
+}
+
+/// [`each_secret_word`], lowering `piece` bytes at a time.
+fn each_secret_word_by(text: &str, piece: usize, mut found: impl FnMut(usize, usize)) {
+    let reach = SECRET_WORDS.iter().map(|w| w.len()).max().unwrap_or(0);
+    let bytes = text.as_bytes();
+    let mut lowered = Vec::with_capacity(piece + reach);
+    let mut from = 0;
+    while from < bytes.len() {
+        let end = (from + piece).min(bytes.len());
+        lowered.clear();
+        lowered.extend(
+            bytes[from..(end + reach).min(bytes.len())]
+                .iter()
+                .map(u8::to_ascii_lowercase),
+        );
+        let mut next = end;
+        for word in secret_finder().find_iter(&lowered) {
+            if from + word.start() >= end {
+                break;
+            }
+            found(from + word.start(), from + word.end());
+            next = next.max(from + word.end());
+        }
+        from = next;
+    }
+}
+
+fn secret_finder() -> &'static AhoCorasick {
+    static FINDER: OnceLock<AhoCorasick> = OnceLock::new();
+    FINDER.get_or_init(|| {
+        let lowered = SECRET_WORDS.map(str::to_ascii_lowercase);
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(lowered)
+            .expect("four literal words make an automaton")
+    })
 }
 
 /// `KEY = value` and `KEY: value` with a secret-looking KEY anywhere in the
@@ -118,55 +231,55 @@ fn assignments_in_raw_text(text: &str) -> Vec<Span> {
     let bytes = text.as_bytes();
     let mut spans = Vec::new();
     let mut at = 0;
-    while at < bytes.len() {
-        let Some(word) = SECRET_WORDS.iter().find(|w| {
-            bytes[at..].len() >= w.len()
-                && bytes[at..at + w.len()].eq_ignore_ascii_case(w.as_bytes())
-        }) else {
-            at += 1;
-            continue;
-        };
-        let mut end = at + word.len();
-        while end < bytes.len()
-            && (bytes[end].is_ascii_alphanumeric() || matches!(bytes[end], b'_' | b'-'))
-        {
-            end += 1;
+    each_secret_word(text, |start, end| {
+        // A word that starts inside the key before `at` ends inside it too.
+        if start < at {
+            return;
         }
         at = end;
-        let skip_spaces = |mut i: usize| {
-            while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
-                i += 1;
-            }
-            i
-        };
-        let after = skip_spaces(end);
-        if !matches!(bytes.get(after), Some(b'=' | b':')) {
-            continue;
+        while at < bytes.len()
+            && (bytes[at].is_ascii_alphanumeric() || matches!(bytes[at], b'_' | b'-'))
+        {
+            at += 1;
         }
-        let mut start = skip_spaces(after + 1);
-        let quoted = bytes.get(start) == Some(&b'"');
-        if quoted {
-            start += 1;
-        }
-        let mut stop = start;
-        while stop < bytes.len() {
-            let byte = bytes[stop];
-            let ends = if quoted {
-                byte == b'"' || byte == b'\n'
-            } else {
-                byte.is_ascii_whitespace() || matches!(byte, b',' | b']' | b'}' | b'"')
-            };
-            if ends {
-                break;
-            }
-            stop += if quoted && byte == b'\\' { 2 } else { 1 };
-        }
-        let stop = stop.min(bytes.len());
-        if stop > start {
-            spans.push(Span::new(start, stop));
-        }
-    }
+        spans.extend(value_assigned_after(bytes, at));
+    });
     spans
+}
+
+/// The value of `= value` or `: value` right after a key ending at `key_end`
+/// (inside its quotes, or a bare word), if one stands there.
+fn value_assigned_after(bytes: &[u8], key_end: usize) -> Option<Span> {
+    let skip_spaces = |mut i: usize| {
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
+            i += 1;
+        }
+        i
+    };
+    let after = skip_spaces(key_end);
+    if !matches!(bytes.get(after), Some(b'=' | b':')) {
+        return None;
+    }
+    let mut start = skip_spaces(after + 1);
+    let quoted = bytes.get(start) == Some(&b'"');
+    if quoted {
+        start += 1;
+    }
+    let mut stop = start;
+    while stop < bytes.len() {
+        let byte = bytes[stop];
+        let ends = if quoted {
+            byte == b'"' || byte == b'\n'
+        } else {
+            byte.is_ascii_whitespace() || matches!(byte, b',' | b']' | b'}' | b'"')
+        };
+        if ends {
+            break;
+        }
+        stop += if quoted && byte == b'\\' { 2 } else { 1 };
+    }
+    let stop = stop.min(bytes.len());
+    (stop > start).then(|| Span::new(start, stop))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -276,6 +389,153 @@ pub fn mask(text: &str, spans: &[Span]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The reference of [`token_scan`]: the scan over every token.
+    fn token_scan_of_every_token(text: &str) -> Vec<Span> {
+        let mut spans = Vec::new();
+        let mut scan = Scan::default();
+        for token in Tokens::new(text) {
+            scan.token(text, &token, &mut spans);
+        }
+        spans.extend(scan.value);
+        spans
+    }
+
+    /// The reference of [`assignments_in_raw_text`]'s search: every offset
+    /// where a secret word starts, tried one byte at a time.
+    fn secret_word_starts(text: &str) -> Vec<(usize, usize)> {
+        let bytes = text.as_bytes();
+        let mut starts = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            match SECRET_WORDS.iter().find(|w| {
+                bytes.len() - at >= w.len()
+                    && bytes[at..at + w.len()].eq_ignore_ascii_case(w.as_bytes())
+            }) {
+                Some(word) => {
+                    starts.push((at, at + word.len()));
+                    at += word.len();
+                }
+                None => at += 1,
+            }
+        }
+        starts
+    }
+
+    /// The reference of [`assignments_in_raw_text`]: a secret word tried at
+    /// each offset, from the end of the last key.
+    fn assignments_one_byte_at_a_time(text: &str) -> Vec<Span> {
+        let bytes = text.as_bytes();
+        let mut spans = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            let Some(word) = SECRET_WORDS.iter().find(|w| {
+                bytes.len() - at >= w.len()
+                    && bytes[at..at + w.len()].eq_ignore_ascii_case(w.as_bytes())
+            }) else {
+                at += 1;
+                continue;
+            };
+            at += word.len();
+            while at < bytes.len()
+                && (bytes[at].is_ascii_alphanumeric() || matches!(bytes[at], b'_' | b'-'))
+            {
+                at += 1;
+            }
+            spans.extend(value_assigned_after(bytes, at));
+        }
+        spans
+    }
+
+    /// Texts made of what moves the scan: secret words in any case, keys,
+    /// `=` and `:`, quotes, backslashes, newlines, braces, words, non-ASCII.
+    fn scan_texts() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "password",
+            "KEY",
+            "tOkEn",
+            "Secret",
+            "DB_PASSWORD",
+            "api_key",
+            "=",
+            ":",
+            "\"",
+            "\\",
+            "\n",
+            "\r\n",
+            " ",
+            "  ",
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            "env",
+            "x",
+            "value",
+            "é",
+            "#",
+            "//",
+            "/*",
+            "*/",
+            "\"KEY=v\"",
+            "secret \"label\" {",
+            "\\\n",
+            "\"",
+        ]);
+        prop::collection::vec(pieces, 0..60).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn reading_only_around_secret_words_finds_what_reading_every_token_finds(text in scan_texts()) {
+            prop_assert_eq!(token_scan(&text), token_scan_of_every_token(&text));
+        }
+
+        #[test]
+        fn raw_assignments_are_those_a_search_at_every_offset_finds(text in scan_texts()) {
+            prop_assert_eq!(assignments_in_raw_text(&text), assignments_one_byte_at_a_time(&text));
+        }
+
+        #[test]
+        fn the_secret_finder_finds_every_word_the_byte_search_finds(
+            text in scan_texts(),
+            piece in 1usize..20,
+        ) {
+            let expected = secret_word_starts(&text);
+            let mut found = Vec::new();
+            each_secret_word(&text, |start, end| found.push((start, end)));
+            prop_assert_eq!(&found, &expected);
+            // Words across the pieces the text is lowered in are found too.
+            found.clear();
+            each_secret_word_by(&text, piece, |start, end| found.push((start, end)));
+            prop_assert_eq!(found, expected);
+        }
+    }
+
+    #[test]
+    fn a_value_lines_after_its_key_and_an_escaped_newline_are_read_as_a_whole_scan_reads_them() {
+        for text in [
+            "x\nDB_PASSWORD =\n\n\n  \"far\"\nnext",
+            "a = \"open \\\nTOKEN = \"in\" still\"\nKEY = out",
+            "\"unterminated KEY\nsecret = v",
+        ] {
+            assert_eq!(
+                token_scan(text),
+                token_scan_of_every_token(text),
+                "{text:?}"
+            );
+        }
+        let text = "x\nDB_PASSWORD =\n\n\n  \"far\"\nnext";
+        let found: Vec<&str> = token_scan(text)
+            .iter()
+            .map(|s| &text[s.start()..s.end()])
+            .collect();
+        assert_eq!(found, ["far"]);
+    }
 
     #[test]
     fn secret_values_are_masked_in_place() {

@@ -1,6 +1,7 @@
 //! Rendering diagnostics for people (miette) and for tools (JSON). The library
 //! produces diagnostic data; only the CLI decides where rendered text goes.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use miette::{
@@ -25,29 +26,61 @@ pub struct HumanStyle {
 pub struct ShownSources<'s> {
     sources: &'s SourceMap,
     secret_spans: &'s [Span],
-    shown: Vec<OnceLock<Shown>>,
+    shown: Vec<OnceLock<Shown<'s>>>,
+    /// Each entry's token scan (`redact::lexical_secret_spans`), made once
+    /// for both its shown text and the values masked in messages.
+    lexical: Vec<OnceLock<Vec<Span>>>,
     /// The secret values of every file, to be masked in messages too.
     secret_values: OnceLock<Vec<String>>,
 }
 
-/// One entry's text as shown, and where its lines start (breaking lines as
-/// miette does: `\n`, `\r\n` and a lone `\r`).
-struct Shown {
-    text: String,
+/// One entry's text as shown: where its lines start (breaking lines as
+/// miette does: `\n`, `\r\n` and a lone `\r`) and where its secret values
+/// stand. The text with them masked is made only for a part that shows one:
+/// the lines a warning shows in a 50 MB stack seldom do, and copying the
+/// stack cost more than the rest of the rendering.
+struct Shown<'s> {
+    text: &'s str,
+    /// Local offsets, in no particular order.
+    secrets: Vec<Span>,
+    masked: OnceLock<String>,
     line_starts: Vec<usize>,
 }
 
-impl Shown {
-    fn new(text: String) -> Self {
+impl<'s> Shown<'s> {
+    fn new(text: &'s str, secrets: Vec<Span>) -> Self {
         let bytes = text.as_bytes();
         let mut line_starts = vec![0];
-        for (i, &byte) in bytes.iter().enumerate() {
-            let lone_cr = byte == b'\r' && bytes.get(i + 1) != Some(&b'\n');
-            if byte == b'\n' || lone_cr {
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            let lone_cr = bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+            if bytes[i] == b'\n' || lone_cr {
                 line_starts.push(i + 1);
             }
         }
-        Self { text, line_starts }
+        Self {
+            text,
+            secrets,
+            masked: OnceLock::new(),
+            line_starts,
+        }
+    }
+
+    /// `text[from..to]` as shown: from the masked text when a secret value
+    /// stands in it. (Masking keeps every offset and every char boundary of
+    /// the text.)
+    fn part(&self, from: usize, to: usize) -> &str {
+        let shows_secret = self
+            .secrets
+            .iter()
+            .any(|s| s.start() < to && s.end() > from);
+        if shows_secret {
+            let masked = self
+                .masked
+                .get_or_init(|| super::redact::mask(self.text, &self.secrets));
+            &masked[from..to]
+        } else {
+            &self.text[from..to]
+        }
     }
 
     /// The part of `from..to` to show: all of it, unless one of its lines is
@@ -62,17 +95,19 @@ impl Shown {
         if !long {
             return (from, to);
         }
-        let clip_from = floor_boundary(&self.text, start.saturating_sub(SHOWN_AROUND).max(from));
-        let clip_to = ceil_boundary(&self.text, (end + SHOWN_AROUND).min(to));
+        let clip_from = floor_boundary(self.text, start.saturating_sub(SHOWN_AROUND).max(from));
+        let clip_to = ceil_boundary(self.text, (end + SHOWN_AROUND).min(to));
         (clip_from, clip_to.max(clip_from))
     }
 
     /// 0-based column (in chars) of an offset.
     fn column_of(&self, offset: usize) -> usize {
         let begin = self.line_starts[self.line_of(offset)];
-        self.text
-            .get(begin..floor_boundary(&self.text, offset))
-            .map_or(0, |part| part.chars().count())
+        let end = floor_boundary(self.text, offset);
+        if begin > end {
+            return 0;
+        }
+        self.part(begin, end).chars().count()
     }
 
     fn line_length(&self, line: usize) -> usize {
@@ -115,15 +150,23 @@ impl<'s> ShownSources<'s> {
     /// `secret_spans` are stack offsets, sorted or not.
     pub fn new(sources: &'s SourceMap, secret_spans: &'s [Span]) -> Self {
         let shown = sources.entries().iter().map(|_| OnceLock::new()).collect();
+        let lexical = sources.entries().iter().map(|_| OnceLock::new()).collect();
         Self {
             sources,
             secret_spans,
             shown,
+            lexical,
             secret_values: OnceLock::new(),
         }
     }
 
-    fn shown(&self, index: usize) -> &Shown {
+    fn lexical(&self, index: usize) -> &[Span] {
+        self.lexical[index].get_or_init(|| {
+            super::redact::lexical_secret_spans(&self.sources.entries()[index].text)
+        })
+    }
+
+    fn shown(&self, index: usize) -> &Shown<'s> {
         self.shown[index].get_or_init(|| {
             let entry = &self.sources.entries()[index];
             let mut local: Vec<Span> = self
@@ -134,8 +177,8 @@ impl<'s> ShownSources<'s> {
                 .collect();
             // What the parse found, and what the tokens show: a broken
             // file hides no secret from the second.
-            local.extend(super::redact::lexical_secret_spans(&entry.text));
-            Shown::new(super::redact::mask(&entry.text, &local))
+            local.extend_from_slice(self.lexical(index));
+            Shown::new(&entry.text, local)
         })
     }
 }
@@ -144,9 +187,11 @@ impl ShownSources<'_> {
     /// `text` (a message, a label, a help) with every secret value of the
     /// stack that it quotes masked, and made [`printable`].
     fn masked(&self, text: &str) -> String {
-        let values = self
-            .secret_values
-            .get_or_init(|| secret_values(self.sources, self.secret_spans));
+        let values = self.secret_values.get_or_init(|| {
+            secret_values_with(self.sources, self.secret_spans, |index| {
+                Cow::Borrowed(self.lexical(index))
+            })
+        });
         printable(&mask_values(text, values)).into_owned()
     }
 
@@ -217,7 +262,7 @@ impl SourceCode for ShownSources<'_> {
         );
         let (from, to) = shown.clip(from, to, local_start, local_end);
         let first_line = shown.line_of(from);
-        let window = &shown.text[from..to];
+        let window = shown.part(from, to);
         let local = SourceSpan::new((local_start - from).into(), span.len());
         let contents = window.read_span(&local, context_lines_before, context_lines_after)?;
         let at = contents.span();
@@ -242,13 +287,29 @@ impl SourceCode for ShownSources<'_> {
 /// The secret values of every file of a stack (what `secret_spans` and a
 /// token scan find), longest first, to be masked wherever a message quotes one.
 pub fn secret_values(sources: &SourceMap, secret_spans: &[Span]) -> Vec<String> {
+    secret_values_with(sources, secret_spans, |index| {
+        Cow::Owned(super::redact::lexical_secret_spans(
+            &sources.entries()[index].text,
+        ))
+    })
+}
+
+/// [`secret_values`], with the token scan of each entry (by index) from
+/// `lexical`.
+fn secret_values_with<'s>(
+    sources: &'s SourceMap,
+    secret_spans: &[Span],
+    lexical: impl Fn(usize) -> Cow<'s, [Span]>,
+) -> Vec<String> {
     let mut values: Vec<String> = Vec::new();
-    for entry in sources.entries().iter().filter(|e| e.instance.is_none()) {
+    let entries = sources.entries().iter().enumerate();
+    for (index, entry) in entries.filter(|(_, e)| e.instance.is_none()) {
+        let scanned = lexical(index);
         let spans = secret_spans
             .iter()
             .filter(|s| s.start() >= entry.base && s.end() <= entry.end())
             .map(|s| entry.local(*s))
-            .chain(super::redact::lexical_secret_spans(&entry.text));
+            .chain(scanned.iter().copied());
         for span in spans {
             let value = entry.text[span.start()..span.end()].trim_matches('"');
             if value.chars().count() >= MASKED_IN_MESSAGES_FROM {
@@ -381,23 +442,23 @@ fn theme_for(style: HumanStyle) -> GraphicalTheme {
 
 /// A diagnostic with the stack's files as its source (miette's `Report` would
 /// want to own them).
-struct WithSource<'r>(&'r MietteDiagnostic, &'r ShownSources<'r>);
+struct WithSource<'r, 's>(&'r MietteDiagnostic, &'r ShownSources<'s>);
 
-impl std::fmt::Debug for WithSource<'_> {
+impl std::fmt::Debug for WithSource<'_, '_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Debug::fmt(self.0, f)
     }
 }
 
-impl std::fmt::Display for WithSource<'_> {
+impl std::fmt::Display for WithSource<'_, '_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Display::fmt(self.0, f)
     }
 }
 
-impl std::error::Error for WithSource<'_> {}
+impl std::error::Error for WithSource<'_, '_> {}
 
-impl miette::Diagnostic for WithSource<'_> {
+impl miette::Diagnostic for WithSource<'_, '_> {
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
         self.0.code()
     }
