@@ -11,12 +11,17 @@ pub(crate) struct BlockReader<'a, 'd> {
     block: &'a Block,
     pub(crate) diags: &'d mut Diagnostics,
     /// First occurrence of each attribute, sorted by [`by_length_then_bytes`]
-    /// (a block has a handful: a sorted vector beats a map); repeats were
-    /// reported as E0106.
-    attributes: Vec<(&'a str, &'a Attribute)>,
+    /// (a block has a handful: a sorted vector beats a map), and whether the
+    /// schema has read it; repeats were reported as E0106.
+    attributes: Vec<(&'a str, &'a Attribute, bool)>,
+    /// What the schema asked for, for the help of E0101 and E0102.
     known_attributes: Vec<&'static str>,
     known_blocks: Vec<&'static str>,
 }
+
+/// Names a schema asks for, at most, in one block (a service about twenty):
+/// the list of them is made once at that size.
+const ASKED_AT_MOST: usize = 32;
 
 /// The order of the attribute lookup: most names differ in length, which is
 /// cheaper to compare than their bytes.
@@ -28,9 +33,9 @@ fn by_length_then_bytes(a: &str, b: &str) -> std::cmp::Ordering {
 
 impl<'a, 'd> BlockReader<'a, 'd> {
     pub(crate) fn new(block: &'a Block, diags: &'d mut Diagnostics) -> Self {
-        let mut attributes: Vec<(&str, &Attribute)> = block
+        let mut attributes: Vec<(&str, &Attribute, bool)> = block
             .attributes()
-            .map(|attribute| (attribute.name.name.as_str(), attribute))
+            .map(|attribute| (attribute.name.name.as_str(), attribute, false))
             .collect();
         // Stable: the first of equal names stays first.
         attributes.sort_by(|a, b| by_length_then_bytes(a.0, b.0));
@@ -55,16 +60,19 @@ impl<'a, 'd> BlockReader<'a, 'd> {
             block,
             diags,
             attributes,
-            known_attributes: Vec::new(),
+            known_attributes: Vec::with_capacity(ASKED_AT_MOST),
             known_blocks: Vec::new(),
         }
     }
 
-    fn get(&self, name: &str) -> Option<&'a Attribute> {
+    fn position(&self, name: &str) -> Option<usize> {
         self.attributes
-            .binary_search_by(|(key, _)| by_length_then_bytes(key, name))
+            .binary_search_by(|(key, _, _)| by_length_then_bytes(key, name))
             .ok()
-            .map(|at| self.attributes[at].1)
+    }
+
+    fn get(&self, name: &str) -> Option<&'a Attribute> {
+        self.position(name).map(|at| self.attributes[at].1)
     }
 
     pub(crate) fn head(&self) -> Span {
@@ -78,7 +86,9 @@ impl<'a, 'd> BlockReader<'a, 'd> {
     /// The attribute itself, without conversion (for rules between attributes).
     pub(crate) fn raw(&mut self, name: &'static str) -> Option<&'a Attribute> {
         self.known_attributes.push(name);
-        self.get(name)
+        let at = self.position(name)?;
+        self.attributes[at].2 = true;
+        Some(self.attributes[at].1)
     }
 
     /// An optional attribute, converted; `None` if absent or invalid.
@@ -184,12 +194,13 @@ impl<'a, 'd> BlockReader<'a, 'd> {
     /// Reports what the schema did not ask for.
     pub(crate) fn finish(self) {
         let kind = self.kind();
-        let all_known = self.block.items.iter().all(|item| match item {
-            crate::syntax::Item::Attribute(a) => {
-                self.known_attributes.contains(&a.name.name.as_str())
-            }
-            crate::syntax::Item::Block(b) => self.known_blocks.contains(&b.kind.name.as_str()),
-        });
+        // Every attribute is one the schema read (a repeat has the name of
+        // the first), and every nested block one of a kind it asked for.
+        let all_known = self.attributes.iter().all(|&(_, _, read)| read)
+            && self
+                .block
+                .blocks()
+                .all(|b| self.known_blocks.contains(&b.kind.name.as_str()));
         if all_known {
             return;
         }
