@@ -318,7 +318,7 @@ fn key_text(entry: &syntax::Entry) -> String {
     if entry.quoted_key {
         format!("\"{}\"", escape(&entry.key))
     } else {
-        entry.key.clone()
+        entry.key.to_string()
     }
 }
 

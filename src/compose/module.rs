@@ -211,7 +211,7 @@ impl ModuleFile {
 
 fn label_text(block: &Block) -> Option<String> {
     match &block.label.as_ref()?.value {
-        LabelValue::String(s) => Some(s.clone()),
+        LabelValue::String(s) => Some(s.to_string()),
         LabelValue::Integer(_) => None,
     }
 }
@@ -410,7 +410,7 @@ pub(super) fn call<'b>(block: &'b Block, diags: &mut Diagnostics) -> Option<Modu
         );
     }
     Some(ModuleCall {
-        name: name?,
+        name: name?.to_string(),
         head: block.head(),
         source,
         args,
@@ -526,7 +526,7 @@ pub(super) fn instantiate(
 fn rename_local(block: &mut Block, instance: &str, services: &HashSet<String>) {
     if let Some(label) = &mut block.label {
         if let LabelValue::String(name) = &mut label.value {
-            *name = format!("{instance}-{name}");
+            *name = format!("{instance}-{name}").into();
         }
     }
     let rename = |value: &mut Value| {

@@ -33,7 +33,7 @@ fn key(block: &Block) -> (String, String) {
     let name = match (&block.label, block.kind.name.as_str()) {
         (_, "stack") | (None, _) => String::new(),
         (Some(label), _) => match &label.value {
-            LabelValue::String(s) | LabelValue::Integer(s) => s.clone(),
+            LabelValue::String(s) | LabelValue::Integer(s) => s.to_string(),
         },
     };
     (block.kind.name.to_string(), name)
@@ -87,7 +87,7 @@ fn env_name(block: &Block, diags: &mut Diagnostics) -> Option<(String, Span)> {
         );
         return None;
     }
-    Some((name.clone(), label.span))
+    Some((name.to_string(), label.span))
 }
 
 fn overlay(name: String, name_span: Span, block: Block, diags: &mut Diagnostics) -> Overlay {

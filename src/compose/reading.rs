@@ -268,7 +268,7 @@ pub(super) fn prepare(block: &mut Block, folder: &str) {
             if let Item::Attribute(attribute) = item {
                 if attribute.name.name == "source" {
                     if let ValueKind::String(source) = &mut attribute.value.kind {
-                        *source = relative_to_root(folder, source);
+                        *source = relative_to_root(folder, source).into();
                     }
                 }
             }

@@ -25,7 +25,7 @@ fn symbol(block: &Block, text: &str, lines: &Lines) -> DocumentSymbol {
         .collect();
     // Editors refuse a symbol without a name (`service ""` while typing).
     let name = match &label {
-        Some(label) if !label.trim().is_empty() => label.clone(),
+        Some(label) if !label.trim().is_empty() => label.to_string(),
         Some(label) => format!("{} {label:?}", block.kind.name),
         None => block.kind.name.to_string(),
     };

@@ -21,6 +21,7 @@ use super::tree::{
 };
 use crate::diag::Diagnostics;
 use crate::span::Span;
+use compact_str::CompactString;
 
 /// What the fast path read: the blocks (or what the caller's sink made of them),
 /// the comments, and the literal diagnostics.
@@ -269,7 +270,7 @@ impl Parser<'_> {
             LabelValue::String(self.string()?)
         } else {
             self.digits();
-            LabelValue::Integer(self.text[start..self.pos].to_string())
+            LabelValue::Integer(self.text[start..self.pos].into())
         };
         let span = self.span_from(start);
         Some(BlockLabel { value, span })
@@ -450,7 +451,7 @@ impl Parser<'_> {
         let key = if quoted_key {
             self.string()?
         } else {
-            self.ident()?.name.into()
+            self.ident()?.name
         };
         let key_span = self.span_from(start);
         self.skip()?;
@@ -467,7 +468,7 @@ impl Parser<'_> {
     /// `string = ${ "\"" ~ string_body ~ "\"" }`: a body of characters other than
     /// `"`, `\` and newline, and the escapes `\" \\ \n \t \r \u{1-6 hex digits}`.
     /// A raw control character other than tab is the scanner's error: give up.
-    fn string(&mut self) -> Option<String> {
+    fn string(&mut self) -> Option<CompactString> {
         let start = self.pos;
         self.eat(b'"')?;
         let body_start = self.pos;

@@ -10,6 +10,7 @@ use super::tree::{
 };
 use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics};
 use crate::span::Span;
+use compact_str::CompactString;
 
 pub(crate) struct Lowerer<'d> {
     /// Where the parsed slice starts in the file.
@@ -58,7 +59,7 @@ impl<'d> Lowerer<'d> {
                     label = Some(BlockLabel { value, span });
                 }
                 Rule::integer => {
-                    let value = LabelValue::Integer(part.as_str().to_string());
+                    let value = LabelValue::Integer(part.as_str().into());
                     label = Some(BlockLabel {
                         value,
                         span: self.span(&part),
@@ -130,7 +131,7 @@ impl<'d> Lowerer<'d> {
         let key = if quoted_key {
             self.string(key_pair)
         } else {
-            key_pair.as_str().to_string()
+            key_pair.as_str().into()
         };
         let value_pair = inner
             .find(|p| p.as_rule() != Rule::assign)
@@ -143,7 +144,7 @@ impl<'d> Lowerer<'d> {
         }
     }
 
-    fn string(&mut self, pair: Pair<'_, Rule>) -> String {
+    fn string(&mut self, pair: Pair<'_, Rule>) -> CompactString {
         let span = self.span(&pair);
         let body = pair.into_inner().next().map_or("", |p| p.as_str());
         string_literal(body, span, self.diags)
@@ -175,9 +176,9 @@ impl<'d> Lowerer<'d> {
 
 /// A string's value from its body as written (escapes resolved), reporting NUL
 /// and `\u{…}` escapes that are not Unicode scalar values.
-pub(super) fn string_literal(body: &str, span: Span, diags: &mut Diagnostics) -> String {
-    if !body.contains(['\\', '\0']) {
-        return body.to_string();
+pub(super) fn string_literal(body: &str, span: Span, diags: &mut Diagnostics) -> CompactString {
+    if memchr::memchr2(b'\\', 0, body.as_bytes()).is_none() {
+        return body.into();
     }
     match unescape(body) {
         Ok(text) if text.contains('\0') => {
@@ -190,9 +191,9 @@ pub(super) fn string_literal(body: &str, span: Span, diags: &mut Diagnostics) ->
                 .with_primary_label("contains \\u{0}")
                 .with_help("no configuration format eosc writes can carry NUL; remove it"),
             );
-            text.replace('\0', "")
+            text.replace('\0', "").into()
         }
-        Ok(text) => text,
+        Ok(text) => text.into(),
         Err(escape) => {
             diags.push(
                 Diagnostic::new(
@@ -205,7 +206,7 @@ pub(super) fn string_literal(body: &str, span: Span, diags: &mut Diagnostics) ->
                     "\\u{…} takes a code point from 0 to 10FFFF, surrogates (D800–DFFF) excluded",
                 ),
             );
-            String::new()
+            CompactString::default()
         }
     }
 }

@@ -2,6 +2,7 @@
 //! It knows nothing of the schema; `crate::schema` gives it meaning.
 
 use crate::span::{Delta, Relocate, Span};
+use compact_str::CompactString;
 
 /// A parsed file: its top-level blocks and every comment (kept for `eosc fmt`).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -66,9 +67,9 @@ pub struct BlockLabel {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LabelValue {
-    String(String),
+    String(CompactString),
     /// An integer label, kept as written (`numa 0`).
-    Integer(String),
+    Integer(CompactString),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -102,8 +103,8 @@ pub struct Value {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValueKind {
-    /// The string with its escapes resolved.
-    String(String),
+    /// The string with its escapes resolved (held inline up to 24 bytes).
+    String(CompactString),
     Number(Number),
     Bool(bool),
     /// `start..end`, inclusive, as written.
@@ -133,7 +134,7 @@ impl ValueKind {
 /// An object entry `KEY = VALUE`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
-    pub key: String,
+    pub key: CompactString,
     pub key_span: Span,
     /// Whether the key was written as a string (kept by the formatter).
     pub quoted_key: bool,
