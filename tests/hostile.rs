@@ -156,6 +156,33 @@ fn twenty_thousand_blocks_are_checked() {
 }
 
 #[test]
+fn misspelt_names_among_thousands_of_services_each_get_their_suggestion() {
+    // Enough services that resolution runs in two halves on two threads:
+    // a misspelling in either half is reported once, with its suggestion.
+    let mut text = String::from("stack \"s\" { domain = \"example.com\" }\n");
+    let mut expected = Vec::new();
+    for i in 0..4_000 {
+        let after = if i % 100 == 99 {
+            expected.push(format!("did you mean `app-{:05}`?", i - 1));
+            format!("after = [app-{:05}q]", i - 1)
+        } else {
+            String::new()
+        };
+        text.push_str(&format!(
+            "service \"app-{i:05}\" {{ runtime = nomad image = \"x\" memory = 64MiB cpu = 0.1 {after} }}\n"
+        ));
+    }
+    let checked = common::check_text(&text);
+    let helps: Vec<String> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == "E0201")
+        .map(|d| d.help.as_ref().map(ToString::to_string).unwrap_or_default())
+        .collect();
+    assert_eq!(helps, expected);
+}
+
+#[test]
 fn many_syntax_errors_are_each_reported_once() {
     let text = "service \"a\" { memory = }\n".repeat(5_000);
     let checked = common::check_text(&text);

@@ -8,7 +8,7 @@ pub mod sarif;
 mod suggest;
 
 pub use code::{Code, Severity};
-pub use suggest::{did_you_mean, Suggester};
+pub use suggest::{did_you_mean, Suggester, SUGGESTION_BUDGET};
 
 use std::borrow::Cow;
 

@@ -24,29 +24,25 @@ fn limit_for(word: &str) -> usize {
     (word.chars().count() / 3).max(1)
 }
 
-/// Comparisons one [`Suggester`] makes in all: about a tenth of a second.
-/// (Each lookup makes at most [`PER_LOOKUP`], so a thousand get answers.)
-/// Past it, no more suggestions are made (the diagnostics stay, with a
-/// plainer help), so that N unknown names among N declared ones cost linear
-/// time, not N² comparisons.
-const SUGGESTION_BUDGET: usize = 1_000_000;
+/// Comparisons the lookups of one run make among one [`Suggester`]'s names,
+/// in all: about a tenth of a second. (Each lookup makes at most
+/// [`PER_LOOKUP`], so a thousand get answers.) Past it, no more suggestions
+/// are made (the diagnostics stay, with a plainer help), so that N unknown
+/// names among N declared ones cost linear time, not N² comparisons.
+pub const SUGGESTION_BUDGET: usize = 1_000_000;
 
 /// "Did you mean" among many names (the hosts or services of a stack): the
 /// names are sorted once and indexed by length — `limit` edits change the
 /// length by at most `limit`, so only names of a length within reach are
-/// compared — and every comparison is paid from one budget.
+/// compared — and every comparison is paid from the caller's budget (so that
+/// threads can share the names, each with its own share of the budget).
 pub struct Suggester<'a> {
     sorted: Vec<&'a str>,
     by_length: BTreeMap<usize, Vec<&'a str>>,
-    budget: Cell<usize>,
 }
 
 impl<'a> Suggester<'a> {
     pub fn new(names: impl IntoIterator<Item = &'a str>) -> Self {
-        Self::with_budget(names, SUGGESTION_BUDGET)
-    }
-
-    pub fn with_budget(names: impl IntoIterator<Item = &'a str>, budget: usize) -> Self {
         let mut sorted: Vec<&str> = names.into_iter().collect();
         sorted.sort_unstable();
         sorted.dedup();
@@ -57,11 +53,7 @@ impl<'a> Suggester<'a> {
                 .or_default()
                 .push(name);
         }
-        Self {
-            sorted,
-            by_length,
-            budget: Cell::new(budget),
-        }
+        Self { sorted, by_length }
     }
 
     /// Every name, sorted.
@@ -69,11 +61,12 @@ impl<'a> Suggester<'a> {
         &self.sorted
     }
 
-    /// What [`did_you_mean`] would answer, or `None` once the budget is
-    /// spent. Of each length within reach, the [`PER_LOOKUP`] names nearest
-    /// to the word in sorted order are compared (all of them, when there are
-    /// fewer): a typo late in a name is found among its neighbours.
-    pub fn suggest(&self, word: &str) -> Option<&'a str> {
+    /// What [`did_you_mean`] would answer, or `None` once `budget` (a count
+    /// of comparisons, [`SUGGESTION_BUDGET`] for a run) is spent. Of each
+    /// length within reach, the [`PER_LOOKUP`] names nearest to the word in
+    /// sorted order are compared (all of them, when there are fewer): a typo
+    /// late in a name is found among its neighbours.
+    pub fn suggest(&self, word: &str, budget: &Cell<usize>) -> Option<&'a str> {
         let length = word.chars().count();
         let limit = limit_for(word);
         let lengths: Vec<&Vec<&'a str>> = self
@@ -89,11 +82,11 @@ impl<'a> Suggester<'a> {
                 .saturating_sub(share / 2)
                 .min(names.len().saturating_sub(share));
             for &name in names.iter().skip(from).take(share) {
-                let left = self.budget.get();
+                let left = budget.get();
                 if left == 0 {
                     return None;
                 }
-                self.budget.set(left - 1);
+                budget.set(left - 1);
                 if name == word {
                     continue;
                 }
@@ -112,7 +105,8 @@ const PER_LOOKUP: usize = 1_000;
 
 #[cfg(test)]
 mod tests {
-    use super::{did_you_mean, Suggester};
+    use super::{did_you_mean, Suggester, SUGGESTION_BUDGET};
+    use std::cell::Cell;
 
     #[test]
     fn suggests_close_names_only() {
@@ -151,7 +145,12 @@ mod tests {
             "postgres-x",
             "é",
         ] {
-            assert_eq!(suggester.suggest(word), did_you_mean(word, names), "{word}");
+            let budget = Cell::new(SUGGESTION_BUDGET);
+            assert_eq!(
+                suggester.suggest(word, &budget),
+                did_you_mean(word, names),
+                "{word}"
+            );
         }
         assert_eq!(suggester.names()[0], "aa");
     }
@@ -160,14 +159,16 @@ mod tests {
     fn among_many_names_a_late_typo_finds_its_neighbour() {
         let names: Vec<String> = (0..50_000).map(|i| format!("svc-{i:05}")).collect();
         let suggester = Suggester::new(names.iter().map(String::as_str));
-        assert_eq!(suggester.suggest("svc-31337x"), Some("svc-31337"));
-        assert_eq!(suggester.suggest("svc-0000"), Some("svc-00000"));
+        let budget = Cell::new(SUGGESTION_BUDGET);
+        assert_eq!(suggester.suggest("svc-31337x", &budget), Some("svc-31337"));
+        assert_eq!(suggester.suggest("svc-0000", &budget), Some("svc-00000"));
     }
 
     #[test]
     fn a_spent_budget_suggests_nothing() {
-        let suggester = Suggester::with_budget(["vault", "vaunt"], 3);
-        assert_eq!(suggester.suggest("vaul"), Some("vault"));
-        assert_eq!(suggester.suggest("vaul"), None);
+        let suggester = Suggester::new(["vault", "vaunt"]);
+        let budget = Cell::new(3);
+        assert_eq!(suggester.suggest("vaul", &budget), Some("vault"));
+        assert_eq!(suggester.suggest("vaul", &budget), None);
     }
 }

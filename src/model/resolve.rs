@@ -1,32 +1,31 @@
 //! Name resolution: every reference of the spec to the id it names. Unknown names
 //! are E0201 with a "did you mean"; a route to a missing port is E0404.
 
-use std::cell::OnceCell;
+use std::cell::Cell;
+use std::sync::OnceLock;
 
 use foldhash::fast::RandomState;
 
 use super::{DiskId, HostId, PortId, Route, Service, ServiceId, Stack, VolumeStorage};
 // `resolve_route_target` also resolves connections: both are `SERVICE.PORT`.
 use crate::ast::{Reference, Runtime, ServiceDecl, Spec, VolumePlacement};
-use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics, Suggester};
+use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics, Suggester, SUGGESTION_BUDGET};
 
 /// Resolves the spec. Returns `None` without a `stack` block; references that do
 /// not resolve are reported and left out.
 pub fn resolve(spec: Spec, diags: &mut Diagnostics) -> Option<Stack> {
-    let names = Names::new(&spec);
-    let links: Vec<Links> = spec
-        .services
-        .iter()
-        .map(|decl| resolve_service(decl, &names, diags))
-        .collect();
-    let targets: Vec<Option<PortId>> = spec
-        .routes
-        .iter()
-        .map(|decl| resolve_route_target(&decl.to, &names, diags))
-        .collect();
-    // The declarations move into the model (never copied: they hold every
-    // string of the spec).
-    drop(names);
+    let (links, targets) = {
+        let tables = Tables::new(&spec);
+        let (links, names) = resolve_services(&spec.services, &tables, diags);
+        let targets: Vec<Option<PortId>> = spec
+            .routes
+            .iter()
+            .map(|decl| resolve_route_target(&decl.to, &names, diags))
+            .collect();
+        (links, targets)
+    };
+    // The name tables are gone: the declarations move into the model (never
+    // copied: they hold every string of the spec).
     let services = links
         .into_iter()
         .zip(spec.services)
@@ -68,6 +67,52 @@ fn exact<T>(len: usize, items: impl Iterator<Item = T>) -> Vec<T> {
     resolved
 }
 
+/// Services from which the two halves are resolved on two threads.
+const PARALLEL_FROM: usize = 2048;
+
+/// The links of every service, in order, and the names the last half was
+/// resolved with (the routes go on with its budget). The two halves of a
+/// large stack are resolved on two threads, each with half the "did you
+/// mean" budget, and their diagnostics joined in order: the result is the
+/// one thread's, unless a half runs out of suggestions first.
+fn resolve_services<'t, 's>(
+    services: &'s [std::sync::Arc<ServiceDecl>],
+    tables: &'t Tables<'s>,
+    diags: &mut Diagnostics,
+) -> (Vec<Links>, Names<'t, 's>) {
+    let resolve_run = |run: &[std::sync::Arc<ServiceDecl>], names: &Names<'_, '_>| {
+        let mut diags = Diagnostics::new();
+        let links: Vec<Links> = run
+            .iter()
+            .map(|decl| resolve_service(decl, names, &mut diags))
+            .collect();
+        (links, diags)
+    };
+    if services.len() < PARALLEL_FROM {
+        let names = Names::new(tables, 1);
+        let (links, found) = resolve_run(services, &names);
+        diags.extend(found);
+        return (links, names);
+    }
+    let (first, second) = services.split_at(services.len() / 2);
+    let ((mut links, first_diags), (later, second_diags), second_names) =
+        std::thread::scope(|scope| {
+            let later = scope.spawn(move || {
+                let names = Names::new(tables, 2);
+                (resolve_run(second, &names), names)
+            });
+            let earlier = resolve_run(first, &Names::new(tables, 2));
+            let (later, names) = later
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (earlier, later, names)
+        });
+    links.extend(later);
+    diags.extend(first_diags);
+    diags.extend(second_diags);
+    (links, second_names)
+}
+
 /// What resolution learns of a service: [`Service`] without its declaration.
 struct Links {
     on: Option<Vec<HostId>>,
@@ -81,17 +126,17 @@ struct Links {
 type FastMap<K, V> = std::collections::HashMap<K, V, RandomState>;
 
 /// Name tables; the first declaration of a duplicated name wins (E0105 is
-/// reported by the schema phase).
-struct Names<'s> {
+/// reported by the schema phase). Shared by the threads that resolve.
+struct Tables<'s> {
     hosts: FastMap<&'s str, HostId>,
     services: FastMap<&'s str, ServiceId>,
     spec: &'s Spec,
     /// Made on the first unknown name, and shared by all of them.
-    host_suggester: OnceCell<Suggester<'s>>,
-    service_suggester: OnceCell<Suggester<'s>>,
+    host_suggester: OnceLock<Suggester<'s>>,
+    service_suggester: OnceLock<Suggester<'s>>,
 }
 
-impl<'s> Names<'s> {
+impl<'s> Tables<'s> {
     fn new(spec: &'s Spec) -> Self {
         let mut hosts = FastMap::with_capacity_and_hasher(spec.hosts.len(), RandomState::default());
         for (i, host) in spec.hosts.iter().enumerate() {
@@ -108,8 +153,29 @@ impl<'s> Names<'s> {
             hosts,
             services,
             spec,
-            host_suggester: OnceCell::new(),
-            service_suggester: OnceCell::new(),
+            host_suggester: OnceLock::new(),
+            service_suggester: OnceLock::new(),
+        }
+    }
+}
+
+/// What one thread resolves with: the tables, and its share of the "did
+/// you mean" budget for hosts and for services.
+struct Names<'t, 's> {
+    tables: &'t Tables<'s>,
+    spec: &'s Spec,
+    host_budget: Cell<usize>,
+    service_budget: Cell<usize>,
+}
+
+impl<'t, 's> Names<'t, 's> {
+    /// With the budget of a run shared among `shares` threads.
+    fn new(tables: &'t Tables<'s>, shares: usize) -> Self {
+        Self {
+            tables,
+            spec: tables.spec,
+            host_budget: Cell::new(SUGGESTION_BUDGET / shares),
+            service_budget: Cell::new(SUGGESTION_BUDGET / shares),
         }
     }
 
@@ -124,13 +190,14 @@ impl<'s> Names<'s> {
             diags.push(shape_error(reference, "a host name", "hv1"));
             return None;
         };
-        if let Some(&id) = self.hosts.get(name.name.as_str()) {
+        let tables = self.tables;
+        if let Some(&id) = tables.hosts.get(name.name.as_str()) {
             return Some(id);
         }
-        let names = self
+        let names = tables
             .host_suggester
-            .get_or_init(|| Suggester::new(self.hosts.keys().copied()));
-        let close = names.suggest(&name.name);
+            .get_or_init(|| Suggester::new(tables.hosts.keys().copied()));
+        let close = names.suggest(&name.name, &self.host_budget);
         diags.push(unknown(
             &name.name,
             name.span,
@@ -156,13 +223,14 @@ impl<'s> Names<'s> {
         span: crate::span::Span,
         diags: &mut Diagnostics,
     ) -> Option<ServiceId> {
-        if let Some(&id) = self.services.get(name) {
+        let tables = self.tables;
+        if let Some(&id) = tables.services.get(name) {
             return Some(id);
         }
-        let names = self
+        let names = tables
             .service_suggester
-            .get_or_init(|| Suggester::new(self.services.keys().copied()));
-        let close = names.suggest(name);
+            .get_or_init(|| Suggester::new(tables.services.keys().copied()));
+        let close = names.suggest(name, &self.service_budget);
         diags.push(unknown(name, span, "service", None, names.names(), close));
         None
     }
@@ -238,7 +306,7 @@ fn unknown(
     }
 }
 
-fn resolve_service(decl: &ServiceDecl, names: &Names<'_>, diags: &mut Diagnostics) -> Links {
+fn resolve_service(decl: &ServiceDecl, names: &Names<'_, '_>, diags: &mut Diagnostics) -> Links {
     let on = decl
         .on
         .as_ref()
@@ -342,7 +410,7 @@ fn check_local_volumes_on_listed_hosts(
     decl: &ServiceDecl,
     on: Option<&[HostId]>,
     volumes: &[Option<VolumeStorage>],
-    names: &Names<'_>,
+    names: &Names<'_, '_>,
     diags: &mut Diagnostics,
 ) {
     if decl.runtime.value == Runtime::Nomad {
@@ -385,7 +453,7 @@ fn check_local_volumes_on_listed_hosts(
 
 fn resolve_route_target(
     to: &Reference,
-    names: &Names<'_>,
+    names: &Names<'_, '_>,
     diags: &mut Diagnostics,
 ) -> Option<PortId> {
     if to.path.is_empty() {
