@@ -90,47 +90,66 @@ impl Placement {
 
     fn pack_nomad(&mut self, stack: &Stack, free: &mut [i128]) {
         // Largest first; ties in declaration order, so packing is deterministic.
-        // The memory is part of the key, read once per allocation: a comparison
-        // that followed each service's declaration was most of the packing time.
-        let mut allocations: Vec<(std::cmp::Reverse<u64>, ServiceId, u64)> = stack
+        // What the packer needs of each service is read here, in declaration
+        // order: once sorted, the allocations visit the services in no order
+        // at all, and following each one's declaration was most of the time.
+        let mut allocations: Vec<Allocation> = stack
             .service_ids()
             .filter(|&id| stack.service(id).decl.runtime.value == Runtime::Nomad)
             .flat_map(|id| {
-                let decl = &stack.service(id).decl;
-                let memory = std::cmp::Reverse(decl.memory.value);
-                (0..decl.count.value).map(move |n| (memory, id, n))
+                let memory = std::cmp::Reverse(stack.service(id).decl.memory.value);
+                let anywhere = goes_anywhere(stack, id);
+                (0..stack.service(id).decl.count.value).map(move |n| Allocation {
+                    memory,
+                    service: id,
+                    index: n,
+                    goes_anywhere: anywhere,
+                })
             })
             .collect();
         // The keys are distinct (service, allocation), so an unstable sort is exact.
         allocations.sort_unstable();
         let mut clients = Clients::new(&self.nomad_clients, free);
-        for (_, id, allocation) in allocations {
-            let service = stack.service(id);
-            let ports = static_ports(stack, id);
-            let memory = i128::from(service.decl.memory.value);
-            let rules = Rules::new(stack, id, &ports);
-            match clients.best(&rules) {
-                Some(host) if clients.free[host.0] >= memory => {
-                    clients.take(host, memory, &ports);
+        for allocation in allocations {
+            let (id, memory) = (allocation.service, i128::from(allocation.memory.0));
+            if allocation.goes_anywhere {
+                // What `best` answers when no rule excludes a client.
+                if let Some(host) = clients.most_free().filter(|h| clients.free[h.0] >= memory) {
+                    clients.take(host, memory, &[]);
                     self.instances.push(Instance { service: id, host });
+                    continue;
                 }
-                Some(_) => {
-                    let candidates = clients.all_matching(&rules);
-                    let free = candidates.iter().map(|&h| (h, clients.free[h.0])).collect();
-                    self.failures.push(PlacementFailure {
-                        service: id,
-                        allocation,
-                        reason: FailureReason::NoRoom(free),
-                    });
-                }
-                None => self.failures.push(PlacementFailure {
-                    service: id,
-                    allocation,
-                    reason: FailureReason::NoCandidate(clients.exclusions(&rules)),
-                }),
             }
+            self.place(stack, &mut clients, id, allocation.index);
         }
         free.copy_from_slice(&clients.free);
+    }
+
+    /// Places one allocation of `id` under its rules, or notes why it could not.
+    fn place(&mut self, stack: &Stack, clients: &mut Clients, id: ServiceId, allocation: u64) {
+        let ports = static_ports(stack, id);
+        let memory = i128::from(stack.service(id).decl.memory.value);
+        let rules = Rules::new(stack, id, &ports);
+        match clients.best(&rules) {
+            Some(host) if clients.free[host.0] >= memory => {
+                clients.take(host, memory, &ports);
+                self.instances.push(Instance { service: id, host });
+            }
+            Some(_) => {
+                let candidates = clients.all_matching(&rules);
+                let free = candidates.iter().map(|&h| (h, clients.free[h.0])).collect();
+                self.failures.push(PlacementFailure {
+                    service: id,
+                    allocation,
+                    reason: FailureReason::NoRoom(free),
+                });
+            }
+            None => self.failures.push(PlacementFailure {
+                service: id,
+                allocation,
+                reason: FailureReason::NoCandidate(clients.exclusions(&rules)),
+            }),
+        }
     }
 
     /// The Nomad clients a nomad job may be placed on, ignoring memory and
@@ -171,6 +190,30 @@ impl Placement {
         }
         hosts
     }
+}
+
+/// One allocation to pack, in packing order (largest first, then
+/// declaration order).
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Allocation {
+    memory: std::cmp::Reverse<u64>,
+    service: ServiceId,
+    /// 0-based, among the service's `count`.
+    index: u64,
+    /// No rule narrows where it may go: no `on`, no volume on a local disk,
+    /// no NUMA node, no static port.
+    goes_anywhere: bool,
+}
+
+fn goes_anywhere(stack: &Stack, id: ServiceId) -> bool {
+    let service = stack.service(id);
+    service.on.is_none()
+        && service.decl.numa.is_none()
+        && !service
+            .volumes
+            .iter()
+            .any(|v| matches!(v, VolumeStorage::Disk(_)))
+        && !service.decl.ports.iter().any(|p| p.is_static.value)
 }
 
 fn static_ports(stack: &Stack, id: ServiceId) -> Vec<u64> {
@@ -280,6 +323,11 @@ impl Clients {
             by_free,
             taken: BTreeSet::new(),
         }
+    }
+
+    /// The client with the most free budget (ties: first declared).
+    fn most_free(&self) -> Option<HostId> {
+        self.by_free.first().map(|&(_, host)| host)
     }
 
     /// The allowed client with the most free budget (ties: first declared).
