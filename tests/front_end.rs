@@ -36,12 +36,12 @@ fn every_repository_file_gives_the_same_declarations_both_ways() {
     );
 }
 
-/// Over 256 KiB the file is read in two halves on two threads, each lowered on
-/// its own and joined in order: names repeated across the halves, more than
-/// one `stack` block, schema errors and secrets in both halves are found as
-/// when the whole tree is lowered at once.
+/// Over 256 KiB the file is read in pieces by two threads, each piece lowered
+/// on its own and joined in order: names repeated across the pieces, more
+/// than one `stack` block, schema errors and secrets in every piece are found
+/// as when the whole tree is lowered at once.
 #[test]
-fn a_large_file_lowered_in_two_halves_gives_the_same_declarations() {
+fn a_large_file_lowered_in_pieces_gives_the_same_declarations() {
     let example = std::fs::read_to_string(common::root().join("specs/eos.eos")).unwrap();
     let extra = "service \"leaky\" {\n  runtime = nomad\n  image = \"x:1\"\n  memory = 64MiB\n  \
                  cpu = 0.1\n  colour = blue\n  env = { DB_PASSWORD = \"hunter2\" }\n}\n";

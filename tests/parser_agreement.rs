@@ -220,11 +220,12 @@ proptest! {
     }
 }
 
-/// Files over 256 KiB are parsed in two halves on two threads, cut at a line that
-/// starts a top-level block near the middle; when the cut falls inside a block
-/// comment, the file is read in one piece. Either way: pest's tree.
+/// Files over 256 KiB are parsed in pieces by two threads, cut at lines that
+/// start a top-level block (one of them near the middle); when a cut falls
+/// inside a block comment, the file is read in one piece. Either way: pest's
+/// tree.
 #[test]
-fn large_files_parsed_in_halves_agree() {
+fn large_files_parsed_in_pieces_agree() {
     let example = std::fs::read_to_string(common::root().join("specs/eos.eos")).unwrap();
     let mut text = String::new();
     while text.len() < (1 << 20) + 4096 {
@@ -232,8 +233,9 @@ fn large_files_parsed_in_halves_agree() {
     }
     assert!(assert_agree(&text), "the fast path should read it");
 
-    // A block comment across the middle: every line near the middle, including
-    // those that start a top-level block, is inside it.
+    // A block comment across the middle (where one of the cuts is sought):
+    // every line near it, including those that start a top-level block, is
+    // inside it.
     let middle = text.len() / 2;
     let start = text[..middle].rfind("\nservice ").unwrap() + 1;
     let end = middle + text[middle..].find("\nservice ").unwrap() + 1;

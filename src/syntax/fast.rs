@@ -41,8 +41,8 @@ pub(crate) struct Parsed<S> {
 ///
 /// Each top-level block is handed to `visit` as soon as it is read, so that
 /// the whole tree need never exist at once (`Vec::push` collects them). Each
-/// run of blocks gets its own sink from `new_sink`: one, or two (the two halves
-/// of a large file, read on two threads), in file order. Sinks of an attempt
+/// run of blocks gets its own sink from `new_sink`: one, or one per piece of a
+/// large file (read by two threads), in file order. Sinks of an attempt
 /// that gave up are dropped. A file over the size limit is not read (the pest
 /// path reports it). The literal diagnostics come back sorted.
 pub(crate) fn parse_each<S: Send>(
@@ -55,7 +55,8 @@ pub(crate) fn parse_each<S: Send>(
     Some(parsed)
 }
 
-/// [`parse_each`] before sorting: the file in one run, or in two halves.
+/// [`parse_each`] before sorting: the file in one run, or in pieces read by
+/// two threads.
 fn read_runs<S: Send>(
     text: &str,
     new_sink: impl Fn() -> S + Sync,
@@ -65,42 +66,111 @@ fn read_runs<S: Send>(
         return None;
     }
     if text.len() >= PARALLEL_FROM {
-        if let Some(middle) = split_point(text) {
-            let (first, second) = std::thread::scope(|scope| {
-                let second =
-                    scope.spawn(|| parse_run(text, middle, text.len(), new_sink(), &visit));
-                let first = parse_run(text, 0, middle, new_sink(), &visit);
-                let second = second
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                (first, second)
-            });
-            if let (Some(mut first), Some(second)) = (first, second) {
-                first.sinks.extend(second.sinks);
-                first.comments.extend(second.comments);
-                first.diags.extend(second.diags);
-                return Some(first);
+        let cuts = split_points(text, PIECES);
+        if !cuts.is_empty() {
+            if let Some(parsed) = read_pieces(text, &cuts, &new_sink, &visit) {
+                return Some(parsed);
             }
-            // The cut fell inside something (a block comment, a nested block
+            // A cut fell inside something (a block comment, a nested block
             // that looks like a top-level one): read the file in one piece.
         }
     }
     parse_run(text, 0, text.len(), new_sink(), &visit)
 }
 
-/// Files from which the two halves are parsed (and lowered) on two threads:
-/// from about 500 services.
+/// Files from which pieces are parsed (and lowered) on two threads: from
+/// about 500 services.
 const PARALLEL_FROM: usize = 256 << 10;
 
-/// A line near the middle that starts a top-level block (`service "…`): the
-/// file is a run of blocks before it and a run of blocks from it, when it is
-/// really a top-level block; `parse` checks that both halves parse.
-fn split_point(text: &str) -> Option<usize> {
-    let mut from = text.len() / 2;
+/// Pieces a large file is cut into. Two threads take them one at a time, so
+/// that a piece that reads slower (more to lower, fresh memory to touch) does
+/// not leave the other thread idle at the end, as two halves did.
+const PIECES: usize = 16;
+
+/// The pieces between `cuts`, each read by whichever of two threads is free,
+/// joined in file order; `None` when a piece does not parse.
+fn read_pieces<S: Send>(
+    text: &str,
+    cuts: &[usize],
+    new_sink: &(impl Fn() -> S + Sync),
+    visit: &(impl Fn(&mut S, Block) + Sync),
+) -> Option<Parsed<S>> {
+    let bounds: Vec<(usize, usize)> = std::iter::once(0)
+        .chain(cuts.iter().copied())
+        .zip(cuts.iter().copied().chain(std::iter::once(text.len())))
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let take_pieces = || {
+        let mut read = Vec::new();
+        loop {
+            let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&(start, end)) = bounds.get(index) else {
+                return read;
+            };
+            let piece = parse_run(text, start, end, new_sink(), visit);
+            let failed = piece.is_none();
+            read.push((index, piece));
+            if failed {
+                // The file is read again in one piece: stop early.
+                next.store(bounds.len(), std::sync::atomic::Ordering::Relaxed);
+                return read;
+            }
+        }
+    };
+    let (mut pieces, other) = std::thread::scope(|scope| {
+        let other = scope.spawn(take_pieces);
+        let mine = take_pieces();
+        let other = other
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (mine, other)
+    });
+    pieces.extend(other);
+    if pieces.len() != bounds.len() {
+        return None;
+    }
+    pieces.sort_unstable_by_key(|&(index, _)| index);
+    let mut all: Option<Parsed<S>> = None;
+    for (_, piece) in pieces {
+        let piece = piece?;
+        match &mut all {
+            None => all = Some(piece),
+            Some(all) => {
+                all.sinks.extend(piece.sinks);
+                all.comments.extend(piece.comments);
+                all.diags.extend(piece.diags);
+            }
+        }
+    }
+    all
+}
+
+/// Up to `pieces - 1` offsets, in order, near `len * i / pieces`: each the
+/// start of a line that starts a top-level block (`service "…`). The file is
+/// a run of blocks between two of them when each really is a top-level
+/// block; [`read_pieces`] checks that every piece parses.
+fn split_points(text: &str, pieces: usize) -> Vec<usize> {
+    let mut cuts: Vec<usize> = Vec::with_capacity(pieces);
+    for i in 1..pieces {
+        let from = (text.len() * i / pieces).max(cuts.last().map_or(0, |&at| at + 1));
+        if let Some(at) = block_start_from(text, from) {
+            if cuts.last() != Some(&at) {
+                cuts.push(at);
+            }
+        }
+    }
+    cuts
+}
+
+/// The first line after `from` that starts a top-level block.
+fn block_start_from(text: &str, mut from: usize) -> Option<usize> {
+    if from >= text.len() {
+        return None;
+    }
     while !text.is_char_boundary(from) {
         from += 1;
     }
-    let mut rest = &text[from..];
+    let mut rest = text.get(from..)?;
     while let Some(newline) = rest.find('\n') {
         let line = &rest[newline + 1..];
         let at = text.len() - line.len();
