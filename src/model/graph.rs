@@ -253,7 +253,16 @@ fn capability_uses(stack: &Stack) -> Vec<CapabilityUse> {
     uses
 }
 
-/// A service's uses of capabilities through runtimes, secrets and cephfs volumes.
+/// Every capability [`push_capability_uses`] can push: keep the two in step.
+pub const USABLE_CAPABILITIES: [Capability; 4] = [
+    Capability::Nomad,
+    Capability::Docker,
+    Capability::Vault,
+    Capability::Cephfs,
+];
+
+/// A service's uses of capabilities through runtimes, secrets and cephfs
+/// volumes (each one of [`USABLE_CAPABILITIES`]).
 pub fn push_capability_uses(stack: &Stack, id: ServiceId, uses: &mut Vec<CapabilityUse>) {
     let service = stack.service(id);
     let decl = &service.decl;
