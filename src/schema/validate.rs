@@ -177,10 +177,14 @@ pub(crate) fn plain_text(text: &str, what: &str) -> Result<(), String> {
     if text.is_empty() {
         return Err(format!("{what} may not be empty"));
     }
-    match text
-        .chars()
-        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '`' | '\\'))
-    {
+    let refused =
+        |c: char| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '`' | '\\');
+    // Most values are printable ASCII without those four: one test a byte.
+    let plain_ascii = |b: u8| b.is_ascii_graphic() && !matches!(b, b'"' | b'\'' | b'`' | b'\\');
+    if text.bytes().all(plain_ascii) {
+        return Ok(());
+    }
+    match text.chars().find(|&c| refused(c)) {
         Some(c) => Err(format!("{what} may not contain {}", describe_char(c))),
         None => Ok(()),
     }
@@ -196,7 +200,7 @@ pub(crate) fn vault_path(text: &str) -> Result<(), String> {
                 && segment != "."
                 && segment
                     .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
         });
     if segments_ok {
         Ok(())
@@ -213,7 +217,7 @@ pub(crate) fn vault_key(text: &str) -> Result<(), String> {
     if !text.is_empty()
         && text
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
     {
         Ok(())
     } else {
@@ -418,6 +422,18 @@ mod tests {
         assert!(address("10.0.0.1").is_ok());
         assert!(address("fd00::1").is_ok());
         assert!(address("10.0.0.1; rm").is_err());
+    }
+
+    #[test]
+    fn plain_text_refuses_whitespace_quotes_and_controls_in_any_script() {
+        for ok in ["registry.example.com/app:1.2", "café/app:1", "a~b@c#d"] {
+            assert_eq!(plain_text(ok, "an image"), Ok(()), "{ok:?}");
+        }
+        for bad in [
+            "a b", "a\tb", "a\"b", "a'b", "a`b", "a\\b", "a\u{7f}", "a\u{a0}b", "",
+        ] {
+            assert!(plain_text(bad, "an image").is_err(), "{bad:?}");
+        }
     }
 
     #[test]
