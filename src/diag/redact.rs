@@ -530,11 +530,12 @@ mod tests {
             );
         }
         let text = "x\nDB_PASSWORD =\n\n\n  \"far\"\nnext";
-        let found: Vec<&str> = token_scan(text)
-            .iter()
-            .map(|s| &text[s.start()..s.end()])
-            .collect();
-        assert_eq!(found, ["far"]);
+        assert_eq!(texts(text, &token_scan(text)), ["far"]);
+    }
+
+    /// The text each span covers.
+    fn texts<'t>(text: &'t str, spans: &[Span]) -> Vec<&'t str> {
+        spans.iter().map(|s| &text[s.start()..s.end()]).collect()
     }
 
     #[test]
@@ -553,10 +554,7 @@ mod tests {
         // prose in a comment is not a key and a value
         assert!(lexical_secret_spans("// reached through a secret block").is_empty());
         let text = "evn = { DB_PASSWORD = \"a1\" }\nx = [\"API_TOKEN=b2\", \"LOG=c\"]\nSECRET: \"d3\nnext\n\"db_key\" \"e4\" /* KEY = \"in a comment\" */ servce_key = word\nsecret \"label\" { path = \"kv/x\" }";
-        let found: Vec<&str> = lexical_secret_spans(text)
-            .iter()
-            .map(|s| &text[s.start()..s.end()])
-            .collect();
+        let found = texts(text, &lexical_secret_spans(text));
         assert!(
             ["a1", "b2", "d3", "e4", "in a comment", "word"]
                 .iter()
@@ -565,10 +563,7 @@ mod tests {
         );
         // A stray quote earlier on the line does not hide `KEY = "value"`.
         let text = "x \"\u{1b} { env = [ DB_PASSWORD = \"hidden\" ] }";
-        let found: Vec<&str> = lexical_secret_spans(text)
-            .iter()
-            .map(|s| &text[s.start()..s.end()])
-            .collect();
+        let found = texts(text, &lexical_secret_spans(text));
         assert!(found.contains(&"hidden"), "{found:?}");
     }
 }
