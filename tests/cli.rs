@@ -320,3 +320,21 @@ fn a_human_sees_the_first_hundred_of_a_code_and_a_count_json_sees_all() {
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(report["diagnostics"].as_array().unwrap().len(), 150);
 }
+
+/// Only the language server keeps the allocator's default of giving freed
+/// memory back (`src/main.rs`); every other command runs once and exits.
+#[test]
+fn only_the_language_server_keeps_running() {
+    use clap::Parser;
+    let cases: [(&[&str], bool); 5] = [
+        (&["eosc", "lsp"], true),
+        (&["eosc", "lsp", "--stdio"], true),
+        (&["eosc", "check", "stack.eos"], false),
+        (&["eosc", "build", "stack.eos"], false),
+        (&["eosc", "fmt", "stack.eos"], false),
+    ];
+    for (args, keeps_running) in cases {
+        let cli = eosc::cli::Cli::try_parse_from(args).expect("the command line parses");
+        assert_eq!(cli.command.keeps_running(), keeps_running, "{args:?}");
+    }
+}

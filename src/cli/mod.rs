@@ -54,6 +54,15 @@ pub enum Command {
     Lsp(LspArgs),
 }
 
+impl Command {
+    /// Whether the command keeps running (the language server) rather than
+    /// doing one piece of work and exiting.
+    #[must_use]
+    pub fn keeps_running(&self) -> bool {
+        matches!(self, Command::Lsp(_))
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct LspArgs {
     /// Accepted for clients that always pass it; stdio is the only transport.
@@ -228,6 +237,16 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    run_with(args, |_| {})
+}
+
+/// [`run`], calling `prepare` with the command once the command line is read,
+/// before any work is done (and before any thread is started).
+pub fn run_with<I, T>(args: I, prepare: impl FnOnce(&Command)) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
@@ -239,6 +258,7 @@ where
             };
         }
     };
+    prepare(&cli.command);
     let status = match &cli.command {
         Command::Check(args) => check::run(args, cli.deny_warnings),
         Command::Build(args) => build::run(args, cli.deny_warnings),
