@@ -35,7 +35,7 @@ pub const SUGGESTION_BUDGET: usize = 1_000_000;
 /// names are sorted once and indexed by length — `limit` edits change the
 /// length by at most `limit`, so only names of a length within reach are
 /// compared — and every comparison is paid from the caller's budget (so that
-/// threads can share the names, each with its own share of the budget).
+/// threads can share the names, each with a budget of its own).
 pub struct Suggester<'a> {
     sorted: Vec<&'a str>,
     by_length: BTreeMap<usize, Vec<&'a str>>,

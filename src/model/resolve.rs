@@ -70,47 +70,77 @@ fn exact<T>(len: usize, items: impl Iterator<Item = T>) -> Vec<T> {
 /// Services from which the two halves are resolved on two threads.
 const PARALLEL_FROM: usize = 2048;
 
-/// The links of every service, in order, and the names the last half was
-/// resolved with (the routes go on with its budget). The two halves of a
-/// large stack are resolved on two threads, each with half the "did you
-/// mean" budget, and their diagnostics joined in order: the result is the
-/// one thread's, unless a half runs out of suggestions first.
+/// The links of every service, in order, and the names they were resolved
+/// with (the routes go on with what is left of their "did you mean" budget).
+///
+/// The two halves of a large stack are resolved on two threads and their
+/// diagnostics joined in order. The second half starts with the whole budget,
+/// as if the first spent none of it, which it does when its names resolve.
+/// When the first half did spend some (it looked for a suggestion), the second
+/// half is resolved again after it, with what is left: the result is always
+/// the one of a single run over every service.
 fn resolve_services<'t, 's>(
     services: &'s [std::sync::Arc<ServiceDecl>],
     tables: &'t Tables<'s>,
     diags: &mut Diagnostics,
 ) -> (Vec<Links>, Names<'t, 's>) {
-    let resolve_run = |run: &[std::sync::Arc<ServiceDecl>], names: &Names<'_, '_>| {
-        let mut diags = Diagnostics::new();
-        let links: Vec<Links> = run
-            .iter()
-            .map(|decl| resolve_service(decl, names, &mut diags))
-            .collect();
-        (links, diags)
-    };
     if services.len() < PARALLEL_FROM {
-        let names = Names::new(tables, 1);
-        let (links, found) = resolve_run(services, &names);
-        diags.extend(found);
-        return (links, names);
+        return resolve_in_one_run(services, tables, diags);
     }
     let (first, second) = services.split_at(services.len() / 2);
-    let ((mut links, first_diags), (later, second_diags), second_names) =
+    let ((mut links, first_diags, names), (later, second_diags, second_names)) =
         std::thread::scope(|scope| {
-            let later = scope.spawn(move || {
-                let names = Names::new(tables, 2);
-                (resolve_run(second, &names), names)
-            });
-            let earlier = resolve_run(first, &Names::new(tables, 2));
-            let (later, names) = later
+            let later = scope.spawn(move || resolve_with_new_names(second, tables));
+            let earlier = resolve_with_new_names(first, tables);
+            let later = later
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (earlier, later, names)
+            (earlier, later)
         });
-    links.extend(later);
     diags.extend(first_diags);
+    if names.spent_nothing() {
+        links.extend(later);
+        diags.extend(second_diags);
+        return (links, second_names);
+    }
+    let (later, second_diags) = resolve_run(second, &names);
+    links.extend(later);
     diags.extend(second_diags);
-    (links, second_names)
+    (links, names)
+}
+
+/// [`resolve_services`] in one run, on this thread.
+fn resolve_in_one_run<'t, 's>(
+    services: &'s [std::sync::Arc<ServiceDecl>],
+    tables: &'t Tables<'s>,
+    diags: &mut Diagnostics,
+) -> (Vec<Links>, Names<'t, 's>) {
+    let (links, found, names) = resolve_with_new_names(services, tables);
+    diags.extend(found);
+    (links, names)
+}
+
+/// The links and diagnostics of `run`, with names of a whole budget.
+fn resolve_with_new_names<'t, 's>(
+    run: &'s [std::sync::Arc<ServiceDecl>],
+    tables: &'t Tables<'s>,
+) -> (Vec<Links>, Diagnostics, Names<'t, 's>) {
+    let names = Names::new(tables);
+    let (links, diags) = resolve_run(run, &names);
+    (links, diags, names)
+}
+
+/// The links and diagnostics of each service of `run`, in order.
+fn resolve_run(
+    run: &[std::sync::Arc<ServiceDecl>],
+    names: &Names<'_, '_>,
+) -> (Vec<Links>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let links = run
+        .iter()
+        .map(|decl| resolve_service(decl, names, &mut diags))
+        .collect();
+    (links, diags)
 }
 
 /// What resolution learns of a service: [`Service`] without its declaration.
@@ -159,7 +189,7 @@ impl<'s> Tables<'s> {
     }
 }
 
-/// What one thread resolves with: the tables, and its share of the "did
+/// What one thread resolves with: the tables, and what is left of the "did
 /// you mean" budget for hosts and for services.
 struct Names<'t, 's> {
     tables: &'t Tables<'s>,
@@ -169,14 +199,20 @@ struct Names<'t, 's> {
 }
 
 impl<'t, 's> Names<'t, 's> {
-    /// With the budget of a run shared among `shares` threads.
-    fn new(tables: &'t Tables<'s>, shares: usize) -> Self {
+    /// With the whole budget.
+    fn new(tables: &'t Tables<'s>) -> Self {
         Self {
             tables,
             spec: tables.spec,
-            host_budget: Cell::new(SUGGESTION_BUDGET / shares),
-            service_budget: Cell::new(SUGGESTION_BUDGET / shares),
+            host_budget: Cell::new(SUGGESTION_BUDGET),
+            service_budget: Cell::new(SUGGESTION_BUDGET),
         }
+    }
+
+    /// Whether no suggestion has been looked for: the budget is whole.
+    fn spent_nothing(&self) -> bool {
+        self.host_budget.get() == SUGGESTION_BUDGET
+            && self.service_budget.get() == SUGGESTION_BUDGET
     }
 
     fn sorted<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
@@ -496,4 +532,64 @@ fn resolve_route_target(
         .with_optional_fix(close.map(|close| (port_name.span, close.to_string()))),
     );
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A spec of `count` services, each of the first `misspelt` with an
+    /// `after` naming a service that does not exist.
+    fn spec_with_misspellings(count: usize, misspelt: usize) -> Spec {
+        let mut text = String::from("stack \"s\" { domain = \"example.com\" }\n");
+        for i in 0..count {
+            let after = if i < misspelt {
+                format!("after = [app-{:05}q]", (i + 1) % count)
+            } else {
+                String::new()
+            };
+            text.push_str(&format!(
+                "service \"app-{i:05}\" {{ runtime = nomad image = \"x\" memory = 64MiB cpu = 0.1 {after} }}\n"
+            ));
+        }
+        let (document, mut diags) = crate::syntax::parse(&text);
+        let spec = crate::schema::lower(document, true, &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        spec
+    }
+
+    /// The helps of every E0201, and the budget left for the routes.
+    fn resolved(spec: &Spec, two_threads: bool) -> (Vec<String>, usize) {
+        let tables = Tables::new(spec);
+        let mut diags = Diagnostics::new();
+        let (_, names) = if two_threads {
+            resolve_services(&spec.services, &tables, &mut diags)
+        } else {
+            resolve_in_one_run(&spec.services, &tables, &mut diags)
+        };
+        let helps = diags
+            .iter()
+            .map(|d| d.help.as_ref().map(ToString::to_string).unwrap_or_default())
+            .collect();
+        (helps, names.service_budget.get())
+    }
+
+    #[test]
+    fn two_threads_suggest_what_one_run_suggests_until_the_budget_runs_out() {
+        // No misspelling, a few, and so many in the first half that the budget
+        // runs out there, before the second half.
+        for misspelt in [0, 10, 1_500] {
+            let spec = spec_with_misspellings(3_000, misspelt);
+            assert!(spec.services.len() >= PARALLEL_FROM);
+            let (helps, left) = resolved(&spec, true);
+            assert_eq!((helps.clone(), left), resolved(&spec, false));
+            assert_eq!(helps.len(), misspelt);
+            let suggested = helps.iter().filter(|h| h.contains("did you mean")).count();
+            if misspelt == 1_500 {
+                assert!(suggested > 0 && suggested < misspelt, "{suggested}");
+            } else {
+                assert_eq!(suggested, misspelt);
+            }
+        }
+    }
 }
