@@ -11,7 +11,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
     eosc::cli::run_with(std::env::args_os(), |command| {
-        if !command.keeps_running() {
+        // An operator's own MIMALLOC_PURGE_DELAY wins.
+        if !command.keeps_running() && std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
             keep_freed_memory();
         }
     })
