@@ -10,9 +10,8 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    eosc::cli::run_with(std::env::args_os(), |command| {
-        // An operator's own MIMALLOC_PURGE_DELAY wins.
-        if !command.keeps_running() && std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+    eosc::run(std::env::args_os(), |command| {
+        if !command.keeps_running() && !purge_delay_set_by_operator() {
             keep_freed_memory();
         }
     })
@@ -21,11 +20,12 @@ fn main() -> std::process::ExitCode {
 /// Tells mimalloc never to give memory it has freed back to the operating
 /// system (its `purge_delay` option to -1; by default it does so 10 ms after a
 /// stretch is freed). A command that runs once exits soon anyway, and on a
-/// large stack the memory let go after parsing was given back and faulted in
-/// again, zeroed by the kernel, when the model was built: `eosc check` of the
-/// 100,000-service stack took 7% less CPU, and its slowest runs were half as
-/// slow, at the same peak memory (`bench/RESULTS.md`). The language server
-/// keeps the default, so that it shrinks after a large file is closed.
+/// large stack the memory let go after parsing was given back (71 times,
+/// 156 MiB) and faulted in again, zeroed by the kernel, when the model was
+/// built: `eosc check` of the 100,000-service stack spent less time in the
+/// kernel and had smaller slow outliers, at the same peak memory
+/// (`bench/RESULTS.md`). The language server keeps the default, so that it
+/// shrinks after a large file is closed.
 #[allow(unsafe_code)]
 fn keep_freed_memory() {
     /// `mi_option_purge_delay` in `mimalloc.h` of mimalloc 2 (the
@@ -34,4 +34,16 @@ fn keep_freed_memory() {
     // SAFETY: mi_option_set only stores the value; it is not thread safe, and
     // this runs before the command starts any thread.
     unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, -1) }
+}
+
+/// Whether the environment sets the purge delay, as mimalloc reads it: under
+/// its name or the older one, in any case. An operator's own setting wins.
+fn purge_delay_set_by_operator() -> bool {
+    std::env::vars_os().any(|(name, _)| {
+        name.to_str().is_some_and(|name| {
+            ["MIMALLOC_PURGE_DELAY", "MIMALLOC_RESET_DELAY"]
+                .iter()
+                .any(|option| name.eq_ignore_ascii_case(option))
+        })
+    })
 }

@@ -231,18 +231,10 @@ impl From<Status> for ExitCode {
     }
 }
 
-/// Runs eosc with the given arguments (the first is the program name).
-pub fn run<I, T>(args: I) -> ExitCode
-where
-    I: IntoIterator<Item = T>,
-    T: Into<OsString> + Clone,
-{
-    run_with(args, |_| {})
-}
-
-/// [`run`], calling `prepare` with the command once the command line is read,
-/// before any work is done (and before any thread is started).
-pub fn run_with<I, T>(args: I, prepare: impl FnOnce(&Command)) -> ExitCode
+/// Runs eosc with the given arguments (the first is the program name),
+/// calling `prepare` with the command once the command line is read, before
+/// any work is done (and before any thread is started).
+pub fn run<I, T>(args: I, prepare: impl FnOnce(&Command)) -> ExitCode
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,

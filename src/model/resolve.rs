@@ -85,7 +85,9 @@ fn resolve_services<'t, 's>(
     diags: &mut Diagnostics,
 ) -> (Vec<Links>, Names<'t, 's>) {
     if services.len() < PARALLEL_FROM {
-        return resolve_in_one_run(services, tables, diags);
+        let (links, found, names) = resolve_with_new_names(services, tables);
+        diags.extend(found);
+        return (links, names);
     }
     let (first, second) = services.split_at(services.len() / 2);
     let ((mut links, first_diags, names), (later, second_diags, second_names)) =
@@ -106,17 +108,6 @@ fn resolve_services<'t, 's>(
     let (later, second_diags) = resolve_run(second, &names);
     links.extend(later);
     diags.extend(second_diags);
-    (links, names)
-}
-
-/// [`resolve_services`] in one run, on this thread.
-fn resolve_in_one_run<'t, 's>(
-    services: &'s [std::sync::Arc<ServiceDecl>],
-    tables: &'t Tables<'s>,
-    diags: &mut Diagnostics,
-) -> (Vec<Links>, Names<'t, 's>) {
-    let (links, found, names) = resolve_with_new_names(services, tables);
-    diags.extend(found);
     (links, names)
 }
 
@@ -561,11 +552,13 @@ mod tests {
     /// The helps of every E0201, and the budget left for the routes.
     fn resolved(spec: &Spec, two_threads: bool) -> (Vec<String>, usize) {
         let tables = Tables::new(spec);
-        let mut diags = Diagnostics::new();
-        let (_, names) = if two_threads {
-            resolve_services(&spec.services, &tables, &mut diags)
+        let (diags, names) = if two_threads {
+            let mut diags = Diagnostics::new();
+            let (_, names) = resolve_services(&spec.services, &tables, &mut diags);
+            (diags, names)
         } else {
-            resolve_in_one_run(&spec.services, &tables, &mut diags)
+            let (_, diags, names) = resolve_with_new_names(&spec.services, &tables);
+            (diags, names)
         };
         let helps = diags
             .iter()
