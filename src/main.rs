@@ -11,8 +11,14 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
     eosc::run(std::env::args_os(), |command| {
-        if !command.keeps_running() && !purge_delay_set_by_operator() {
+        if command.keeps_running() {
+            return;
+        }
+        if !set_by_operator(&["MIMALLOC_PURGE_DELAY", "MIMALLOC_RESET_DELAY"]) {
             keep_freed_memory();
+        }
+        if !set_by_operator(&["MIMALLOC_ALLOW_THP"]) {
+            use_small_pages();
         }
     })
 }
@@ -36,12 +42,30 @@ fn keep_freed_memory() {
     unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, -1) }
 }
 
-/// Whether the environment sets the purge delay, as mimalloc reads it: under
-/// its name or the older one, in any case. An operator's own setting wins.
-fn purge_delay_set_by_operator() -> bool {
+/// Turns transparent huge pages off for this process (Linux's
+/// `PR_SET_THP_DISABLE`). mimalloc asks for them (`MADV_HUGEPAGE`) on the
+/// arena it reserves at the first allocation, before the command line is
+/// read, so its own `allow_thp` option set here would come too late. On a
+/// virtual machine that hands freed memory back to its host (free page
+/// reporting), each 2 MiB page a run touches first waits for the host:
+/// `eosc check` of the 100,000-service stack took 1.04 s after 5 s of idle
+/// and 0.46 s right after another run with huge pages, 0.53 s and 0.52 s
+/// with small ones; at 10,000 services `check` and `build` took the same
+/// time either way (`scripts/bench-idle.sh`, `bench/RESULTS.md`). Best
+/// effort: a kernel without the call keeps its default. The language
+/// server keeps huge pages: it runs for hours over memory it keeps.
+fn use_small_pages() {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
+}
+
+/// Whether the environment sets one of `options` (mimalloc's names for one
+/// setting, as mimalloc reads them: in any case). An operator's own setting
+/// wins over eosc's.
+fn set_by_operator(options: &[&str]) -> bool {
     std::env::vars_os().any(|(name, _)| {
         name.to_str().is_some_and(|name| {
-            ["MIMALLOC_PURGE_DELAY", "MIMALLOC_RESET_DELAY"]
+            options
                 .iter()
                 .any(|option| name.eq_ignore_ascii_case(option))
         })
