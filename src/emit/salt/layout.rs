@@ -35,6 +35,10 @@ impl Proxy {
 pub(super) struct Layout {
     /// Stage per service (index = `ServiceId`).
     pub(super) stages: Vec<usize>,
+    /// Per stage, its services but the salt master running the
+    /// orchestration, by ascending `ServiceId` (made once: the restart and
+    /// restore files of every service read them).
+    by_stage: Vec<Vec<ServiceId>>,
     /// Runs Terraform and the Nomad CLI: the salt master's host.
     pub(super) ops_host: HostId,
     /// The salt master's own service, if the spec declares it: it runs the
@@ -90,6 +94,7 @@ impl Layout {
             .clone()
             .ok_or_else(|| error("the dependency graph has a cycle"))?;
         let controller = controller(stack);
+        let by_stage = services_by_stage(&stages, controller);
         let ops_host = controller
             .and_then(|id| topology::hosts_of(stack, id).first().copied())
             .or_else(|| stack.host_ids().next())
@@ -106,6 +111,7 @@ impl Layout {
             salted_on: salted_on(stack),
             proxies: proxies(input, out),
             stages,
+            by_stage,
             ops_host,
             controller,
             cephfs,
@@ -123,7 +129,12 @@ impl Layout {
     }
 
     pub(super) fn max_stage(&self) -> usize {
-        self.stages.iter().copied().max().unwrap_or(0)
+        self.by_stage.len() - 1
+    }
+
+    /// The services of a stage, but the salt master running the orchestration.
+    pub(super) fn services_in_stage(&self, stage: usize) -> &[ServiceId] {
+        &self.by_stage[stage]
     }
 
     /// The SLS a host applies in a highstate, in the order they should run.
@@ -164,6 +175,17 @@ impl Layout {
         }
         states
     }
+}
+
+/// Per stage (at least one), its services but `controller`, by ascending id.
+fn services_by_stage(stages: &[usize], controller: Option<ServiceId>) -> Vec<Vec<ServiceId>> {
+    let mut by_stage = vec![Vec::new(); stages.iter().copied().max().unwrap_or(0) + 1];
+    for (index, &stage) in stages.iter().enumerate() {
+        if controller != Some(ServiceId(index)) {
+            by_stage[stage].push(ServiceId(index));
+        }
+    }
+    by_stage
 }
 
 /// The cephfs provider among the services Salt installs on a host.

@@ -145,17 +145,36 @@ pub(super) fn resource(kind: &str, service: &str) -> String {
     )
 }
 
-/// The services of a stage, but the salt master running the orchestration.
-pub(super) fn services_in_stage(
-    input: &Input<'_>,
-    layout: &Layout,
-    stage: usize,
-) -> Vec<ServiceId> {
-    input
-        .stack
-        .service_ids()
-        .filter(|&id| layout.stages[id.0] == stage && layout.controller != Some(id))
-        .collect()
+/// One service and everything that depends on it, directly or through
+/// others: what its restart and restore files stop and start again.
+pub(super) struct Affected {
+    /// All of them, by ascending `ServiceId`.
+    ids: Vec<ServiceId>,
+    /// Per stage, those the orchestration stops and starts (not the salt
+    /// master), by ascending `ServiceId`.
+    by_stage: Vec<Vec<ServiceId>>,
+}
+
+impl Affected {
+    pub(super) fn new(mut ids: Vec<ServiceId>, layout: &Layout) -> Self {
+        ids.sort_unstable();
+        let mut by_stage = vec![Vec::new(); layout.max_stage() + 1];
+        for &id in &ids {
+            if layout.controller != Some(id) {
+                by_stage[layout.stages[id.0]].push(id);
+            }
+        }
+        Self { ids, by_stage }
+    }
+
+    fn contains(&self, id: ServiceId) -> bool {
+        self.ids.binary_search(&id).is_ok()
+    }
+
+    /// Those of `stage` the orchestration stops and starts.
+    pub(super) fn in_stage(&self, stage: usize) -> &[ServiceId] {
+        &self.by_stage[stage]
+    }
 }
 
 pub(super) fn bootstrap(input: &Input<'_>, layout: &Layout) -> Sls {
@@ -248,9 +267,9 @@ pub(super) fn bootstrap(input: &Input<'_>, layout: &Layout) -> Sls {
 pub(super) struct Scope<'a> {
     /// `stage` (the bootstrap) or `start` (a restart).
     pub(super) word: &'a str,
-    /// By `ServiceId`: the services to start; `None`: all of them, with the
-    /// once-only preparations (Nomad client configurations).
-    pub(super) only: Option<&'a [bool]>,
+    /// The services to start; `None`: all of them, with the once-only
+    /// preparations (Nomad client configurations).
+    pub(super) only: Option<&'a Affected>,
 }
 
 impl Scope<'_> {
@@ -260,7 +279,15 @@ impl Scope<'_> {
     };
 
     pub(super) fn has(&self, id: ServiceId) -> bool {
-        self.only.is_none_or(|only| only[id.0])
+        self.only.is_none_or(|only| only.contains(id))
+    }
+
+    /// The services of `stage` it starts.
+    fn services<'s>(&'s self, layout: &'s Layout, stage: usize) -> &'s [ServiceId] {
+        self.only.map_or_else(
+            || layout.services_in_stage(stage),
+            |only| only.in_stage(stage),
+        )
     }
 }
 
@@ -304,11 +331,10 @@ pub(super) fn stage_steps(
             ));
         }
     }
-    let mut services = services_in_stage(input, layout, stage);
-    services.retain(|&id| scope.has(id));
+    let services = scope.services(layout, stage);
     let mut ready: Vec<Step> = after.to_vec();
     ready.extend(before.iter().cloned());
-    let terraform = terraform_step(sls, input, layout, &prefix, &services, &ready, init);
+    let terraform = terraform_step(sls, input, layout, &prefix, services, &ready, init);
     let mut steps = before;
     if let Some(step) = terraform {
         ready.push(step.clone());
@@ -321,7 +347,7 @@ pub(super) fn stage_steps(
         sls.nop(barrier.clone(), &ready);
         ready = vec![Step::new("test", barrier)];
     }
-    for &id in &services {
+    for &id in services {
         let name = stack.service(id).name();
         let applied = layout::is_salted(stack, id).then(|| {
             let hosts = topology::hosts_of(stack, id);

@@ -13,8 +13,10 @@
 //! over the stack grows with how many services depend on each other, which
 //! for a stack in layers is a small multiple of its size.
 
+use std::collections::HashSet;
+
 use super::layout::Layout;
-use super::orchestrate::{services_in_stage, stage_steps, Scope};
+use super::orchestrate::{stage_steps, Affected, Scope};
 use super::paths;
 use super::shutdown::stop_stages;
 use super::sls::Sls;
@@ -35,36 +37,32 @@ pub(super) fn emit(
     Ok(())
 }
 
-/// `id` and everything that depends on it, by `ServiceId`.
-pub(super) fn affected(input: &Input<'_>, id: ServiceId) -> Vec<bool> {
+/// `id` and everything that depends on it: found by walking the graph from
+/// `id`, so each file costs what it lists, not the size of the stack.
+pub(super) fn affected(input: &Input<'_>, layout: &Layout, id: ServiceId) -> Affected {
     let graph = &input.analysis.graph;
-    let mut seen = vec![false; input.stack.services.len()];
+    let mut seen = HashSet::from([id]);
     let mut queue = vec![id];
-    seen[id.0] = true;
     while let Some(current) = queue.pop() {
         for dependent in graph.dependents(current) {
-            if !seen[dependent.0] {
-                seen[dependent.0] = true;
+            if seen.insert(dependent) {
                 queue.push(dependent);
             }
         }
     }
-    seen
+    Affected::new(seen.into_iter().collect(), layout)
 }
 
 fn restart(input: &Input<'_>, layout: &Layout, id: ServiceId) -> Sls {
     let mut sls = Sls::new(paths::restart_sls(input.stack.service(id).name()));
-    let affected = affected(input, id);
+    let affected = affected(input, layout, id);
     let mut gate = stop_stages(&mut sls, input, layout, "stop", Some(&affected));
     let scope = Scope {
         word: "start",
         only: Some(&affected),
     };
     for stage in 0..=layout.max_stage() {
-        let any = services_in_stage(input, layout, stage)
-            .iter()
-            .any(|s| affected[s.0]);
-        if any {
+        if !affected.in_stage(stage).is_empty() {
             gate = Some(stage_steps(
                 &mut sls,
                 input,

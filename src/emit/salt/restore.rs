@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::backup::restore_script_path;
 use super::layout::Layout;
-use super::orchestrate::{call_on, services_in_stage, stage_steps, Scope};
+use super::orchestrate::{call_on, stage_steps, Scope};
 use super::paths;
 use super::restart::affected;
 use super::shutdown::stop_stages;
@@ -58,7 +58,7 @@ fn restore(input: &Input<'_>, layout: &Layout, id: ServiceId, volumes: &[(HostId
     let stack = input.stack;
     let service = stack.service(id);
     let mut sls = Sls::new(paths::restore_sls(service.name()));
-    let affected = affected(input, id);
+    let affected = affected(input, layout, id);
     let stopped = stop_stages(&mut sls, input, layout, "stop", Some(&affected));
     let run = |sls: &mut Sls, (host, index): (HostId, usize), phase: &str, after: &[Step]| {
         let volume = &service.decl.volumes[index].name.value;
@@ -86,10 +86,7 @@ fn restore(input: &Input<'_>, layout: &Layout, id: ServiceId, volumes: &[(HostId
     };
     let own_stage = layout.stages[id.0];
     for stage in 0..=layout.max_stage() {
-        let any = services_in_stage(input, layout, stage)
-            .iter()
-            .any(|s| affected[s.0]);
-        if !any {
+        if affected.in_stage(stage).is_empty() {
             continue;
         }
         gate = stage_steps(&mut sls, input, layout, &scope, stage, &[gate], None);

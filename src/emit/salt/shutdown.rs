@@ -10,7 +10,7 @@
 use serde_json::json;
 
 use super::layout::Layout;
-use super::orchestrate::{call_on, ops_command, services_in_stage};
+use super::orchestrate::{call_on, ops_command, Affected};
 use super::paths;
 use super::shell;
 use super::sls::{Sls, Step};
@@ -27,31 +27,29 @@ pub(super) fn shutdown(input: &Input<'_>, layout: &Layout) -> Sls {
 }
 
 /// Stops the services of every stage, highest first, each stage after the
-/// one above has stopped (`WORD-k.stopped`); with `only` (by `ServiceId`)
-/// just those, skipping stages without one. Returns the last gate.
+/// one above has stopped (`WORD-k.stopped`); with `only` just those,
+/// skipping stages without one. Returns the last gate.
 pub(super) fn stop_stages(
     sls: &mut Sls,
     input: &Input<'_>,
     layout: &Layout,
     word: &str,
-    only: Option<&[bool]>,
+    only: Option<&Affected>,
 ) -> Option<Step> {
     let mut gate: Option<Step> = None;
     for stage in (0..=layout.max_stage()).rev() {
-        let mut services = services_in_stage(input, layout, stage);
-        if let Some(only) = only {
-            services.retain(|s| only[s.0]);
-            if services.is_empty() {
-                continue;
-            }
-        }
+        let services = match only {
+            Some(only) if only.in_stage(stage).is_empty() => continue,
+            Some(only) => only.in_stage(stage),
+            None => layout.services_in_stage(stage),
+        };
         let prefix = format!("{word}-{stage}");
         gate = Some(stop_stage(
             sls,
             input,
             layout,
             &prefix,
-            &services,
+            services,
             gate.as_slice(),
         ));
     }
