@@ -1455,6 +1455,47 @@ fn restart_stops_dependents_first_and_starts_them_stage_by_stage() {
     }
 }
 
+/// A Nomad client's `eos.nomad_client.<host>` creates no `CephFS` folder of
+/// its own (only the guard of the mount): `eos.cephfs_mount`, which creates
+/// them, must come first on every client — in `orch.bootstrap`, as Salt runs
+/// it under `mock=True`, and in each client's highstate (`top.sls` order).
+#[test]
+fn clients_mount_cephfs_before_their_nomad_configuration() {
+    let Some(salt_call) = salt_call() else { return };
+    let spec = common::root().join("specs/eos.eos");
+    let artifacts = common::build(&spec);
+    let minion = Minion::new(&salt_call, &artifacts);
+    let order = mock_run_order(&minion, "orch.bootstrap");
+    let position = |wanted: &dyn Fn(&str) -> bool| order.iter().position(|(_, id)| wanted(id));
+    let mounted =
+        position(&|id| id.ends_with(".cephfs-mount")).expect("the bootstrap mounts CephFS");
+    let clients: Vec<&String> = order
+        .iter()
+        .map(|(_, id)| id)
+        .filter(|id| id.contains(".nomad-client."))
+        .collect();
+    assert!(clients.len() > 1, "{order:?}");
+    for client in clients {
+        let configured = position(&|id| id == client).unwrap();
+        assert!(
+            mounted < configured,
+            "{client} runs before CephFS is mounted: {order:?}"
+        );
+    }
+    let top = artifacts.files.get("salt/top.sls").expect("salt/top.sls");
+    let mut hosts_checked = 0;
+    for host in top.split("\n  \"").skip(1) {
+        let states: Vec<&str> = host.lines().skip(1).map(str::trim).collect();
+        let at = |sls: &str| states.iter().position(|line| line.contains(sls));
+        if let Some(client) = at("\"eos.nomad_client.") {
+            let mount = at("\"eos.cephfs_mount\"").expect("a Nomad client mounts CephFS");
+            assert!(mount < client, "{host}");
+            hosts_checked += 1;
+        }
+    }
+    assert!(hosts_checked > 1, "{top}");
+}
+
 /// `eos.wazuh-agent` of `specs/eos.eos` as Salt renders it: on every host
 /// but the manager's (in `top.sls`), an `ossec.conf` that is well-formed
 /// XML (read by Python's parser) naming the manager's address, its `agent`

@@ -6,10 +6,15 @@
 //! folder bind-mounted onto the volume's `path` (`mount.mounted`, kept in
 //! fstab) *before* their package is installed, so the package creates its data
 //! on the volume's disk and its maintainer scripts set the ownership. Docker
-//! containers bind the folder at `path`. Nomad jobs' volumes — local and
-//! cephfs — get their folders and host volume declarations from a per-client
-//! `eos.nomad_client.<host>`; `CephFS` is mounted and the cephfs volumes'
-//! folders are created by `eos.cephfs_mount`.
+//! containers bind the folder at `path`. Nomad jobs' volumes get their host
+//! volume declarations from a per-client `eos.nomad_client.<host>`, with the
+//! folders of local ones; `CephFS` is mounted and the cephfs volumes' folders
+//! are created by `eos.cephfs_mount`, which every client applies first, so a
+//! client's state only guards the mount (once per mount point: every client
+//! declares every cephfs volume, and its state would otherwise grow with
+//! clients × volumes).
+
+use std::collections::HashMap;
 
 use serde_json::json;
 
@@ -49,29 +54,51 @@ pub(super) fn add_folder(
     index: usize,
 ) -> String {
     let base = volume_id(prefix, stack, id, index);
+    let guard = paths::volume_mount_point(stack, id, index).map(|mount| {
+        let guard = format!("{base}.mounted");
+        add_guard(sls, guard.clone(), &mount);
+        guard
+    });
+    add_folder_after(sls, &base, stack, id, index, guard.as_deref())
+}
+
+/// A state that fails when `mount` is not a mounted file system, so that no
+/// data lands on the root file system by accident.
+fn add_guard(sls: &mut Sls, guard: String, mount: &str) {
+    sls.state(
+        guard,
+        "test.fail_without_changes",
+        vec![
+            (
+                "name",
+                json!(format!(
+                    "{mount} must be a mounted file system before eos stores data there"
+                )),
+            ),
+            (
+                "unless",
+                json!([{ "fun": "mount.is_mounted", "name": mountinfo_escaped(mount) }]),
+            ),
+        ],
+    );
+}
+
+/// The folder `<base>.dir` of a volume, after `guard` when there is one;
+/// returns its state's ID.
+fn add_folder_after(
+    sls: &mut Sls,
+    base: &str,
+    stack: &Stack,
+    id: ServiceId,
+    index: usize,
+    guard: Option<&str>,
+) -> String {
     let mut folder_args = vec![
         ("name", json!(paths::volume_dir(stack, id, index))),
         ("makedirs", json!(true)),
     ];
-    if let Some(mount) = paths::volume_mount_point(stack, id, index) {
-        let guard = format!("{base}.mounted");
-        sls.state(
-            guard.clone(),
-            "test.fail_without_changes",
-            vec![
-                (
-                    "name",
-                    json!(format!(
-                        "{mount} must be a mounted file system before eos stores data there"
-                    )),
-                ),
-                (
-                    "unless",
-                    json!([{ "fun": "mount.is_mounted", "name": mountinfo_escaped(&mount) }]),
-                ),
-            ],
-        );
-        folder_args.push(("require", json!([req("test", &guard)])));
+    if let Some(guard) = guard {
+        folder_args.push(("require", json!([req("test", guard)])));
     }
     let folder = format!("{base}.dir");
     sls.state(folder.clone(), "file.directory", folder_args);
@@ -156,9 +183,9 @@ pub(super) fn nomad_client_volumes(input: &Input<'_>) -> Vec<Vec<(ServiceId, usi
 /// `eos.nomad_client.<host>`: the Nomad client configuration
 /// `/etc/nomad.d/eos-client.hcl` — `reserved` memory and CPU (what runs
 /// beside Nomad, [`super::nomad_client::reserved`]) and the host volumes
-/// `<service>-<volume>` the jobspecs name — after the folders of those
-/// volumes; the Nomad agent restarts when it changes (allocations keep
-/// running).
+/// `<service>-<volume>` the jobspecs name — after the folders of the local
+/// ones and the guard of each mount point; the Nomad agent restarts when it
+/// changes (allocations keep running).
 pub(super) fn nomad_client_sls(
     input: &Input<'_>,
     host: HostId,
@@ -167,16 +194,41 @@ pub(super) fn nomad_client_sls(
     let stack = input.stack;
     let name = &stack.host(host).name.value;
     let mut sls = Sls::new(paths::nomad_client_sls(name));
-    let mut folders = Vec::new();
+    let mut requires = Vec::new();
     let mut host_volumes = Vec::new();
+    // One guard per mount point, required once: a client declares every
+    // cephfs volume, and a guard (or a folder) per volume made the clients'
+    // states grow with clients × volumes.
+    let mut guards: HashMap<String, String> = HashMap::new();
     for &(id, index) in volumes {
         let service = stack.service(id).name();
-        // The client's host in the ID: one volume is declared by every client.
-        let prefix = format!("eos_nomad_client.{name}.{service}");
-        folders.push(req(
-            "file",
-            &add_folder(&mut sls, stack, &prefix, id, index),
-        ));
+        let guard = paths::volume_mount_point(stack, id, index).map(|mount| {
+            let mut first = false;
+            let guard = guards.entry(mount).or_insert_with_key(|mount| {
+                first = true;
+                let guard = format!("eos_nomad_client.{name}.{mount}.mounted");
+                add_guard(&mut sls, guard.clone(), mount);
+                guard
+            });
+            (guard.clone(), first)
+        });
+        if stack.service(id).volumes[index] == VolumeStorage::Cephfs {
+            // Its folder is `eos.cephfs_mount`'s, which this host applies
+            // first (in a highstate and in the orchestration's stage): the
+            // client needs `CephFS` mounted.
+            if let Some((guard, true)) = guard {
+                requires.push(req("test", &guard));
+            }
+        } else {
+            // The client's host in the ID: a volume ID is unique per host.
+            let prefix = format!("eos_nomad_client.{name}.{service}");
+            let base = volume_id(&prefix, stack, id, index);
+            let guard = guard.map(|(guard, _)| guard);
+            requires.push(req(
+                "file",
+                &add_folder_after(&mut sls, &base, stack, id, index, guard.as_deref()),
+            ));
+        }
         let volume =
             nomad::host_volume_name(service, &stack.service(id).decl.volumes[index].name.value);
         host_volumes.push((volume, paths::volume_dir(stack, id, index)));
@@ -193,8 +245,8 @@ pub(super) fn nomad_client_sls(
         ("mode", json!("0644")),
         ("makedirs", json!(true)),
     ];
-    if !folders.is_empty() {
-        args.push(("require", json!(folders)));
+    if !requires.is_empty() {
+        args.push(("require", json!(requires)));
     }
     sls.state(config_id.clone(), "file.managed", args);
     let nomad = input.analysis.graph.provider(Capability::Nomad);
