@@ -339,91 +339,89 @@ fn only_the_language_server_keeps_running() {
     }
 }
 
-/// Whether transparent huge pages are allowed for the process of `status`
-/// (the `THP_enabled` line of `/proc/PID/status`).
+/// Huge pages per command, read from `/proc` (Linux, on the architectures
+/// whose `read` system call number the test knows).
 #[cfg(all(
     target_os = "linux",
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
-fn huge_pages_allowed(status: &str) -> bool {
-    let line = status
-        .lines()
-        .find(|line| line.starts_with("THP_enabled:"))
-        .expect("the kernel reports THP_enabled in /proc/PID/status (Linux 5.0 and later)");
-    line.ends_with('1')
-}
+mod huge_pages {
+    use std::process::Command;
 
-/// Starts eosc with `args` and `environment`, waits until one of its
-/// threads reads its standard input (the command line is read and the
-/// allocator set up by then), and tells whether huge pages are allowed for it.
-#[cfg(all(
-    target_os = "linux",
-    any(target_arch = "x86_64", target_arch = "aarch64")
-))]
-fn huge_pages_allowed_while_waiting(args: &[&str], environment: &[(&str, &str)]) -> bool {
-    use std::process::Stdio;
-    use std::time::{Duration, Instant};
-    // The number of `read` in /proc/PID/task/TID/syscall, then its first
-    // argument: file descriptor 0.
-    const READ: &str = if cfg!(target_arch = "x86_64") {
-        "0"
-    } else {
-        "63"
-    };
-    let mut command = Command::new(env!("CARGO_BIN_EXE_eosc"));
-    command
-        .args(args)
-        .env_remove("MIMALLOC_ALLOW_THP")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    for (name, value) in environment {
-        command.env(name, value);
+    /// Whether transparent huge pages are allowed for the process of `status`
+    /// (the `THP_enabled` line of `/proc/PID/status`).
+    fn huge_pages_allowed(status: &str) -> bool {
+        let line = status
+            .lines()
+            .find(|line| line.starts_with("THP_enabled:"))
+            .expect("the kernel reports THP_enabled in /proc/PID/status (Linux 5.0 and later)");
+        line.ends_with('1')
     }
-    let mut child = command.spawn().expect("eosc starts");
-    let process = std::path::PathBuf::from(format!("/proc/{}", child.id()));
-    let reading_standard_input = || {
-        let Ok(tasks) = std::fs::read_dir(process.join("task")) else {
-            return false;
+
+    /// Starts eosc with `args` and `environment`, waits until one of its
+    /// threads reads its standard input (the command line is read and the
+    /// allocator set up by then), and tells whether huge pages are allowed for it.
+    fn huge_pages_allowed_while_waiting(args: &[&str], environment: &[(&str, &str)]) -> bool {
+        use std::process::Stdio;
+        use std::time::{Duration, Instant};
+        // The number of `read` in /proc/PID/task/TID/syscall, then its first
+        // argument: file descriptor 0.
+        const READ: &str = if cfg!(target_arch = "x86_64") {
+            "0"
+        } else {
+            "63"
         };
-        tasks.flatten().any(|task| {
-            std::fs::read_to_string(task.path().join("syscall")).is_ok_and(|call| {
-                let mut words = call.split_whitespace();
-                words.next() == Some(READ) && words.next() == Some("0x0")
-            })
-        })
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !reading_standard_input() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("eosc {args:?} never read its standard input (/proc/PID/task/*/syscall)");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_eosc"));
+        command
+            .args(args)
+            .env_remove("MIMALLOC_ALLOW_THP")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (name, value) in environment {
+            command.env(name, value);
         }
-        std::thread::sleep(Duration::from_millis(10));
+        let mut child = command.spawn().expect("eosc starts");
+        let process = std::path::PathBuf::from(format!("/proc/{}", child.id()));
+        let reading_standard_input = || {
+            let Ok(tasks) = std::fs::read_dir(process.join("task")) else {
+                return false;
+            };
+            tasks.flatten().any(|task| {
+                std::fs::read_to_string(task.path().join("syscall")).is_ok_and(|call| {
+                    let mut words = call.split_whitespace();
+                    words.next() == Some(READ) && words.next() == Some("0x0")
+                })
+            })
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !reading_standard_input() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("eosc {args:?} never read its standard input (/proc/PID/task/*/syscall)");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let status = std::fs::read_to_string(process.join("status")).expect("/proc/PID/status");
+        let _ = child.kill();
+        let _ = child.wait();
+        huge_pages_allowed(&status)
     }
-    let status = std::fs::read_to_string(process.join("status")).expect("/proc/PID/status");
-    let _ = child.kill();
-    let _ = child.wait();
-    huge_pages_allowed(&status)
-}
 
-/// One-shot commands turn huge pages off (src/main.rs says why); the
-/// language server and an operator's `MIMALLOC_ALLOW_THP` keep what the
-/// process inherited.
-#[cfg(all(
-    target_os = "linux",
-    any(target_arch = "x86_64", target_arch = "aarch64")
-))]
-#[test]
-fn one_shot_commands_use_small_pages_unless_the_operator_says_otherwise() {
-    let inherited = huge_pages_allowed(&std::fs::read_to_string("/proc/self/status").unwrap());
-    assert!(!huge_pages_allowed_while_waiting(&["fmt", "-"], &[]));
-    for name in ["MIMALLOC_ALLOW_THP", "mimalloc_allow_thp"] {
-        assert_eq!(
-            huge_pages_allowed_while_waiting(&["fmt", "-"], &[(name, "1")]),
-            inherited,
-            "{name}"
-        );
+    /// One-shot commands turn huge pages off (src/main.rs says why); the
+    /// language server and an operator's `MIMALLOC_ALLOW_THP` keep what the
+    /// process inherited.
+    #[test]
+    fn one_shot_commands_use_small_pages_unless_the_operator_says_otherwise() {
+        let inherited = huge_pages_allowed(&std::fs::read_to_string("/proc/self/status").unwrap());
+        assert!(!huge_pages_allowed_while_waiting(&["fmt", "-"], &[]));
+        for name in ["MIMALLOC_ALLOW_THP", "mimalloc_allow_thp"] {
+            assert_eq!(
+                huge_pages_allowed_while_waiting(&["fmt", "-"], &[(name, "1")]),
+                inherited,
+                "{name}"
+            );
+        }
+        assert_eq!(huge_pages_allowed_while_waiting(&["lsp"], &[]), inherited);
     }
-    assert_eq!(huge_pages_allowed_while_waiting(&["lsp"], &[]), inherited);
 }

@@ -202,16 +202,8 @@ pub(super) fn nomad_client_sls(
     let mut guards: HashMap<String, String> = HashMap::new();
     for &(id, index) in volumes {
         let service = stack.service(id).name();
-        let guard = paths::volume_mount_point(stack, id, index).map(|mount| {
-            let mut first = false;
-            let guard = guards.entry(mount).or_insert_with_key(|mount| {
-                first = true;
-                let guard = format!("eos_nomad_client.{name}.{mount}.mounted");
-                add_guard(&mut sls, guard.clone(), mount);
-                guard
-            });
-            (guard.clone(), first)
-        });
+        let guard = paths::volume_mount_point(stack, id, index)
+            .map(|mount| client_guard(&mut sls, &mut guards, name, mount));
         if stack.service(id).volumes[index] == VolumeStorage::Cephfs {
             // Its folder is `eos.cephfs_mount`'s, which this host applies
             // first (in a highstate and in the orchestration's stage): the
@@ -266,6 +258,23 @@ pub(super) fn nomad_client_sls(
         );
     }
     sls
+}
+
+/// The guard of `mount` in the state of the client on `host`: added the
+/// first time a volume there asks for it (then `true`), shared after.
+fn client_guard(
+    sls: &mut Sls,
+    guards: &mut HashMap<String, String>,
+    host: &str,
+    mount: String,
+) -> (String, bool) {
+    if let Some(guard) = guards.get(&mount) {
+        return (guard.clone(), false);
+    }
+    let guard = format!("eos_nomad_client.{host}.{mount}.mounted");
+    add_guard(sls, guard.clone(), &mount);
+    guards.insert(mount, guard.clone());
+    (guard, true)
 }
 
 /// Every cephfs volume of the stack: (service, volume index).
