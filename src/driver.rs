@@ -246,9 +246,9 @@ pub fn check_stack_reusing(
     if diagnostics.has_errors() {
         return Ok(Checked::failed(source, diagnostics));
     }
-    // One copy of the text from here on: the source map's.
+    // The text moves into the source map (not copied: see `SharedText`).
     let SourceFile { path, text } = source;
-    let mut composer = Composer::new(&path, text.into(), stack_files);
+    let mut composer = Composer::new(&path, std::sync::Arc::new(text), stack_files);
     if let Some(memo) = memo {
         composer = composer.reusing(memo);
     }
@@ -398,7 +398,7 @@ impl Checked {
     /// A file that got no further than reading or parsing.
     pub fn failed(source: SourceFile, diagnostics: Diagnostics) -> Self {
         Self {
-            sources: SourceMap::single(source.path.clone(), source.text),
+            sources: SourceMap::single(source.path.clone(), std::sync::Arc::new(source.text)),
             path: source.path,
             environment: None,
             secret_spans: Vec::new(),
@@ -588,7 +588,7 @@ fn stack_holds(root: &Path, target: &Path) -> bool {
     }
     let folder = root.parent().unwrap_or(Path::new("/")).to_path_buf();
     let files = DiskFiles::new(folder);
-    let mut composer = Composer::new(root, text.as_str().into(), &files);
+    let mut composer = Composer::new(root, std::sync::Arc::new(source.text), &files);
     composer.base(&mut Diagnostics::new());
     composer
         .sources

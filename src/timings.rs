@@ -17,12 +17,20 @@ pub fn phase<T>(name: &str, work: impl FnOnce() -> T) -> T {
         return work();
     }
     let start = Instant::now();
+    let since_first = start.duration_since(*first_phase()).as_secs_f64() * 1000.0;
     let result = work();
     let elapsed = start.elapsed().as_secs_f64() * 1000.0;
     let memory =
         resident_mib().map_or_else(String::new, |rss| format!("  {rss:>7.1} MiB resident"));
-    eprintln!("eosc timing: {name:<10} {elapsed:>9.1} ms{memory}");
+    eprintln!("eosc timing: {name:<10} {elapsed:>9.1} ms  from {since_first:>7.1} ms{memory}");
     result
+}
+
+/// When the first phase started: each phase also shows when it started after
+/// it, so that the time between phases is seen too.
+fn first_phase() -> &'static Instant {
+    static FIRST: OnceLock<Instant> = OnceLock::new();
+    FIRST.get_or_init(Instant::now)
 }
 
 /// The resident set size, from `/proc/self/statm` (pages of 4 KiB assumed).

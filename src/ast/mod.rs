@@ -16,7 +16,7 @@ use std::sync::Arc;
 use compact_str::CompactString;
 
 use crate::span::{Span, Spanned};
-use crate::syntax::Ident;
+use crate::syntax::IdentPath;
 
 /// A name written as a block label.
 pub type Name = Spanned<CompactString>;
@@ -24,7 +24,7 @@ pub type Name = Spanned<CompactString>;
 /// `a`, `a.b`: a reference to another declaration, resolved by `crate::model`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Reference {
-    pub path: Vec<Ident>,
+    pub path: IdentPath,
     pub span: Span,
 }
 

@@ -19,6 +19,7 @@ mod params;
 mod reading;
 mod reuse;
 
+use crate::source::SharedText;
 use compact_str::CompactString;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -59,10 +60,10 @@ const PARALLEL_INCLUDED_FROM: usize = 256 << 10;
 /// `items` cut into at most `runs` consecutive runs of about `total / runs`
 /// bytes each.
 fn runs_of_equal_size<T>(
-    items: &[(T, Arc<str>)],
+    items: &[(T, SharedText)],
     runs: usize,
     total: usize,
-) -> Vec<&[(T, Arc<str>)]> {
+) -> Vec<&[(T, SharedText)]> {
     let share = total.div_ceil(runs).max(1);
     let mut cuts = Vec::with_capacity(runs);
     let (mut start, mut size) = (0, 0);
@@ -113,7 +114,7 @@ pub struct Composer<'f> {
 
 impl<'f> Composer<'f> {
     /// `path` is the root file as the user named it (shown in diagnostics).
-    pub fn new(path: &Path, text: Arc<str>, files: &'f dyn FileSet) -> Self {
+    pub fn new(path: &Path, text: SharedText, files: &'f dyn FileSet) -> Self {
         let root = path.file_name().map_or_else(
             || "stack.eos".to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -201,7 +202,7 @@ impl<'f> Composer<'f> {
         &self,
         overlay: Option<&Arc<Overlay>>,
     ) -> Vec<(FileDeclarations, Diagnostics)> {
-        let files: Vec<(&StackFile, Arc<str>)> = self
+        let files: Vec<(&StackFile, SharedText)> = self
             .included
             .iter()
             .flatten()
@@ -211,7 +212,7 @@ impl<'f> Composer<'f> {
             })
             .collect();
         let memo = self.memo;
-        let read_one = |(file, text): &(&StackFile, Arc<str>)| {
+        let read_one = |(file, text): &(&StackFile, SharedText)| {
             let mut diags = file.decode_diags.clone();
             let reading = Self::reading(file.base, folder_of(&file.path), overlay, text);
             let mut more = read_file(memo, &file.path, text, &reading, &mut diags);
@@ -446,7 +447,7 @@ impl<'f> Composer<'f> {
         };
         let shown = self.shown_path(path);
         let (source, decode_diags) = crate::driver::decode(&shown, bytes);
-        let text: Arc<str> = source.text.into();
+        let text: SharedText = source.text.into();
         let Ok(base) = self.sources.add(shown, Arc::clone(&text)) else {
             return Loaded::PastOffsets;
         };
@@ -522,7 +523,7 @@ impl<'f> Composer<'f> {
 fn read_file(
     memo: Option<&BlockMemo>,
     key: &str,
-    text: &Arc<str>,
+    text: &SharedText,
     reading: &Reading,
     diags: &mut Diagnostics,
 ) -> FileDeclarations {
@@ -583,14 +584,14 @@ fn naming_item<'i>(
 mod tests {
     use super::*;
 
-    fn sized(sizes: &[usize]) -> Vec<((), Arc<str>)> {
+    fn sized(sizes: &[usize]) -> Vec<((), SharedText)> {
         sizes
             .iter()
             .map(|&n| ((), Arc::from("x".repeat(n))))
             .collect()
     }
 
-    fn run_sizes(items: &[((), Arc<str>)], runs: usize) -> Vec<usize> {
+    fn run_sizes(items: &[((), SharedText)], runs: usize) -> Vec<usize> {
         let total = items.iter().map(|((), t)| t.len()).sum();
         runs_of_equal_size(items, runs, total)
             .iter()

@@ -50,7 +50,7 @@ fn substitute_value(value: &mut Value, args: &HashMap<&str, &Value>) {
             let Some(&argument) = args.get(path[1].name.as_str()) else {
                 return;
             };
-            let rest = path.split_off(2);
+            let rest: Vec<_> = path.drain(2..).collect();
             let mut replaced = argument.clone();
             if let ValueKind::Reference(target) = &mut replaced.kind {
                 if !rest.is_empty() {

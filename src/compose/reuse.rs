@@ -18,6 +18,7 @@
 //! read whole, as `eosc check` reads it, and the memo keeps its last good
 //! reading of the file for the next edit.
 
+use crate::source::SharedText;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -35,7 +36,7 @@ pub struct BlockMemo {
 /// One file's text and the reading of each of its blocks, as of the last
 /// check (the file then at stack offset `base`).
 struct FileMemo {
-    text: Arc<str>,
+    text: SharedText,
     base: usize,
     may_use_params: bool,
     folder: String,
@@ -78,7 +79,7 @@ impl BlockMemo {
     pub(super) fn read(
         &self,
         key: &str,
-        text: &Arc<str>,
+        text: &SharedText,
         reading: &Reading,
         diagnostics: &mut Diagnostics,
     ) -> FileDeclarations {

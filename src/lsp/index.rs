@@ -6,9 +6,9 @@
 //! the schema's catalog (`crate::schema::catalog`), the one description of
 //! which attribute takes which kind of name.
 
+use crate::source::SharedText;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use crate::compose::files::{folder_of, normalize};
 use crate::schema::catalog::{self, FileRole, RefKind, Values};
@@ -106,7 +106,7 @@ pub struct IndexedFile {
     pub path: PathBuf,
     /// Root-relative, `/`-separated.
     pub relative: String,
-    pub text: Arc<str>,
+    pub text: SharedText,
     pub lines: Lines,
     pub document: Document,
     pub role: FileRole,
@@ -130,7 +130,7 @@ pub struct Index {
 
 impl Index {
     /// Indexes `files` (path, root-relative path, text); the first is the root.
-    pub fn build(files: Vec<(PathBuf, String, Arc<str>)>) -> Self {
+    pub fn build(files: Vec<(PathBuf, String, SharedText)>) -> Self {
         let mut parsed: Vec<IndexedFile> = files
             .into_iter()
             .map(|(path, relative, text)| {

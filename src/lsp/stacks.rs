@@ -4,6 +4,7 @@
 //! over the files on disk — unchanged files come from the cache, never from
 //! the disk again.
 
+use crate::source::SharedText;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -33,13 +34,13 @@ pub struct Stack {
 
 /// A stack's texts, indexed on demand.
 pub struct Parsed {
-    files: Vec<(PathBuf, String, Arc<str>)>,
+    files: Vec<(PathBuf, String, SharedText)>,
     index: OnceLock<Index>,
 }
 
 /// The files of a check (not module instances), root first: path,
 /// root-relative path, text.
-fn files_of(checked: &Checked) -> Vec<(PathBuf, String, Arc<str>)> {
+fn files_of(checked: &Checked) -> Vec<(PathBuf, String, SharedText)> {
     let folder = checked.sources.root_folder().to_path_buf();
     checked
         .sources

@@ -268,7 +268,7 @@ impl<'t, 's> Names<'t, 's> {
             return None;
         };
         let host_ref = Reference {
-            path: vec![host_name.clone()],
+            path: std::iter::once(host_name.clone()).collect(),
             span: host_name.span,
         };
         let host = self.host(&host_ref, diags)?;

@@ -20,16 +20,8 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> HostDecl {
     let cpu_mhz = r.or_default("cpu_mhz", FrequencyMhz(2000));
     let cpu_mhz = Spanned::new(cpu_mhz.value.0, cpu_mhz.span);
     let reserved = bytes(r.or_default("reserved", Size(2 * GIB)));
-    let numa: Vec<NumaDecl> = r
-        .blocks("numa")
-        .into_iter()
-        .map(|b| numa(b, r.diags))
-        .collect();
-    let disks: Vec<DiskDecl> = r
-        .blocks("disk")
-        .into_iter()
-        .map(|b| disk(b, r.diags))
-        .collect();
+    let numa: Vec<NumaDecl> = r.blocks("numa").map(|b| numa(b, r.diags)).collect();
+    let disks: Vec<DiskDecl> = r.blocks("disk").map(|b| disk(b, r.diags)).collect();
     r.finish();
 
     check_range(diags, &cpu_mhz, "cpu_mhz", 1, 1_000_000);

@@ -20,6 +20,7 @@ use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics};
 use crate::span::{Delta, Relocate, Span, Spanned};
 use crate::syntax::{Block, Document, LabelValue};
 use reader::BlockReader;
+use smallvec::SmallVec;
 
 const TOP_LEVEL_KINDS: &[&str] = &["stack", "host", "service", "route", "module", "env"];
 
@@ -293,9 +294,10 @@ pub(crate) fn unique_names<'n>(
     what: &str,
     diags: &mut Diagnostics,
 ) {
-    // A missing name is empty, and already reported.
-    let names: Vec<&Name> = names.filter(|name| !name.value.is_empty()).collect();
-    let keys: Vec<&str> = names.iter().map(|name| name.value.as_str()).collect();
+    // A missing name is empty, and already reported. (Most scopes are a
+    // service's few ports or volumes: their lists stay off the heap.)
+    let names: SmallVec<[&Name; 8]> = names.filter(|name| !name.value.is_empty()).collect();
+    let keys: SmallVec<[&str; 8]> = names.iter().map(|name| name.value.as_str()).collect();
     for (again, first) in repeats::repeats(&keys) {
         let (name, first) = (names[again], names[first]);
         diags.push(
@@ -407,6 +409,30 @@ pub(crate) fn in_range(n: u64, what: &str, min: u64, max: u64) -> Result<(), Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A key written three times in one object is two repeats, each pointing
+    /// at the key's first occurrence; the first value is the one kept.
+    #[test]
+    fn repeated_object_keys_point_at_the_first() {
+        let text = "service \"a\" {\n  runtime = nomad\n  image = \"x:1\"\n  memory = 1GiB\n  cpu = 1\n  env = {\n    K = \"1\"\n    L = \"2\"\n    K = \"3\"\n    K = \"4\"\n  }\n}\n";
+        let (document, parse_diags) = crate::syntax::parse(text);
+        assert!(parse_diags.is_empty());
+        let mut diags = Diagnostics::new();
+        let spec = lower(document, true, &mut diags);
+        let repeats: Vec<_> = diags.iter().filter(|d| d.code == Code::E0106).collect();
+        assert_eq!(repeats.len(), 2, "{diags:?}");
+        let first = Span::new(
+            text.find("K = \"1\"").unwrap(),
+            text.find("K = \"1\"").unwrap() + 1,
+        );
+        for repeat in &repeats {
+            assert_eq!(repeat.message, "duplicate key `K`");
+            assert_eq!(repeat.secondary[0].span, first, "{repeat:?}");
+        }
+        let env = &spec.services[0].env;
+        assert_eq!(env.len(), 2, "{env:?}");
+        assert!(format!("{env:?}").contains("\"1\""), "{env:?}");
+    }
 
     /// Lowering on two threads gives the declarations and diagnostics (once
     /// sorted, as the driver sorts them) of lowering in one run.

@@ -6,6 +6,7 @@ use super::value::FromValue;
 use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics};
 use crate::span::{Span, Spanned};
 use crate::syntax::{Attribute, Block};
+use smallvec::SmallVec;
 
 pub(crate) struct BlockReader<'a, 'd> {
     block: &'a Block,
@@ -13,15 +14,21 @@ pub(crate) struct BlockReader<'a, 'd> {
     /// First occurrence of each attribute, sorted by [`by_length_then_bytes`]
     /// (a block has a handful: a sorted vector beats a map), and whether the
     /// schema has read it; repeats were reported as E0106.
-    attributes: Vec<(&'a str, &'a Attribute, bool)>,
+    attributes: SmallVec<[(&'a str, &'a Attribute, bool); ATTRIBUTES_INLINE]>,
     /// What the schema asked for, for the help of E0101 and E0102.
-    known_attributes: Vec<&'static str>,
-    known_blocks: Vec<&'static str>,
+    known_attributes: SmallVec<[&'static str; ASKED_AT_MOST]>,
+    known_blocks: SmallVec<[&'static str; BLOCK_KINDS_AT_MOST]>,
 }
 
-/// Names a schema asks for, at most, in one block (a service about twenty):
-/// the list of them is made once at that size.
+// A reader is made for every block of a stack (six for a typical service):
+// its lists live on the stack, not the heap, up to these sizes.
+
+/// Attributes of one block, up to which they are kept inline.
+const ATTRIBUTES_INLINE: usize = 16;
+/// Names a schema asks for, at most, in one block (a service about twenty).
 const ASKED_AT_MOST: usize = 32;
+/// Kinds of nested block a schema asks for, at most (a service five).
+const BLOCK_KINDS_AT_MOST: usize = 8;
 
 /// The order of the attribute lookup: most names differ in length, which is
 /// cheaper to compare than their bytes.
@@ -33,7 +40,7 @@ fn by_length_then_bytes(a: &str, b: &str) -> std::cmp::Ordering {
 
 impl<'a, 'd> BlockReader<'a, 'd> {
     pub(crate) fn new(block: &'a Block, diags: &'d mut Diagnostics) -> Self {
-        let mut attributes: Vec<(&str, &Attribute, bool)> = block
+        let mut attributes: SmallVec<[(&str, &Attribute, bool); ATTRIBUTES_INLINE]> = block
             .attributes()
             .map(|attribute| (attribute.name.name.as_str(), attribute, false))
             .collect();
@@ -60,8 +67,8 @@ impl<'a, 'd> BlockReader<'a, 'd> {
             block,
             diags,
             attributes,
-            known_attributes: Vec::with_capacity(ASKED_AT_MOST),
-            known_blocks: Vec::new(),
+            known_attributes: SmallVec::new(),
+            known_blocks: SmallVec::new(),
         }
     }
 
@@ -161,19 +168,17 @@ impl<'a, 'd> BlockReader<'a, 'd> {
     }
 
     /// All nested blocks of a kind.
-    pub(crate) fn blocks(&mut self, kind: &'static str) -> Vec<&'a Block> {
+    pub(crate) fn blocks(&mut self, kind: &'static str) -> impl Iterator<Item = &'a Block> + 'a {
         self.known_blocks.push(kind);
-        self.block
-            .blocks()
-            .filter(|b| b.kind.name == kind)
-            .collect()
+        let block: &'a Block = self.block;
+        block.blocks().filter(move |b| b.kind.name == kind)
     }
 
     /// At most one nested block of a kind; repeats are E0106.
     pub(crate) fn single_block(&mut self, kind: &'static str) -> Option<&'a Block> {
-        let blocks = self.blocks(kind);
-        let (first, rest) = blocks.split_first()?;
-        for again in rest {
+        let mut blocks = self.blocks(kind);
+        let first = blocks.next()?;
+        for again in blocks {
             self.diags.push(
                 Diagnostic::new(
                     Code::E0106,

@@ -14,6 +14,7 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::span::{Span, Spanned};
 use crate::syntax::{Block, LabelValue};
 use compact_str::CompactString;
+use smallvec::SmallVec;
 
 pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> ServiceDecl {
     let mut r = BlockReader::new(block, diags);
@@ -73,29 +74,13 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> ServiceDecl {
     for connection in &connections {
         super::check_value(r.diags, &connection.key, |k| validate::env_key(k), None);
     }
-    let ports: Vec<PortDecl> = r
-        .blocks("port")
-        .into_iter()
-        .map(|b| port(b, r.diags))
-        .collect();
+    let ports: Vec<PortDecl> = r.blocks("port").map(|b| port(b, r.diags)).collect();
     let health = r
         .single_block("health")
         .map(|b| Box::new(health(b, r.diags)));
-    let volumes: Vec<VolumeDecl> = r
-        .blocks("volume")
-        .into_iter()
-        .map(|b| volume(b, r.diags))
-        .collect();
-    let secrets: Vec<SecretDecl> = r
-        .blocks("secret")
-        .into_iter()
-        .map(|b| secret(b, r.diags))
-        .collect();
-    let files: Vec<FileDecl> = r
-        .blocks("file")
-        .into_iter()
-        .map(|b| file(b, r.diags))
-        .collect();
+    let volumes: Vec<VolumeDecl> = r.blocks("volume").map(|b| volume(b, r.diags)).collect();
+    let secrets: Vec<SecretDecl> = r.blocks("secret").map(|b| secret(b, r.diags)).collect();
+    let files: Vec<FileDecl> = r.blocks("file").map(|b| file(b, r.diags)).collect();
     let runtime_attrs = RuntimeAttributes {
         has_on: r.is_set("on"),
         has_image: image.is_some(),
@@ -341,15 +326,15 @@ fn check_service_rules(s: &ServiceDecl, diags: &mut Diagnostics) {
     unique_names(s.volumes.iter().map(|v| &v.name), "volume", diags);
     unique_names(s.secrets.iter().map(|v| &v.name), "secret", diags);
     unique_names(s.files.iter().map(|f| &f.path), "file", diags);
-    let provides: Vec<(&str, Span)> = s
+    let provides: SmallVec<[(&str, Span); 4]> = s
         .provides
         .iter()
         .map(|c| (c.value.as_str(), c.span))
         .collect();
     listed_once(&provides, "provides", diags);
-    let on: Vec<(Path<'_>, Span)> = s.on.iter().flatten().map(Path::of).collect();
+    let on: SmallVec<[(Path<'_>, Span); 4]> = s.on.iter().flatten().map(Path::of).collect();
     listed_once(&on, "on", diags);
-    let after: Vec<(Path<'_>, Span)> = s.after.iter().map(Path::of).collect();
+    let after: SmallVec<[(Path<'_>, Span); 8]> = s.after.iter().map(Path::of).collect();
     listed_once(&after, "after", diags);
 }
 
@@ -359,7 +344,7 @@ fn listed_once<T: Eq + std::hash::Hash + std::fmt::Display>(
     attribute: &str,
     diags: &mut Diagnostics,
 ) {
-    let keys: Vec<&T> = items.iter().map(|(item, _)| item).collect();
+    let keys: SmallVec<[&T; 8]> = items.iter().map(|(item, _)| item).collect();
     for (again, first) in super::repeats::repeats(&keys) {
         let (item, span) = &items[again];
         diags.push(

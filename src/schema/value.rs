@@ -2,6 +2,7 @@
 //! Each conversion reports its own diagnostics (E0103 wrong type, E0107 invalid).
 
 use compact_str::CompactString;
+use smallvec::SmallVec;
 
 use crate::ast::{
     Auth, BackupHook, Capability, CpuRange, DiskKind, IoClass, NomadEdition, Percent, PortProtocol,
@@ -95,13 +96,15 @@ impl FromValue for bool {
 }
 
 /// The decimal and unit of a number value, or a wrong-type diagnostic.
+/// (`expected` is only made for the error: most values are numbers, and the
+/// description is a new string.)
 fn number_parts(
     value: &Value,
-    expected: &str,
+    expected: impl FnOnce() -> String,
     diags: &mut Diagnostics,
 ) -> Option<(Decimal, Option<Unit>)> {
     let ValueKind::Number(number) = &value.kind else {
-        diags.push(wrong_type(value, expected));
+        diags.push(wrong_type(value, &expected()));
         return None;
     };
     if number.unit.is_none() && !number.suffix.is_empty() {
@@ -150,7 +153,7 @@ impl FromValue for u64 {
         "an integer".into()
     }
     fn from_value(value: &Value, diags: &mut Diagnostics) -> Option<Self> {
-        match number_parts(value, "an integer", diags)? {
+        match number_parts(value, Self::expected, diags)? {
             (decimal, None) if decimal.scale == 0 => {
                 scaled(value, decimal, 1, 1, "an integer", diags)
             }
@@ -182,7 +185,7 @@ macro_rules! quantity {
                 concat!($what, " (e.g. ", $example, ")").into()
             }
             fn from_value(value: &Value, diags: &mut Diagnostics) -> Option<Self> {
-                let (decimal, unit) = number_parts(value, &Self::expected(), diags)?;
+                let (decimal, unit) = number_parts(value, Self::expected, diags)?;
                 match unit {
                     Some($pattern) => {
                         scaled(value, decimal, $factor, $divisor, $what, diags).map($name)
@@ -225,7 +228,7 @@ impl FromValue for Cores {
         "a number of cores (e.g. 0.5)".into()
     }
     fn from_value(value: &Value, diags: &mut Diagnostics) -> Option<Self> {
-        match number_parts(value, &Self::expected(), diags)? {
+        match number_parts(value, Self::expected, diags)? {
             (decimal, None) => scaled(
                 value,
                 decimal,
@@ -362,10 +365,13 @@ fn each_unique_entry<T: FromValue>(
         diags.push(wrong_type(value, &T::expected()));
         return None;
     };
-    let mut seen = std::collections::HashMap::new();
-    for entry in entries {
-        if let Some(first) = seen.insert(entry.key.as_str(), entry.key_span) {
-            diags.push(duplicate_key(entry, first));
+    // Pairwise for the few keys of most objects, without a hash table (see
+    // `repeats`): each repeat with its first occurrence, in order.
+    let keys: SmallVec<[&str; 8]> = entries.iter().map(|e| e.key.as_str()).collect();
+    let mut repeats = super::repeats::repeats(&keys).into_iter().peekable();
+    for (index, entry) in entries.iter().enumerate() {
+        if let Some((_, first)) = repeats.next_if(|&(again, _)| again == index) {
+            diags.push(duplicate_key(entry, entries[first].key_span));
             continue;
         }
         read(entry, diags);
@@ -437,7 +443,7 @@ fn connection(
             return None;
         }
     };
-    let target_path = path[..2].to_vec();
+    let target_path = crate::syntax::IdentPath::from(&path[..2]);
     let target_span = target_path[0].span.to(target_path[1].span);
     Some(crate::ast::ConnectionDecl {
         key,

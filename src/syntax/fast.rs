@@ -17,7 +17,8 @@
 use super::lower::{number_literal, range_literal, string_literal};
 use super::scan::MAX_DEPTH;
 use super::tree::{
-    Attribute, Block, BlockLabel, Comment, Entry, Ident, Item, LabelValue, Value, ValueKind,
+    Attribute, Block, BlockLabel, Comment, Entry, Ident, IdentPath, Item, LabelValue, Value,
+    ValueKind,
 };
 use crate::diag::Diagnostics;
 use crate::span::Span;
@@ -464,8 +465,9 @@ impl Parser<'_> {
     }
 
     /// `reference = ${ ident ~ ("." ~ ident)* }`
-    fn reference(&mut self) -> Option<Vec<Ident>> {
-        let mut path = vec![self.ident()?];
+    fn reference(&mut self) -> Option<IdentPath> {
+        let mut path = IdentPath::new();
+        path.push(self.ident()?);
         while self.peek() == Some(b'.') && self.peek_at(1).is_some_and(is_ident_start) {
             self.pos += 1;
             path.push(self.ident()?);

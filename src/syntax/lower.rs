@@ -223,12 +223,12 @@ pub(super) fn number_literal(
             if unit.is_none() {
                 diags.push(unknown_unit(suffix, span));
             }
-            (suffix.to_string(), unit)
+            (CompactString::from(suffix), unit)
         }
-        None => (String::new(), None),
+        None => (CompactString::default(), None),
     };
     Number {
-        digits: digits.to_string(),
+        digits: CompactString::from(digits),
         unit,
         suffix,
     }

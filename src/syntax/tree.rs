@@ -24,6 +24,11 @@ pub struct Ident {
     pub span: Span,
 }
 
+/// The identifiers of a reference (`a`, `a.b`). Most are one name (`nomad`,
+/// `tcp`, a port's name), held inline: a service has several, and each was an
+/// allocation of its own.
+pub type IdentPath = smallvec::SmallVec<[Ident; 1]>;
+
 /// `KIND LABEL? { … }`
 #[derive(Debug, Clone, PartialEq)]
 pub struct Block {
@@ -112,7 +117,7 @@ pub enum ValueKind {
     List(Vec<Value>),
     Object(Vec<Entry>),
     /// `a`, `a.b`, `a.b.c`: an identifier path (or an enum value).
-    Reference(Vec<Ident>),
+    Reference(IdentPath),
 }
 
 impl ValueKind {
@@ -145,10 +150,10 @@ pub struct Entry {
 /// are exact (`crate::syntax::Decimal`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Number {
-    pub digits: String,
+    pub digits: CompactString,
     pub unit: Option<Unit>,
     /// The suffix as written (`GiB`), for the formatter.
-    pub suffix: String,
+    pub suffix: CompactString,
 }
 
 /// A unit suffix of section 1, with its factor to the base unit of its dimension
