@@ -1,4 +1,5 @@
-//! `EOSC_TIMINGS=1`: the wall time of each phase on stderr, and on Linux the
+//! `EOSC_TIMINGS=1`: the wall time of each phase on stderr, when it started
+//! (after the first phase did: the gaps between phases show), and on Linux the
 //! process's resident memory after it, for finding where a slow build spends
 //! its time and memory. Off by default; the output is for people, its format is
 //! not stable.
