@@ -15,8 +15,9 @@
 # Make a binary to compare against with, e.g.:
 #   git worktree add /tmp/eosc-old f723387 && (cd /tmp/eosc-old && cargo build --release)
 set -euo pipefail
+. "$(dirname "$0")/bench-lib.sh"
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { bench_help "$0"; exit "${1:-0}"; }
 
 rounds=10
 idle=5
@@ -32,9 +33,7 @@ done
 [ $# -ge 2 ] || usage 2
 spec=$1
 shift
-for tool in python3 /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "bench-ab: $tool is needed" >&2; exit 1; }
-done
+bench_require python3 /usr/bin/time
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

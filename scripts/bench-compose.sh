@@ -21,6 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+. scripts/bench-lib.sh
 
 SERVICES=100000
 FILES=1000
@@ -32,16 +33,14 @@ while [ $# -gt 0 ]; do
     --files) FILES=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --identity-services) IDENTITY_SERVICES=$2; shift 2 ;;
-    -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
+    -h|--help) bench_help "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
-for tool in python3 hyperfine /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "$tool is required" >&2; exit 2; }
-done
+bench_require python3 hyperfine /usr/bin/time
 
 WORK=${BENCH_DIR:-/tmp/eosc-bench-compose}
-rm -rf "$WORK" && mkdir -p "$WORK"
+bench_fresh_dir "$WORK"
 cargo build --release --quiet --features bench-tools --bins
 EOSC=$ROOT/target/release/eosc
 

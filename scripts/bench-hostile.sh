@@ -18,6 +18,7 @@
 # Tools: python3, /usr/bin/time (Debian `time`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 
 SIZES="1000 10000 100000"
 COMPLETE_SIZES="100 300 1000"
@@ -29,13 +30,11 @@ while [ $# -gt 0 ]; do
     --complete-sizes) COMPLETE_SIZES=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --classes) CLASSES=$2; shift 2 ;;
-    -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
+    -h|--help) bench_help "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
-for tool in python3 /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "$tool is required" >&2; exit 2; }
-done
+bench_require python3 /usr/bin/time
 WORK=${BENCH_DIR:-/tmp/eosc-bench-hostile}
 mkdir -p "$WORK"
 echo "building eosc (release)" >&2

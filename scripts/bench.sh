@@ -32,6 +32,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+. scripts/bench-lib.sh
 
 SIZES="100 1000 10000 100000"
 RUNS=5
@@ -53,7 +54,7 @@ while [ $# -gt 0 ]; do
     --no-peers) PEERS=0; shift ;;
     --no-install) INSTALL=0; shift ;;
     --seed) SEED=$2; shift 2 ;;
-    -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
+    -h|--help) bench_help "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done

@@ -3,6 +3,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::check::Analysis;
 use crate::compose::files::{FileError, FileSet};
@@ -248,7 +249,7 @@ pub fn check_stack_reusing(
     }
     // The text moves into the source map (not copied: see `SharedText`).
     let SourceFile { path, text } = source;
-    let mut composer = Composer::new(&path, std::sync::Arc::new(text), stack_files);
+    let mut composer = Composer::new(&path, Arc::new(text), stack_files);
     if let Some(memo) = memo {
         composer = composer.reusing(memo);
     }
@@ -398,7 +399,7 @@ impl Checked {
     /// A file that got no further than reading or parsing.
     pub fn failed(source: SourceFile, diagnostics: Diagnostics) -> Self {
         Self {
-            sources: SourceMap::single(source.path.clone(), std::sync::Arc::new(source.text)),
+            sources: SourceMap::single(source.path.clone(), Arc::new(source.text)),
             path: source.path,
             environment: None,
             secret_spans: Vec::new(),
@@ -588,7 +589,7 @@ fn stack_holds(root: &Path, target: &Path) -> bool {
     }
     let folder = root.parent().unwrap_or(Path::new("/")).to_path_buf();
     let files = DiskFiles::new(folder);
-    let mut composer = Composer::new(root, std::sync::Arc::new(source.text), &files);
+    let mut composer = Composer::new(root, Arc::new(source.text), &files);
     composer.base(&mut Diagnostics::new());
     composer
         .sources

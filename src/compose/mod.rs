@@ -52,6 +52,9 @@ struct StackFile {
     path: String,
     base: usize,
     decode_diags: Diagnostics,
+    /// Whether its text holds `param.` (found once, read by every
+    /// composition: the base and each environment).
+    may_use_params: bool,
 }
 
 /// Included files of this many bytes in all are read on several threads.
@@ -102,6 +105,8 @@ pub struct Composer<'f> {
     pub sources: SourceMap,
     /// The root's path relative to its own folder: its file name.
     root: String,
+    /// Whether the root's text holds `param.` (as [`StackFile`]'s).
+    root_may_use_params: bool,
     included: Option<Vec<StackFile>>,
     include_diags: Diagnostics,
     modules: HashMap<String, Loaded>,
@@ -121,6 +126,7 @@ impl<'f> Composer<'f> {
         );
         Self {
             files,
+            root_may_use_params: reading::may_use_params(&text),
             sources: SourceMap::single(path.to_path_buf(), text),
             root,
             included: None,
@@ -163,7 +169,7 @@ impl<'f> Composer<'f> {
             self.memo,
             "",
             &root_text,
-            &Self::reading(0, "", overlay, &root_text),
+            &Self::reading(0, "", overlay, self.root_may_use_params),
             diags,
         );
         if declarations.refused {
@@ -214,7 +220,12 @@ impl<'f> Composer<'f> {
         let memo = self.memo;
         let read_one = |(file, text): &(&StackFile, SharedText)| {
             let mut diags = file.decode_diags.clone();
-            let reading = Self::reading(file.base, folder_of(&file.path), overlay, text);
+            let reading = Self::reading(
+                file.base,
+                folder_of(&file.path),
+                overlay,
+                file.may_use_params,
+            );
             let mut more = read_file(memo, &file.path, text, &reading, &mut diags);
             for stack in more.lowering.take_stacks() {
                 diags.push(stack_outside_root(stack.head));
@@ -242,12 +253,17 @@ impl<'f> Composer<'f> {
         })
     }
 
-    fn reading(base: usize, folder: &str, overlay: Option<&Arc<Overlay>>, text: &str) -> Reading {
+    fn reading(
+        base: usize,
+        folder: &str,
+        overlay: Option<&Arc<Overlay>>,
+        may_use_params: bool,
+    ) -> Reading {
         Reading {
             base,
             folder: folder.to_string(),
             overlay: overlay.cloned(),
-            may_use_params: text.contains("param."),
+            may_use_params,
         }
     }
 
@@ -271,6 +287,7 @@ impl<'f> Composer<'f> {
                 Ok(bytes) => {
                     let shown = self.shown_path(&path);
                     let (source, decode_diags) = crate::driver::decode(&shown, bytes);
+                    let may_use_params = reading::may_use_params(&source.text);
                     let Ok(base) = self.sources.add(shown, source.text.into()) else {
                         let at = naming_item(include, &path).map_or(include[0].span, |i| i.span);
                         diags.push(OffsetsFull.diagnostic(at));
@@ -280,6 +297,7 @@ impl<'f> Composer<'f> {
                         path,
                         base,
                         decode_diags: decode_diags.shifted(base),
+                        may_use_params,
                     });
                 }
                 Err(error) => {
@@ -543,7 +561,7 @@ pub fn declarations_both_ways(text: &str) -> (Option<String>, String) {
         base: 0,
         folder: String::new(),
         overlay: None,
-        may_use_params: text.contains("param."),
+        may_use_params: reading::may_use_params(text),
     };
     let show = |declarations: FileDeclarations, mut diagnostics: Diagnostics| {
         let (complete, refused) = (declarations.complete, declarations.refused);

@@ -29,6 +29,12 @@ pub(super) struct Reading {
     pub may_use_params: bool,
 }
 
+/// Whether a file's text holds `param.` at all: most do not, and their
+/// blocks are not walked for parameters outside a module.
+pub(super) fn may_use_params(text: &str) -> bool {
+    text.contains("param.")
+}
+
 /// A `module` block and where its instance stands: the numbers of services and
 /// routes before it in the stack.
 pub(super) struct PendingModule {

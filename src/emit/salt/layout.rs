@@ -94,7 +94,13 @@ impl Layout {
             .clone()
             .ok_or_else(|| error("the dependency graph has a cycle"))?;
         let controller = controller(stack);
-        let by_stage = services_by_stage(&stages, controller);
+        let stage_count = stages.iter().copied().max().unwrap_or(0) + 1;
+        let by_stage = split_by_stage(
+            (0..stages.len()).map(ServiceId),
+            &stages,
+            stage_count,
+            controller,
+        );
         let ops_host = controller
             .and_then(|id| topology::hosts_of(stack, id).first().copied())
             .or_else(|| stack.host_ids().next())
@@ -177,13 +183,17 @@ impl Layout {
     }
 }
 
-/// Per stage (at least one), its services but `controller`, by ascending id.
-fn services_by_stage(stages: &[usize], controller: Option<ServiceId>) -> Vec<Vec<ServiceId>> {
-    let mut by_stage = vec![Vec::new(); stages.iter().copied().max().unwrap_or(0) + 1];
-    for (index, &stage) in stages.iter().enumerate() {
-        if controller != Some(ServiceId(index)) {
-            by_stage[stage].push(ServiceId(index));
-        }
+/// `ids` (ascending) in `stage_count` lists, one per stage (`stages`, per
+/// service), but `controller`: the salt master running the orchestration.
+pub(super) fn split_by_stage(
+    ids: impl Iterator<Item = ServiceId>,
+    stages: &[usize],
+    stage_count: usize,
+    controller: Option<ServiceId>,
+) -> Vec<Vec<ServiceId>> {
+    let mut by_stage = vec![Vec::new(); stage_count];
+    for id in ids.filter(|&id| controller != Some(id)) {
+        by_stage[stages[id.0]].push(id);
     }
     by_stage
 }

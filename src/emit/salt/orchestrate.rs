@@ -158,12 +158,12 @@ pub(super) struct Affected {
 impl Affected {
     pub(super) fn new(mut ids: Vec<ServiceId>, layout: &Layout) -> Self {
         ids.sort_unstable();
-        let mut by_stage = vec![Vec::new(); layout.max_stage() + 1];
-        for &id in &ids {
-            if layout.controller != Some(id) {
-                by_stage[layout.stages[id.0]].push(id);
-            }
-        }
+        let by_stage = super::layout::split_by_stage(
+            ids.iter().copied(),
+            &layout.stages,
+            layout.max_stage() + 1,
+            layout.controller,
+        );
         Self { ids, by_stage }
     }
 
@@ -175,6 +175,19 @@ impl Affected {
     pub(super) fn in_stage(&self, stage: usize) -> &[ServiceId] {
         &self.by_stage[stage]
     }
+}
+
+/// The services of `stage` an orchestration stops or starts: those of `only`
+/// when given, all of them otherwise (never the salt master running it).
+pub(super) fn services_of_stage<'a>(
+    layout: &'a Layout,
+    only: Option<&'a Affected>,
+    stage: usize,
+) -> &'a [ServiceId] {
+    only.map_or_else(
+        || layout.services_in_stage(stage),
+        |only| only.in_stage(stage),
+    )
 }
 
 pub(super) fn bootstrap(input: &Input<'_>, layout: &Layout) -> Sls {
@@ -281,14 +294,6 @@ impl Scope<'_> {
     pub(super) fn has(&self, id: ServiceId) -> bool {
         self.only.is_none_or(|only| only.contains(id))
     }
-
-    /// The services of `stage` it starts.
-    fn services<'s>(&'s self, layout: &'s Layout, stage: usize) -> &'s [ServiceId] {
-        self.only.map_or_else(
-            || layout.services_in_stage(stage),
-            |only| only.in_stage(stage),
-        )
-    }
 }
 
 /// The steps of one stage, for the services of `scope`; returns its gate.
@@ -331,7 +336,7 @@ pub(super) fn stage_steps(
             ));
         }
     }
-    let services = scope.services(layout, stage);
+    let services = services_of_stage(layout, scope.only, stage);
     let mut ready: Vec<Step> = after.to_vec();
     ready.extend(before.iter().cloned());
     let terraform = terraform_step(sls, input, layout, &prefix, services, &ready, init);

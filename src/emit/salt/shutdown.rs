@@ -10,7 +10,7 @@
 use serde_json::json;
 
 use super::layout::Layout;
-use super::orchestrate::{call_on, ops_command, Affected};
+use super::orchestrate::{call_on, ops_command, services_of_stage, Affected};
 use super::paths;
 use super::shell;
 use super::sls::{Sls, Step};
@@ -38,11 +38,10 @@ pub(super) fn stop_stages(
 ) -> Option<Step> {
     let mut gate: Option<Step> = None;
     for stage in (0..=layout.max_stage()).rev() {
-        let services = match only {
-            Some(only) if only.in_stage(stage).is_empty() => continue,
-            Some(only) => only.in_stage(stage),
-            None => layout.services_in_stage(stage),
-        };
+        let services = services_of_stage(layout, only, stage);
+        if only.is_some() && services.is_empty() {
+            continue;
+        }
         let prefix = format!("{word}-{stage}");
         gate = Some(stop_stage(
             sls,

@@ -14,7 +14,7 @@
 //! declares every cephfs volume, and its state would otherwise grow with
 //! clients × volumes).
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use serde_json::json;
 
@@ -199,11 +199,11 @@ pub(super) fn nomad_client_sls(
     // One guard per mount point, required once: a client declares every
     // cephfs volume, and a guard (or a folder) per volume made the clients'
     // states grow with clients × volumes.
-    let mut guards: HashMap<String, String> = HashMap::new();
+    let mut guarded: HashSet<String> = HashSet::new();
     for &(id, index) in volumes {
         let service = stack.service(id).name();
         let guard = paths::volume_mount_point(stack, id, index)
-            .map(|mount| client_guard(&mut sls, &mut guards, name, mount));
+            .map(|mount| client_guard(&mut sls, &mut guarded, name, mount));
         if stack.service(id).volumes[index] == VolumeStorage::Cephfs {
             // Its folder is `eos.cephfs_mount`'s, which this host applies
             // first (in a highstate and in the orchestration's stage): the
@@ -261,20 +261,21 @@ pub(super) fn nomad_client_sls(
 }
 
 /// The guard of `mount` in the state of the client on `host`: added the
-/// first time a volume there asks for it (then `true`), shared after.
+/// first time a volume there asks for it (then `true`; `guarded` holds the
+/// mount points guarded so far), shared after.
 fn client_guard(
     sls: &mut Sls,
-    guards: &mut HashMap<String, String>,
+    guarded: &mut HashSet<String>,
     host: &str,
     mount: String,
 ) -> (String, bool) {
-    if let Some(guard) = guards.get(&mount) {
-        return (guard.clone(), false);
-    }
     let guard = format!("eos_nomad_client.{host}.{mount}.mounted");
-    add_guard(sls, guard.clone(), &mount);
-    guards.insert(mount, guard.clone());
-    (guard, true)
+    let first = !guarded.contains(&mount);
+    if first {
+        add_guard(sls, guard.clone(), &mount);
+        guarded.insert(mount);
+    }
+    (guard, first)
 }
 
 /// Every cephfs volume of the stack: (service, volume index).
