@@ -306,6 +306,31 @@ fn check_numa(stack: &Stack, host: HostId, services: &[ServiceId], diags: &mut D
     }
 }
 
+/// The Nomad clients a service may run on (its `on`, when written).
+fn allowed_clients<'p>(
+    placement: &'p Placement,
+    id: ServiceId,
+    stack: &'p Stack,
+) -> impl Iterator<Item = HostId> + 'p {
+    let on = stack.service(id).on.as_deref();
+    placement
+        .nomad_clients
+        .iter()
+        .copied()
+        .filter(move |h| on.is_none_or(|on| on.contains(h)))
+}
+
+/// Whether a nomad service is pinned to a NUMA node that none of the
+/// clients it may run on has (and there are such clients): E0304 reports
+/// each of them, and no allocation of it can be placed.
+fn no_client_has_numa_node(stack: &Stack, placement: &Placement, id: ServiceId) -> bool {
+    let Some(numa) = stack.service(id).decl.numa else {
+        return false;
+    };
+    let mut clients = allowed_clients(placement, id, stack).peekable();
+    clients.peek().is_some() && clients.all(|h| !has_numa_node(stack.host(h), numa.value))
+}
+
 /// E0304: `numa = N` where a host the service runs on has no node N.
 fn check_missing_numa_nodes(stack: &Stack, placement: &Placement, diags: &mut Diagnostics) {
     for id in stack.service_ids() {
@@ -315,18 +340,10 @@ fn check_missing_numa_nodes(stack: &Stack, placement: &Placement, diags: &mut Di
         };
         let hosts: Vec<HostId> = match service.decl.runtime.value {
             Runtime::Nomad => {
-                let allowed = |h: &HostId| service.on.as_ref().is_none_or(|on| on.contains(h));
-                let candidates: Vec<HostId> = placement
-                    .nomad_clients
-                    .iter()
-                    .copied()
-                    .filter(allowed)
-                    .collect();
-                let has_node = |h: &HostId| has_numa_node(stack.host(*h), numa.value);
-                if candidates.iter().any(has_node) {
+                if !no_client_has_numa_node(stack, placement, id) {
                     continue; // placement only uses clients that have the node
                 }
-                candidates
+                allowed_clients(placement, id, stack).collect()
             }
             _ => service.on.as_deref().unwrap_or_default().to_vec(),
         };
@@ -428,8 +445,8 @@ fn check_unplaced(stack: &Stack, placement: &Placement, diags: &mut Diagnostics)
         let failure = by_service[i];
         i += count;
         let service = stack.service(id);
-        if service.decl.numa.is_some()
-            && matches!(&failure.reason, FailureReason::NoCandidate(ex) if ex.iter().any(|e| e.why.contains("NUMA")))
+        if service.decl.runtime.value == Runtime::Nomad
+            && no_client_has_numa_node(stack, placement, id)
         {
             continue; // reported as E0304
         }

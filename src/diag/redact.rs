@@ -15,13 +15,35 @@ use crate::syntax::{Block, Document, Item, ValueKind};
 /// Words in an environment variable name that mark its value as a secret.
 pub const SECRET_WORDS: [&str; 4] = ["PASSWORD", "SECRET", "TOKEN", "KEY"];
 
-/// The secret word a variable name contains, if any (any case).
+/// The secret word a variable name contains, if any (any case); of two, the
+/// one first in [`SECRET_WORDS`].
+///
+/// One pass over the name (it runs for every `env` key of a stack, twice): the
+/// words start with four different letters, so only an offset holding one of
+/// them is compared further.
 pub fn secret_word(name: &str) -> Option<&'static str> {
-    let name = name.as_bytes();
-    SECRET_WORDS.iter().copied().find(|word| {
-        name.windows(word.len())
-            .any(|window| window.eq_ignore_ascii_case(word.as_bytes()))
-    })
+    let bytes = name.as_bytes();
+    let mut first: Option<usize> = None;
+    for (at, byte) in bytes.iter().enumerate() {
+        let upper = byte.to_ascii_uppercase();
+        if !matches!(upper, b'P' | b'S' | b'T' | b'K') {
+            continue;
+        }
+        let Some(index) = SECRET_WORDS.iter().position(|w| w.as_bytes()[0] == upper) else {
+            continue;
+        };
+        if first.is_some_and(|earlier| earlier <= index) {
+            continue;
+        }
+        let word = SECRET_WORDS[index].as_bytes();
+        if bytes
+            .get(at..at + word.len())
+            .is_some_and(|here| here.eq_ignore_ascii_case(word))
+        {
+            first = Some(index);
+        }
+    }
+    first.map(|index| SECRET_WORDS[index])
 }
 
 /// Spans of every value that must not be shown: values of secret-looking keys
@@ -487,8 +509,33 @@ mod tests {
         prop::collection::vec(pieces, 0..60).prop_map(|pieces| pieces.concat())
     }
 
+    /// The reference of [`secret_word`]: each word searched for in turn.
+    fn secret_word_each_in_turn(name: &str) -> Option<&'static str> {
+        let name = name.as_bytes();
+        SECRET_WORDS.iter().copied().find(|word| {
+            name.windows(word.len())
+                .any(|window| window.eq_ignore_ascii_case(word.as_bytes()))
+        })
+    }
+
+    #[test]
+    fn secret_word_prefers_the_earlier_word_of_the_list() {
+        assert_eq!(secret_word("API_TOKEN_PASSWORD"), Some("PASSWORD"));
+        assert_eq!(secret_word("key_secret"), Some("SECRET"));
+        assert_eq!(secret_word("monkey"), Some("KEY"));
+        assert_eq!(secret_word("PASSWOR_SECRE_TOKE_KE"), None);
+        assert_eq!(secret_word(""), None);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn secret_word_is_the_word_by_word_search(
+            name in "([pPsStTkK]|PASSWORD|password|SECRET|Secret|TOKEN|token|KEY|kEy|_|A|é){0,12}"
+        ) {
+            prop_assert_eq!(secret_word(&name), secret_word_each_in_turn(&name));
+        }
 
         #[test]
         fn reading_only_around_secret_words_finds_what_reading_every_token_finds(text in scan_texts()) {

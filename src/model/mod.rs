@@ -4,6 +4,7 @@
 //! A model element keeps its declaration (`decl`) and adds what resolution
 //! learned, so that fields are not copied from one layer to the next.
 
+mod by_free;
 pub mod files;
 pub mod graph;
 pub mod health_wait;

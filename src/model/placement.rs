@@ -4,8 +4,9 @@
 
 use std::borrow::Cow;
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 
+use super::by_free::ByFree;
 use super::graph::DependencyGraph;
 use super::{HostId, ServiceId, Stack, VolumeStorage};
 use crate::ast::{Capability, Runtime};
@@ -107,15 +108,17 @@ impl Placement {
                 })
             })
             .collect();
-        // The keys are distinct (service, allocation), so an unstable sort is exact.
-        allocations.sort_unstable();
+        // They are listed by service and allocation: sorted by memory alone,
+        // stably, they are in `Allocation` order (most services share a few
+        // sizes, which a stable sort by one word is quickest at).
+        allocations.sort_by_key(|allocation| allocation.memory);
+        debug_assert!(allocations.is_sorted());
         let mut clients = Clients::new(&self.nomad_clients, free);
         for allocation in allocations {
             let (id, memory) = (allocation.service, i128::from(allocation.memory.0));
             if allocation.goes_anywhere {
                 // What `best` answers when no rule excludes a client.
-                if let Some(host) = clients.most_free().filter(|h| clients.free[h.0] >= memory) {
-                    clients.take(host, memory, &[]);
+                if let Some(host) = clients.take_most_free(memory) {
                     self.instances.push(Instance { service: id, host });
                     continue;
                 }
@@ -265,30 +268,60 @@ impl<'a> Rules<'a> {
         }
     }
 
-    /// Why `host` cannot take the allocation, if it cannot.
-    fn exclusion(&self, host: HostId, taken: &BTreeSet<(HostId, u64)>) -> Option<String> {
-        let decl = self.stack.host(host);
-        let name = &decl.name.value;
+    /// Why `host` cannot take the allocation, if it cannot. (Asked of many
+    /// clients for each allocation: the words are made only for a report,
+    /// by [`Rules::describe`].)
+    fn exclusion(&self, host: HostId, taken: &TakenPorts) -> Option<Exclusion> {
         if self.on.is_some_and(|on| !on.contains(&host)) {
-            return Some(format!("`{name}` is not in the service's `on`"));
+            return Some(Exclusion::NotOn);
         }
-        if let Some(other) = self.volume_hosts.iter().find(|&&h| h != host) {
-            return Some(format!(
-                "a volume of the service is on `{}`",
-                self.stack.host(*other).name.value
-            ));
+        if let Some(&other) = self.volume_hosts.iter().find(|&&h| h != host) {
+            return Some(Exclusion::VolumeOn(other));
         }
-        if let Some(numa) = self
-            .numa
-            .filter(|&n| !decl.numa.iter().any(|node| node.id.value == n))
-        {
-            return Some(format!("`{name}` has no NUMA node {numa}"));
+        if let Some(numa) = self.numa.filter(|&n| {
+            !self
+                .stack
+                .host(host)
+                .numa
+                .iter()
+                .any(|node| node.id.value == n)
+        }) {
+            return Some(Exclusion::NoNumaNode(numa));
         }
-        if let Some(port) = self.ports.iter().find(|&&p| taken.contains(&(host, p))) {
-            return Some(format!("static port {port} is already taken on `{name}`"));
+        if let Some(&port) = self.ports.iter().find(|&&p| taken.contains(&(host, p))) {
+            return Some(Exclusion::PortTaken(port));
         }
         None
     }
+
+    /// The words of an [`Exclusion`] of `host`.
+    fn describe(&self, host: HostId, exclusion: Exclusion) -> String {
+        let name = &self.stack.host(host).name.value;
+        match exclusion {
+            Exclusion::NotOn => format!("`{name}` is not in the service's `on`"),
+            Exclusion::VolumeOn(other) => format!(
+                "a volume of the service is on `{}`",
+                self.stack.host(other).name.value
+            ),
+            Exclusion::NoNumaNode(numa) => format!("`{name}` has no NUMA node {numa}"),
+            Exclusion::PortTaken(port) => {
+                format!("static port {port} is already taken on `{name}`")
+            }
+        }
+    }
+}
+
+/// Why a client cannot take an allocation.
+#[derive(Debug, Clone, Copy)]
+enum Exclusion {
+    /// It is not one of the service's `on` hosts.
+    NotOn,
+    /// A volume of the service is on a disk of this other host.
+    VolumeOn(HostId),
+    /// It has no NUMA node of this number.
+    NoNumaNode(u64),
+    /// This static port is taken on it.
+    PortTaken(u64),
 }
 
 /// The Nomad clients with their free memory budget, ordered for the packer.
@@ -297,11 +330,16 @@ struct Clients {
     hosts: Vec<HostId>,
     free: Vec<i128>,
     /// Clients by most free budget first, then host order.
-    by_free: BTreeSet<(std::cmp::Reverse<i128>, HostId)>,
+    by_free: ByFree,
     /// Static ports handed out: Nomad never places two allocations that need the
     /// same static port on one client.
-    taken: BTreeSet<(HostId, u64)>,
+    taken: TakenPorts,
 }
+
+/// Static ports by client, asked only whether one is taken: a hash set (a
+/// sorted set spent most of the packing's time keeping 100,000 of them in
+/// order).
+type TakenPorts = HashSet<(HostId, u64), foldhash::fast::FixedState>;
 
 impl Clients {
     fn new(clients: &[HostId], free: &[i128]) -> Self {
@@ -312,22 +350,14 @@ impl Clients {
         let mut clients: Vec<HostId> = clients.to_vec();
         clients.sort_unstable();
         clients.dedup();
-        let by_free = clients
-            .iter()
-            .map(|&h| (std::cmp::Reverse(free[h.0]), h))
-            .collect();
+        let by_free = ByFree::new(&clients, free);
         Self {
             is_client,
             hosts: clients,
             free: free.to_vec(),
             by_free,
-            taken: BTreeSet::new(),
+            taken: TakenPorts::default(),
         }
-    }
-
-    /// The client with the most free budget (ties: first declared).
-    fn most_free(&self) -> Option<HostId> {
-        self.by_free.first().map(|&(_, host)| host)
     }
 
     /// The allowed client with the most free budget (ties: first declared).
@@ -340,17 +370,25 @@ impl Clients {
                 .max_by_key(|&h| (self.free[h.0], std::cmp::Reverse(h)));
         }
         self.by_free
-            .iter()
-            .map(|&(_, h)| h)
+            .in_order(&self.free)
             .find(|&h| rules.exclusion(h, &self.taken).is_none())
     }
 
-    fn take(&mut self, host: HostId, memory: i128, ports: &[u64]) {
-        self.by_free
-            .remove(&(std::cmp::Reverse(self.free[host.0]), host));
+    /// Takes `memory` from the client with the most free budget (ties: first
+    /// declared), when it has that much: [`Clients::take`] without a lookup.
+    fn take_most_free(&mut self, memory: i128) -> Option<HostId> {
+        let host = self.by_free.first()?;
+        if self.free[host.0] < memory {
+            return None;
+        }
         self.free[host.0] -= memory;
-        self.by_free
-            .insert((std::cmp::Reverse(self.free[host.0]), host));
+        self.by_free.shrunk(host, &self.free);
+        Some(host)
+    }
+
+    fn take(&mut self, host: HostId, memory: i128, ports: &[u64]) {
+        self.free[host.0] -= memory;
+        self.by_free.shrunk(host, &self.free);
         self.taken.extend(ports.iter().map(|&p| (host, p)));
     }
 
@@ -368,7 +406,10 @@ impl Clients {
             .filter_map(|&host| {
                 rules
                     .exclusion(host, &self.taken)
-                    .map(|why| Excluded { host, why })
+                    .map(|exclusion| Excluded {
+                        host,
+                        why: rules.describe(host, exclusion),
+                    })
             })
             .collect()
     }

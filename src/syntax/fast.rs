@@ -232,7 +232,31 @@ struct Parser<'a> {
 
 /// `ident_char` of the grammar.
 fn is_ident_char(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-'
+    IDENT_CHARS[usize::from(byte)]
+}
+
+/// [`is_ident_char`] of each byte: one load per byte of the names that make
+/// up most of a spec.
+const IDENT_CHARS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] = b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+        byte += 1;
+    }
+    table
+};
+
+/// `WHITESPACE` of the grammar.
+fn is_whitespace(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// A byte that may not stand raw in a string: a control character other
+/// than tab (the scanner's error).
+fn is_string_control(byte: u8) -> bool {
+    (byte < 0x20 && byte != b'\t') || byte == 0x7f
 }
 
 fn is_ident_start(byte: u8) -> bool {
@@ -267,10 +291,35 @@ impl Parser<'_> {
 
     /// pest's implicit `WHITESPACE` and `COMMENT` between tokens. An unterminated
     /// block comment is not a comment: the grammar fails there.
+    ///
+    /// Called between any two tokens (several times per line), mostly over a
+    /// space or a newline and an indent: the whitespace is skipped inline, and
+    /// only a comment goes to [`Parser::comments`].
+    #[inline]
     fn skip(&mut self) -> Option<()> {
+        let bytes = self.bytes;
+        let mut pos = self.pos;
+        while let Some(&byte) = bytes.get(pos) {
+            if is_whitespace(byte) {
+                pos += 1;
+            } else if matches!(byte, b'#' | b'/') {
+                self.pos = pos;
+                return self.comments();
+            } else {
+                break;
+            }
+        }
+        self.pos = pos;
+        Some(())
+    }
+
+    /// [`Parser::skip`] from a `#` or `/`: comments and the whitespace
+    /// between and after them.
+    #[cold]
+    fn comments(&mut self) -> Option<()> {
         loop {
             match self.peek() {
-                Some(b' ' | b'\t' | b'\r' | b'\n') => self.pos += 1,
+                Some(byte) if is_whitespace(byte) => self.pos += 1,
                 Some(b'#') => self.line_comment(),
                 Some(b'/') if self.peek_at(1) == Some(b'/') => self.line_comment(),
                 Some(b'/') if self.peek_at(1) == Some(b'*') => {
@@ -372,13 +421,16 @@ impl Parser<'_> {
     /// `ident = @{ (ASCII_ALPHA | "_") ~ ident_char* }`
     fn ident(&mut self) -> Option<Ident> {
         let start = self.pos;
-        if !self.peek().is_some_and(is_ident_start) {
+        let rest = &self.bytes[start..];
+        let (&first, after) = rest.split_first()?;
+        if !is_ident_start(first) {
             return None;
         }
-        self.pos += 1;
-        while self.peek().is_some_and(is_ident_char) {
-            self.pos += 1;
-        }
+        let len = 1 + after
+            .iter()
+            .position(|&b| !is_ident_char(b))
+            .unwrap_or(after.len());
+        self.pos += len;
         Some(Ident {
             name: self.text[start..self.pos].into(),
             span: self.span_from(start),
@@ -544,19 +596,30 @@ impl Parser<'_> {
         let start = self.pos;
         self.eat(b'"')?;
         let body_start = self.pos;
+        let mut escaped = false;
         loop {
-            let offset = self.bytes[self.pos..]
+            let rest = &self.bytes[self.pos..];
+            let offset = memchr::memchr2(b'"', b'\\', rest)?;
+            // No early exit: the check of a whole run vectorises.
+            let control = rest[..offset]
                 .iter()
-                .position(|&b| matches!(b, b'"' | b'\\' | 0..=0x1f | 0x7f) && b != b'\t')?;
-            self.pos += offset;
-            match self.bytes[self.pos] {
-                b'"' => break,
-                b'\\' => self.escape()?,
-                _ => return None, // a newline or a control character
+                .fold(false, |found, &b| found | is_string_control(b));
+            if control {
+                return None; // a newline or a control character
             }
+            self.pos += offset;
+            if self.bytes[self.pos] == b'"' {
+                break;
+            }
+            self.escape()?;
+            escaped = true;
         }
         let body = &self.text[body_start..self.pos];
         self.pos += 1;
+        if !escaped {
+            // Nothing to resolve, and no NUL (a control character).
+            return Some(body.into());
+        }
         Some(string_literal(body, self.span_from(start), &mut self.diags))
     }
 

@@ -1,0 +1,144 @@
+//! The Nomad clients in the packer's order: most free memory budget first,
+//! then host order.
+//!
+//! A binary heap that knows where each client stands in it. The packer asks
+//! for the first client about 100,000 times at 100,000 services and takes
+//! memory from it each time; a sorted set moved that client out and back in
+//! (a third of the packing's time), the heap moves it down its path. A free
+//! budget only ever shrinks, so no client moves up.
+
+use super::HostId;
+
+/// Where a host stands in [`ByFree::heap`]: not a client.
+const ABSENT: usize = usize::MAX;
+
+pub(super) struct ByFree {
+    /// Max-heap of clients by [`ByFree::ahead`].
+    heap: Vec<HostId>,
+    /// Per host (index = `HostId`): its index in `heap`, or [`ABSENT`].
+    at: Vec<usize>,
+}
+
+impl ByFree {
+    /// `clients` (distinct), ordered by `free` (per host).
+    pub(super) fn new(clients: &[HostId], free: &[i128]) -> Self {
+        let mut order = Self {
+            heap: clients.to_vec(),
+            at: vec![ABSENT; free.len()],
+        };
+        for (index, host) in order.heap.iter().enumerate() {
+            order.at[host.0] = index;
+        }
+        for index in (0..order.heap.len() / 2).rev() {
+            order.sift_down(index, free);
+        }
+        order
+    }
+
+    /// The client with the most free budget (ties: first declared).
+    pub(super) fn first(&self) -> Option<HostId> {
+        self.heap.first().copied()
+    }
+
+    /// `host`'s free budget shrank: it moves behind those now ahead of it.
+    pub(super) fn shrunk(&mut self, host: HostId, free: &[i128]) {
+        if let Some(&index) = self.at.get(host.0).filter(|&&at| at != ABSENT) {
+            self.sift_down(index, free);
+        }
+    }
+
+    /// The clients in order, lazily: a walk of the heap that always goes on
+    /// at the best position not yet visited (the packer mostly stops at the
+    /// first or second).
+    pub(super) fn in_order<'s>(&'s self, free: &'s [i128]) -> impl Iterator<Item = HostId> + 's {
+        let key = move |index: usize| {
+            let host = self.heap[index];
+            (free[host.0], std::cmp::Reverse(host), index)
+        };
+        let mut frontier = std::collections::BinaryHeap::new();
+        if !self.heap.is_empty() {
+            frontier.push(key(0));
+        }
+        std::iter::from_fn(move || {
+            let (_, std::cmp::Reverse(host), index) = frontier.pop()?;
+            for child in [2 * index + 1, 2 * index + 2] {
+                if child < self.heap.len() {
+                    frontier.push(key(child));
+                }
+            }
+            Some(host)
+        })
+    }
+
+    /// Whether `a` comes before `b`: more free budget, or as much and
+    /// declared first.
+    fn ahead(a: HostId, b: HostId, free: &[i128]) -> bool {
+        (free[a.0], std::cmp::Reverse(a)) > (free[b.0], std::cmp::Reverse(b))
+    }
+
+    fn sift_down(&mut self, mut index: usize, free: &[i128]) {
+        loop {
+            let mut best = index;
+            for child in [2 * index + 1, 2 * index + 2] {
+                if child < self.heap.len() && Self::ahead(self.heap[child], self.heap[best], free) {
+                    best = child;
+                }
+            }
+            if best == index {
+                return;
+            }
+            self.heap.swap(index, best);
+            self.at[self.heap[index].0] = index;
+            self.at[self.heap[best].0] = best;
+            index = best;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    /// The order a sorted set keeps, for comparison.
+    fn sorted(clients: &[HostId], free: &[i128]) -> Vec<HostId> {
+        let set: BTreeSet<(std::cmp::Reverse<i128>, HostId)> = clients
+            .iter()
+            .map(|&h| (std::cmp::Reverse(free[h.0]), h))
+            .collect();
+        set.into_iter().map(|(_, h)| h).collect()
+    }
+
+    #[test]
+    fn ties_go_to_the_first_declared_host() {
+        let free = [5, 9, 9, 1];
+        let clients = [HostId(3), HostId(2), HostId(0), HostId(1)];
+        let order = ByFree::new(&clients, &free);
+        assert_eq!(order.first(), Some(HostId(1)));
+        let all: Vec<HostId> = order.in_order(&free).collect();
+        assert_eq!(all, [HostId(1), HostId(2), HostId(0), HostId(3)]);
+    }
+
+    proptest! {
+        /// After any takes, the heap's order is the sorted set's.
+        #[test]
+        fn keeps_the_order_of_a_sorted_set(
+            start in proptest::collection::vec(-5i128..20, 1..12),
+            takes in proptest::collection::vec((0usize..12, 0i128..8), 0..40),
+        ) {
+            let mut free = start.clone();
+            // Every other host is a client.
+            let clients: Vec<HostId> = (0..free.len()).step_by(2).map(HostId).collect();
+            let mut order = ByFree::new(&clients, &free);
+            for (host, memory) in takes {
+                let host = HostId(host % free.len());
+                free[host.0] -= memory;
+                order.shrunk(host, &free);
+                let walked: Vec<HostId> = order.in_order(&free).collect();
+                prop_assert_eq!(&walked, &sorted(&clients, &free));
+                prop_assert_eq!(order.first(), walked.first().copied());
+            }
+        }
+    }
+}
