@@ -32,7 +32,7 @@ pub(super) struct Reading {
 /// Whether a file's text holds `param.` at all: most do not, and their
 /// blocks are not walked for parameters outside a module.
 pub(super) fn may_use_params(text: &str) -> bool {
-    text.contains("param.")
+    memchr::memmem::find(text.as_bytes(), b"param.").is_some()
 }
 
 /// A `module` block and where its instance stands: the numbers of services and

@@ -13,8 +13,9 @@ use super::HostId;
 const ABSENT: usize = usize::MAX;
 
 pub(super) struct ByFree {
-    /// Max-heap of clients by [`ByFree::ahead`].
-    heap: Vec<HostId>,
+    /// Max-heap of clients with their free budget, by [`ByFree::ahead`]
+    /// (the budget is kept here: comparing does not look it up).
+    heap: Vec<(i128, HostId)>,
     /// Per host (index = `HostId`): its index in `heap`, or [`ABSENT`].
     at: Vec<usize>,
 }
@@ -23,37 +24,40 @@ impl ByFree {
     /// `clients` (distinct), ordered by `free` (per host).
     pub(super) fn new(clients: &[HostId], free: &[i128]) -> Self {
         let mut order = Self {
-            heap: clients.to_vec(),
+            heap: clients.iter().map(|&host| (free[host.0], host)).collect(),
             at: vec![ABSENT; free.len()],
         };
-        for (index, host) in order.heap.iter().enumerate() {
+        for (index, &(_, host)) in order.heap.iter().enumerate() {
             order.at[host.0] = index;
         }
         for index in (0..order.heap.len() / 2).rev() {
-            order.sift_down(index, free);
+            order.sift_down(index);
         }
         order
     }
 
     /// The client with the most free budget (ties: first declared).
     pub(super) fn first(&self) -> Option<HostId> {
-        self.heap.first().copied()
+        self.heap.first().map(|&(_, host)| host)
     }
 
-    /// `host`'s free budget shrank: it moves behind those now ahead of it.
-    pub(super) fn shrunk(&mut self, host: HostId, free: &[i128]) {
+    /// `host`'s free budget shrank to `free`: it moves behind those now
+    /// ahead of it.
+    pub(super) fn shrunk(&mut self, host: HostId, free: i128) {
         if let Some(&index) = self.at.get(host.0).filter(|&&at| at != ABSENT) {
-            self.sift_down(index, free);
+            debug_assert!(free <= self.heap[index].0, "a free budget only shrinks");
+            self.heap[index].0 = free;
+            self.sift_down(index);
         }
     }
 
     /// The clients in order, lazily: a walk of the heap that always goes on
     /// at the best position not yet visited (the packer mostly stops at the
     /// first or second).
-    pub(super) fn in_order<'s>(&'s self, free: &'s [i128]) -> impl Iterator<Item = HostId> + 's {
-        let key = move |index: usize| {
-            let host = self.heap[index];
-            (free[host.0], std::cmp::Reverse(host), index)
+    pub(super) fn in_order(&self) -> impl Iterator<Item = HostId> + '_ {
+        let key = |index: usize| {
+            let (free, host) = self.heap[index];
+            (free, std::cmp::Reverse(host), index)
         };
         let mut frontier = std::collections::BinaryHeap::new();
         if !self.heap.is_empty() {
@@ -72,15 +76,15 @@ impl ByFree {
 
     /// Whether `a` comes before `b`: more free budget, or as much and
     /// declared first.
-    fn ahead(a: HostId, b: HostId, free: &[i128]) -> bool {
-        (free[a.0], std::cmp::Reverse(a)) > (free[b.0], std::cmp::Reverse(b))
+    fn ahead((free_a, a): (i128, HostId), (free_b, b): (i128, HostId)) -> bool {
+        (free_a, std::cmp::Reverse(a)) > (free_b, std::cmp::Reverse(b))
     }
 
-    fn sift_down(&mut self, mut index: usize, free: &[i128]) {
+    fn sift_down(&mut self, mut index: usize) {
         loop {
             let mut best = index;
             for child in [2 * index + 1, 2 * index + 2] {
-                if child < self.heap.len() && Self::ahead(self.heap[child], self.heap[best], free) {
+                if child < self.heap.len() && Self::ahead(self.heap[child], self.heap[best]) {
                     best = child;
                 }
             }
@@ -88,8 +92,8 @@ impl ByFree {
                 return;
             }
             self.heap.swap(index, best);
-            self.at[self.heap[index].0] = index;
-            self.at[self.heap[best].0] = best;
+            self.at[self.heap[index].1 .0] = index;
+            self.at[self.heap[best].1 .0] = best;
             index = best;
         }
     }
@@ -116,7 +120,7 @@ mod tests {
         let clients = [HostId(3), HostId(2), HostId(0), HostId(1)];
         let order = ByFree::new(&clients, &free);
         assert_eq!(order.first(), Some(HostId(1)));
-        let all: Vec<HostId> = order.in_order(&free).collect();
+        let all: Vec<HostId> = order.in_order().collect();
         assert_eq!(all, [HostId(1), HostId(2), HostId(0), HostId(3)]);
     }
 
@@ -134,8 +138,8 @@ mod tests {
             for (host, memory) in takes {
                 let host = HostId(host % free.len());
                 free[host.0] -= memory;
-                order.shrunk(host, &free);
-                let walked: Vec<HostId> = order.in_order(&free).collect();
+                order.shrunk(host, free[host.0]);
+                let walked: Vec<HostId> = order.in_order().collect();
                 prop_assert_eq!(&walked, &sorted(&clients, &free));
                 prop_assert_eq!(order.first(), walked.first().copied());
             }

@@ -370,7 +370,7 @@ impl Clients {
                 .max_by_key(|&h| (self.free[h.0], std::cmp::Reverse(h)));
         }
         self.by_free
-            .in_order(&self.free)
+            .in_order()
             .find(|&h| rules.exclusion(h, &self.taken).is_none())
     }
 
@@ -382,13 +382,13 @@ impl Clients {
             return None;
         }
         self.free[host.0] -= memory;
-        self.by_free.shrunk(host, &self.free);
+        self.by_free.shrunk(host, self.free[host.0]);
         Some(host)
     }
 
     fn take(&mut self, host: HostId, memory: i128, ports: &[u64]) {
         self.free[host.0] -= memory;
-        self.by_free.shrunk(host, &self.free);
+        self.by_free.shrunk(host, self.free[host.0]);
         self.taken.extend(ports.iter().map(|&p| (host, p)));
     }
 
