@@ -26,9 +26,6 @@ pub fn secret_word(name: &str) -> Option<&'static str> {
     let mut first: Option<usize> = None;
     for (at, byte) in bytes.iter().enumerate() {
         let upper = byte.to_ascii_uppercase();
-        if !matches!(upper, b'P' | b'S' | b'T' | b'K') {
-            continue;
-        }
         let Some(index) = SECRET_WORDS.iter().position(|w| w.as_bytes()[0] == upper) else {
             continue;
         };

@@ -3,9 +3,9 @@
 //!
 //! A binary heap that knows where each client stands in it. The packer asks
 //! for the first client about 100,000 times at 100,000 services and takes
-//! memory from it each time; a sorted set moved that client out and back in
-//! (a third of the packing's time), the heap moves it down its path. A free
-//! budget only ever shrinks, so no client moves up.
+//! memory from it each time: a sorted set moved that client out and back in,
+//! the heap moves it down its path. A free budget only ever shrinks, so no
+//! client moves up.
 
 use super::HostId;
 

@@ -117,7 +117,6 @@ impl Placement {
         for allocation in allocations {
             let (id, memory) = (allocation.service, i128::from(allocation.memory.0));
             if allocation.goes_anywhere {
-                // What `best` answers when no rule excludes a client.
                 if let Some(host) = clients.take_most_free(memory) {
                     self.instances.push(Instance { service: id, host });
                     continue;
@@ -336,9 +335,8 @@ struct Clients {
     taken: TakenPorts,
 }
 
-/// Static ports by client, asked only whether one is taken: a hash set (a
-/// sorted set spent most of the packing's time keeping 100,000 of them in
-/// order).
+/// Static ports by client, asked only whether one is taken: a hash set
+/// (nothing reads them in order).
 type TakenPorts = HashSet<(HostId, u64), foldhash::fast::FixedState>;
 
 impl Clients {
@@ -375,14 +373,14 @@ impl Clients {
     }
 
     /// Takes `memory` from the client with the most free budget (ties: first
-    /// declared), when it has that much: [`Clients::take`] without a lookup.
+    /// declared), when it has that much: what [`Clients::best`] answers when
+    /// no rule excludes a client.
     fn take_most_free(&mut self, memory: i128) -> Option<HostId> {
         let host = self.by_free.first()?;
         if self.free[host.0] < memory {
             return None;
         }
-        self.free[host.0] -= memory;
-        self.by_free.shrunk(host, self.free[host.0]);
+        self.take(host, memory, &[]);
         Some(host)
     }
 
