@@ -308,9 +308,9 @@ fn check_numa(stack: &Stack, host: HostId, services: &[ServiceId], diags: &mut D
 
 /// The Nomad clients a service may run on (its `on`, when written).
 fn allowed_clients<'p>(
+    stack: &'p Stack,
     placement: &'p Placement,
     id: ServiceId,
-    stack: &'p Stack,
 ) -> impl Iterator<Item = HostId> + 'p {
     let on = stack.service(id).on.as_deref();
     placement
@@ -327,7 +327,7 @@ fn no_client_has_numa_node(stack: &Stack, placement: &Placement, id: ServiceId) 
     let Some(numa) = stack.service(id).decl.numa else {
         return false;
     };
-    let mut clients = allowed_clients(placement, id, stack).peekable();
+    let mut clients = allowed_clients(stack, placement, id).peekable();
     clients.peek().is_some() && clients.all(|h| !has_numa_node(stack.host(h), numa.value))
 }
 
@@ -343,7 +343,7 @@ fn check_missing_numa_nodes(stack: &Stack, placement: &Placement, diags: &mut Di
                 if !no_client_has_numa_node(stack, placement, id) {
                     continue; // placement only uses clients that have the node
                 }
-                allowed_clients(placement, id, stack).collect()
+                allowed_clients(stack, placement, id).collect()
             }
             _ => service.on.as_deref().unwrap_or_default().to_vec(),
         };
@@ -445,9 +445,8 @@ fn check_unplaced(stack: &Stack, placement: &Placement, diags: &mut Diagnostics)
         let failure = by_service[i];
         i += count;
         let service = stack.service(id);
-        if service.decl.runtime.value == Runtime::Nomad
-            && no_client_has_numa_node(stack, placement, id)
-        {
+        // (Only nomad allocations are packed, and so only they fail.)
+        if no_client_has_numa_node(stack, placement, id) {
             continue; // reported as E0304
         }
         let total = service.decl.count.value;

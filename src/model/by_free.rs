@@ -12,8 +12,15 @@ use super::HostId;
 /// Where a host stands in [`ByFree::heap`]: not a client.
 const ABSENT: usize = usize::MAX;
 
+/// The packer's order of clients, as a key (the greater goes first): more
+/// free budget, or as much and declared first. The one definition, for the
+/// heap and for a choice among named hosts.
+pub(super) fn packing_order(free: i128, host: HostId) -> (i128, std::cmp::Reverse<HostId>) {
+    (free, std::cmp::Reverse(host))
+}
+
 pub(super) struct ByFree {
-    /// Max-heap of clients with their free budget, by [`ByFree::ahead`]
+    /// Max-heap of clients with their free budget, by [`packing_order`]
     /// (the budget is kept here: comparing does not look it up).
     heap: Vec<(i128, HostId)>,
     /// Per host (index = `HostId`): its index in `heap`, or [`ABSENT`].
@@ -57,14 +64,14 @@ impl ByFree {
     pub(super) fn in_order(&self) -> impl Iterator<Item = HostId> + '_ {
         let key = |index: usize| {
             let (free, host) = self.heap[index];
-            (free, std::cmp::Reverse(host), index)
+            (packing_order(free, host), index)
         };
         let mut frontier = std::collections::BinaryHeap::new();
         if !self.heap.is_empty() {
             frontier.push(key(0));
         }
         std::iter::from_fn(move || {
-            let (_, std::cmp::Reverse(host), index) = frontier.pop()?;
+            let ((_, std::cmp::Reverse(host)), index) = frontier.pop()?;
             for child in [2 * index + 1, 2 * index + 2] {
                 if child < self.heap.len() {
                     frontier.push(key(child));
@@ -74,10 +81,9 @@ impl ByFree {
         })
     }
 
-    /// Whether `a` comes before `b`: more free budget, or as much and
-    /// declared first.
+    /// Whether `a` comes before `b` in [`packing_order`].
     fn ahead((free_a, a): (i128, HostId), (free_b, b): (i128, HostId)) -> bool {
-        (free_a, std::cmp::Reverse(a)) > (free_b, std::cmp::Reverse(b))
+        packing_order(free_a, a) > packing_order(free_b, b)
     }
 
     fn sift_down(&mut self, mut index: usize) {

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use std::collections::HashSet;
 
-use super::by_free::ByFree;
+use super::by_free::{packing_order, ByFree};
 use super::graph::DependencyGraph;
 use super::{HostId, ServiceId, Stack, VolumeStorage};
 use crate::ast::{Capability, Runtime};
@@ -365,7 +365,7 @@ impl Clients {
                 .iter()
                 .copied()
                 .filter(|&h| self.is_client[h.0] && rules.exclusion(h, &self.taken).is_none())
-                .max_by_key(|&h| (self.free[h.0], std::cmp::Reverse(h)));
+                .max_by_key(|&h| packing_order(self.free[h.0], h));
         }
         self.by_free
             .in_order()
