@@ -30,10 +30,31 @@ pub(super) struct Reading {
 }
 
 /// Whether a file's text holds `param.` at all: most do not, and their
-/// blocks are not walked for parameters outside a module.
+/// blocks are not walked for parameters outside a module. A large file's
+/// halves are searched on two threads: nothing else runs while the search
+/// does (7 ms alone at 100,000 services).
 pub(super) fn may_use_params(text: &str) -> bool {
-    memchr::memmem::find(text.as_bytes(), b"param.").is_some()
+    const WORD: &[u8] = b"param.";
+    let bytes = text.as_bytes();
+    if bytes.len() < SEARCH_IN_HALVES_FROM {
+        return memchr::memmem::find(bytes, WORD).is_some();
+    }
+    // The halves overlap by one byte less than the word, so that a word
+    // across the middle is in the first.
+    let middle = bytes.len() / 2;
+    let (first, second) = (&bytes[..middle + WORD.len() - 1], &bytes[middle..]);
+    std::thread::scope(|scope| {
+        let in_second = scope.spawn(|| memchr::memmem::find(second, WORD).is_some());
+        let in_first = memchr::memmem::find(first, WORD).is_some();
+        let in_second = in_second
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        in_first || in_second
+    })
 }
+
+/// Texts from which [`may_use_params`] searches two halves at once.
+const SEARCH_IN_HALVES_FROM: usize = 4 << 20;
 
 /// A `module` block and where its instance stands: the numbers of services and
 /// routes before it in the stack.
@@ -73,6 +94,21 @@ impl FileDeclarations {
         self.secret_spans.extend(later.secret_spans);
     }
 
+    /// Runs of blocks in file order, joined; each list is sized once for
+    /// all of them (a file read in many pieces would otherwise grow its
+    /// lists piece by piece, copying them each time).
+    fn concat(runs: Vec<FileDeclarations>) -> Self {
+        let mut all = Self::empty();
+        let lowerings: Vec<&Lowering> = runs.iter().map(|run| &run.lowering).collect();
+        all.lowering.reserve_for(&lowerings);
+        all.secret_spans
+            .reserve_exact(runs.iter().map(|run| run.secret_spans.len()).sum());
+        for run in runs {
+            all.append(run);
+        }
+        all
+    }
+
     pub(super) fn empty() -> Self {
         Self {
             lowering: Lowering::new(),
@@ -106,10 +142,8 @@ pub(super) fn streamed(
         crate::syntax::parse_each(text, || BlockSink::new(reading), BlockSink::read)?;
     let complete = !parse_diags.has_errors();
     diagnostics.extend(parse_diags.shifted(reading.base));
-    let mut all = FileDeclarations::empty();
-    for sink in sinks {
-        all.append(sink.declarations);
-    }
+    let mut all =
+        FileDeclarations::concat(sinks.into_iter().map(|sink| sink.declarations).collect());
     all.complete = complete;
     Some(all)
 }
@@ -310,4 +344,34 @@ pub(super) fn lower_blocks(blocks: Vec<Block>, reading: &Reading) -> FileDeclara
         sink.read(block);
     }
     sink.declarations
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{may_use_params, SEARCH_IN_HALVES_FROM};
+
+    /// A text searched in halves, with `param.` at `at` (or nowhere).
+    fn text_with_word_at(at: Option<usize>) -> String {
+        let mut text = "x".repeat(SEARCH_IN_HALVES_FROM + 101);
+        if let Some(at) = at {
+            text.replace_range(at..at + 6, "param.");
+        }
+        text
+    }
+
+    #[test]
+    fn the_word_is_found_wherever_it_stands_in_a_text_searched_in_halves() {
+        let middle = usize::midpoint(SEARCH_IN_HALVES_FROM, 101);
+        // Each place the word may start relative to the middle (across it,
+        // ending at it, starting at it), and the two ends of the text.
+        let places = (middle - 6..=middle + 1).chain([0, SEARCH_IN_HALVES_FROM + 95]);
+        for at in places {
+            assert!(may_use_params(&text_with_word_at(Some(at))), "at {at}");
+        }
+        assert!(!may_use_params(&text_with_word_at(None)));
+        // `param` alone, across the middle, is not the word.
+        let mut text = text_with_word_at(None);
+        text.replace_range(middle - 3..middle + 2, "param");
+        assert!(!may_use_params(&text));
+    }
 }

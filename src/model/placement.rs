@@ -94,26 +94,31 @@ impl Placement {
         // What the packer needs of each service is read here, in declaration
         // order: once sorted, the allocations visit the services in no order
         // at all, and following each one's declaration was most of the time.
-        let mut allocations: Vec<Allocation> = stack
-            .service_ids()
-            .filter(|&id| stack.service(id).decl.runtime.value == Runtime::Nomad)
-            .flat_map(|id| {
-                let memory = std::cmp::Reverse(stack.service(id).decl.memory.value);
-                let anywhere = goes_anywhere(stack, id);
-                (0..stack.service(id).decl.count.value).map(move |n| Allocation {
-                    memory,
-                    service: id,
-                    index: n,
-                    goes_anywhere: anywhere,
-                })
-            })
-            .collect();
+        // Room for one allocation per service, which most have: grown by
+        // doubling, the list would be copied on the way, several megabytes.
+        let mut allocations: Vec<Allocation> = Vec::with_capacity(stack.services.len());
+        allocations.extend(
+            stack
+                .service_ids()
+                .filter(|&id| stack.service(id).decl.runtime.value == Runtime::Nomad)
+                .flat_map(|id| {
+                    let memory = std::cmp::Reverse(stack.service(id).decl.memory.value);
+                    let anywhere = goes_anywhere(stack, id);
+                    (0..stack.service(id).decl.count.value).map(move |n| Allocation {
+                        memory,
+                        service: id,
+                        index: n,
+                        goes_anywhere: anywhere,
+                    })
+                }),
+        );
         // They are listed by service and allocation: sorted by memory alone,
         // stably, they are in `Allocation` order (most services share a few
         // sizes, which a stable sort by one word is quickest at).
         allocations.sort_by_key(|allocation| allocation.memory);
         debug_assert!(allocations.is_sorted());
         let mut clients = Clients::new(&self.nomad_clients, free);
+        self.instances.reserve_exact(allocations.len());
         for allocation in allocations {
             let (id, memory) = (allocation.service, i128::from(allocation.memory.0));
             if allocation.goes_anywhere {

@@ -17,6 +17,7 @@ pub fn resolve(spec: Spec, diags: &mut Diagnostics) -> Option<Stack> {
     let (links, targets) = {
         let tables = Tables::new(&spec);
         let (links, names) = resolve_services(&spec.services, &tables, diags);
+        let links = links.into_iter().flatten();
         let targets: Vec<Option<PortId>> = spec
             .routes
             .iter()
@@ -26,18 +27,17 @@ pub fn resolve(spec: Spec, diags: &mut Diagnostics) -> Option<Stack> {
     };
     // The name tables are gone: the declarations move into the model (never
     // copied: they hold every string of the spec).
-    let services = links
-        .into_iter()
-        .zip(spec.services)
-        .map(|(links, decl)| Service {
+    let services = exact(
+        spec.services.len(),
+        links.zip(spec.services).map(|(links, decl)| Service {
             decl,
             on: links.on.map(Into::into),
             after: links.after.into(),
             volumes: links.volumes.into(),
             health_port: links.health_port,
             connections: links.connections.into(),
-        })
-        .collect();
+        }),
+    );
     let routes = exact(
         targets.len(),
         targets
@@ -70,8 +70,10 @@ fn exact<T>(len: usize, items: impl Iterator<Item = T>) -> Vec<T> {
 /// Services from which the two halves are resolved on two threads.
 const PARALLEL_FROM: usize = 2048;
 
-/// The links of every service, in order, and the names they were resolved
-/// with (the routes go on with what is left of their "did you mean" budget).
+/// The links of every service, in order (in one or two runs, one after the
+/// other: joining them would copy megabytes that are read once), and the
+/// names they were resolved with (the routes go on with what is left of
+/// their "did you mean" budget).
 ///
 /// The two halves of a large stack are resolved on two threads and their
 /// diagnostics joined in order. The second half starts with the whole budget,
@@ -83,14 +85,14 @@ fn resolve_services<'t, 's>(
     services: &'s [std::sync::Arc<ServiceDecl>],
     tables: &'t Tables<'s>,
     diags: &mut Diagnostics,
-) -> (Vec<Links>, Names<'t, 's>) {
+) -> ([Vec<Links>; 2], Names<'t, 's>) {
     if services.len() < PARALLEL_FROM {
         let (links, found, names) = resolve_with_new_names(services, tables);
         diags.extend(found);
-        return (links, names);
+        return ([links, Vec::new()], names);
     }
     let (first, second) = services.split_at(services.len() / 2);
-    let ((mut links, first_diags, names), (later, second_diags, second_names)) =
+    let ((links, first_diags, names), (later, second_diags, second_names)) =
         std::thread::scope(|scope| {
             let later = scope.spawn(move || resolve_with_new_names(second, tables));
             let earlier = resolve_with_new_names(first, tables);
@@ -101,14 +103,12 @@ fn resolve_services<'t, 's>(
         });
     diags.extend(first_diags);
     if names.spent_nothing() {
-        links.extend(later);
         diags.extend(second_diags);
-        return (links, second_names);
+        return ([links, later], second_names);
     }
     let (later, second_diags) = resolve_run(second, &names);
-    links.extend(later);
     diags.extend(second_diags);
-    (links, names)
+    ([links, later], names)
 }
 
 /// The links and diagnostics of `run`, with names of a whole budget.

@@ -165,6 +165,20 @@ impl Lowering {
         self.spec.routes.extend(routes);
     }
 
+    /// Makes room for the declarations of `runs`, to be appended.
+    pub fn reserve_for(&mut self, runs: &[&Lowering]) {
+        let total = |count: fn(&Lowering) -> usize| runs.iter().map(|run| count(run)).sum();
+        self.spec
+            .hosts
+            .reserve_exact(total(|run| run.spec.hosts.len()));
+        self.spec
+            .services
+            .reserve_exact(total(|run| run.spec.services.len()));
+        self.spec
+            .routes
+            .reserve_exact(total(|run| run.spec.routes.len()));
+    }
+
     /// Adds the run of blocks that follows this one in the file.
     pub fn append(&mut self, later: Lowering) {
         // Exactly: doubling a vector of 10,000 declarations would touch
