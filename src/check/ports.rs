@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use crate::ast::{Capability, PortProtocol, RouteProtocol, Runtime};
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::model::{DependencyGraph, HostId, Placement, ServiceId, Stack};
+use crate::model::graph::Providers;
+use crate::model::{HostId, Placement, ServiceId, Stack};
 use crate::span::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -81,13 +82,13 @@ impl Binding {
 
 pub(super) fn check(
     stack: &Stack,
-    graph: &DependencyGraph,
+    providers: &Providers,
     placement: &Placement,
     diags: &mut Diagnostics,
 ) {
     let mut bindings: Vec<(Bound, Binding)> = Vec::new();
     collect_service_ports(stack, placement, &mut bindings);
-    collect_proxy_ports(stack, graph, &mut bindings);
+    collect_proxy_ports(stack, providers, &mut bindings);
     // Grouped by port and host, each group in the order collected (a stable
     // sort): one flat list, where a map of lists held room for four bindings
     // on every port of every host.
@@ -200,9 +201,9 @@ fn declares(service: &crate::model::Service, transport_: Transport, number: u64)
         .any(|p| p.number.value == number && transport(p.protocol.value) == transport_)
 }
 
-fn collect_proxy_ports(stack: &Stack, graph: &DependencyGraph, out: &mut Vec<(Bound, Binding)>) {
+fn collect_proxy_ports(stack: &Stack, providers: &Providers, out: &mut Vec<(Bound, Binding)>) {
     let hosts_of = |capability| {
-        graph.provider(capability).map(|p| {
+        providers.get(capability).map(|p| {
             let service = stack.service(p);
             (p, service, service.on.as_deref().unwrap_or_default())
         })

@@ -86,22 +86,45 @@ impl ByFree {
         packing_order(free_a, a) > packing_order(free_b, b)
     }
 
-    fn sift_down(&mut self, mut index: usize) {
+    /// Moves the client at `start` down to where its (smaller) budget
+    /// belongs. Floyd's way, as `std`'s heap does when it pops: a shrunk
+    /// client mostly belongs near the bottom (half the heap is leaves), so
+    /// the hole goes all the way down along the children ahead (one
+    /// comparison a level, not two), then back up the few levels needed.
+    fn sift_down(&mut self, start: usize) {
+        let moving = self.heap[start];
+        let len = self.heap.len();
+        let mut hole = start;
         loop {
-            let mut best = index;
-            for child in [2 * index + 1, 2 * index + 2] {
-                if child < self.heap.len() && Self::ahead(self.heap[child], self.heap[best]) {
-                    best = child;
-                }
+            let left = 2 * hole + 1;
+            if left >= len {
+                break;
             }
-            if best == index {
-                return;
-            }
-            self.heap.swap(index, best);
-            self.at[self.heap[index].1 .0] = index;
-            self.at[self.heap[best].1 .0] = best;
-            index = best;
+            let right = left + 1;
+            let child = if right < len && Self::ahead(self.heap[right], self.heap[left]) {
+                right
+            } else {
+                left
+            };
+            self.fill(hole, child);
+            hole = child;
         }
+        while hole > start {
+            let parent = (hole - 1) / 2;
+            if !Self::ahead(moving, self.heap[parent]) {
+                break;
+            }
+            self.fill(hole, parent);
+            hole = parent;
+        }
+        self.heap[hole] = moving;
+        self.at[moving.1 .0] = hole;
+    }
+
+    /// Moves the entry at `from` into the hole at `hole`.
+    fn fill(&mut self, hole: usize, from: usize) {
+        self.heap[hole] = self.heap[from];
+        self.at[self.heap[hole].1 .0] = hole;
     }
 }
 

@@ -107,22 +107,38 @@ pub struct CapabilityUse {
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
-pub struct DependencyGraph {
-    /// Node `i` is `ServiceId(i)`.
-    pub graph: DiGraph<ServiceId, Edge>,
-    /// The provider of each capability: the first declared, when there are several.
-    pub providers: BTreeMap<Capability, ServiceId>,
-}
+/// The provider of each capability: the first declared, when there are
+/// several. Found before the graph (a pass over `provides`), so that the
+/// packer, which needs only the Nomad provider, does not wait for the graph.
+#[derive(Debug, Clone, Default)]
+pub struct Providers(BTreeMap<Capability, ServiceId>);
 
-impl DependencyGraph {
-    pub fn build(stack: &Stack) -> Self {
+impl Providers {
+    pub fn of(stack: &Stack) -> Self {
         let mut providers = BTreeMap::new();
         for id in stack.service_ids() {
             for capability in &stack.service(id).decl.provides {
                 providers.entry(capability.value).or_insert(id);
             }
         }
+        Self(providers)
+    }
+
+    pub fn get(&self, capability: Capability) -> Option<ServiceId> {
+        self.0.get(&capability).copied()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DependencyGraph {
+    /// Node `i` is `ServiceId(i)`.
+    pub graph: DiGraph<ServiceId, Edge>,
+    pub providers: Providers,
+}
+
+impl DependencyGraph {
+    /// The graph of `stack`, whose providers [`Providers::of`] found.
+    pub fn build(stack: &Stack, providers: Providers) -> Self {
         // Sized exactly: at 100,000 services, growing by doubling would leave
         // megabytes unused for the rest of the check.
         let uses = capability_uses(stack);
@@ -133,7 +149,7 @@ impl DependencyGraph {
             .sum::<usize>()
             + uses
                 .iter()
-                .filter(|u| providers.contains_key(&u.capability))
+                .filter(|u| providers.get(u.capability).is_some())
                 .count();
         let mut graph = DiGraph::with_capacity(stack.services.len(), edges);
         for id in stack.service_ids() {
@@ -170,7 +186,7 @@ impl DependencyGraph {
             }
         }
         for usage in &uses {
-            if let Some(&provider) = providers.get(&usage.capability) {
+            if let Some(provider) = providers.get(usage.capability) {
                 let edge = Edge {
                     kind: usage.kind,
                     span: usage.span,
@@ -182,7 +198,7 @@ impl DependencyGraph {
     }
 
     pub fn provider(&self, capability: Capability) -> Option<ServiceId> {
-        self.providers.get(&capability).copied()
+        self.providers.get(capability)
     }
 
     /// The services that need `id` directly, in declaration order.

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use super::by_free::{packing_order, ByFree};
-use super::graph::DependencyGraph;
+use super::graph::Providers;
 use super::{HostId, ServiceId, Stack, VolumeStorage};
 use crate::ast::{Capability, Runtime};
 
@@ -56,7 +56,7 @@ pub struct Placement {
 }
 
 impl Placement {
-    pub fn compute(stack: &Stack, graph: &DependencyGraph) -> Self {
+    pub fn compute(stack: &Stack, providers: &Providers) -> Self {
         let mut placement = Placement::default();
         let mut free: Vec<i128> = stack
             .hosts
@@ -76,8 +76,8 @@ impl Placement {
                 free[host.0] -= i128::from(service.decl.memory.value);
             }
         }
-        placement.nomad_clients = graph
-            .provider(Capability::Nomad)
+        placement.nomad_clients = providers
+            .get(Capability::Nomad)
             .and_then(|nomad| stack.service(nomad).on.as_deref())
             .unwrap_or_default()
             .to_vec();

@@ -6,6 +6,8 @@ use std::sync::OnceLock;
 
 use foldhash::fast::RandomState;
 
+use crate::timings::phase;
+
 use super::{DiskId, HostId, PortId, Route, Service, ServiceId, Stack, VolumeStorage};
 // `resolve_route_target` also resolves connections: both are `SERVICE.PORT`.
 use crate::ast::{Reference, Runtime, ServiceDecl, Spec, VolumePlacement};
@@ -15,8 +17,10 @@ use crate::diag::{did_you_mean, Code, Diagnostic, Diagnostics, Suggester, SUGGES
 /// not resolve are reported and left out.
 pub fn resolve(spec: Spec, diags: &mut Diagnostics) -> Option<Stack> {
     let (links, targets) = {
-        let tables = Tables::new(&spec);
-        let (links, names) = resolve_services(&spec.services, &tables, diags);
+        let tables = phase("  name tables", || Tables::new(&spec));
+        let (links, names) = phase("  references", || {
+            resolve_services(&spec.services, &tables, diags)
+        });
         let links = links.into_iter().flatten();
         let targets: Vec<Option<PortId>> = spec
             .routes
@@ -27,17 +31,19 @@ pub fn resolve(spec: Spec, diags: &mut Diagnostics) -> Option<Stack> {
     };
     // The name tables are gone: the declarations move into the model (never
     // copied: they hold every string of the spec).
-    let services = exact(
-        spec.services.len(),
-        links.zip(spec.services).map(|(links, decl)| Service {
-            decl,
-            on: links.on.map(Into::into),
-            after: links.after.into(),
-            volumes: links.volumes.into(),
-            health_port: links.health_port,
-            connections: links.connections.into(),
-        }),
-    );
+    let services = phase("  model", || {
+        exact(
+            spec.services.len(),
+            links.zip(spec.services).map(|(links, decl)| Service {
+                decl,
+                on: links.on.map(Into::into),
+                after: links.after.into(),
+                volumes: links.volumes.into(),
+                health_port: links.health_port,
+                connections: links.connections.into(),
+            }),
+        )
+    });
     let routes = exact(
         targets.len(),
         targets

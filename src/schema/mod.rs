@@ -206,9 +206,11 @@ impl Lowering {
             check_single_stack(&stacks, diags);
         }
         spec.stack = stacks.into_iter().next();
-        unique_names(spec.hosts.iter().map(|h| &h.name), "host", diags);
-        unique_names(spec.services.iter().map(|s| &s.name), "service", diags);
-        unique_names(spec.routes.iter().map(|r| &r.name), "route", diags);
+        crate::timings::phase("unique names", || {
+            unique_names(spec.hosts.iter().map(|h| &h.name), "host", diags);
+            unique_names(spec.services.iter().map(|s| &s.name), "service", diags);
+            unique_names(spec.routes.iter().map(|r| &r.name), "route", diags);
+        });
         spec
     }
 }
