@@ -12,11 +12,20 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::graph::Edge;
 use crate::model::{DependencyGraph, ServiceId, Stack};
 
-pub(super) fn check(stack: &Stack, graph: &DependencyGraph, diags: &mut Diagnostics) {
+/// `acyclic`: the graph's topological sort ([`DependencyGraph::stages`])
+/// found no cycle, so there is none to report.
+pub(super) fn check(
+    stack: &Stack,
+    graph: &DependencyGraph,
+    acyclic: bool,
+    diags: &mut Diagnostics,
+) {
     check_duplicate_providers(stack, diags);
     check_missing_providers(stack, graph, diags);
     check_core_providers_on_bare_metal(stack, diags);
-    check_cycles(stack, graph, diags);
+    if !acyclic {
+        check_cycles(stack, graph, diags);
+    }
     check_bootstrap_inversions(stack, graph, diags);
 }
 
@@ -196,7 +205,9 @@ fn check_core_providers_on_bare_metal(stack: &Stack, diags: &mut Diagnostics) {
 }
 
 /// E0202: one diagnostic per strongly connected component that holds a cycle,
-/// naming one concrete cycle through it in order. Kosaraju's algorithm, not
+/// naming one concrete cycle through it in order. Run only when the
+/// topological sort found a cycle: the components cost twice its time (13 ms
+/// at 100,000 services), for nothing on a stack without one. Kosaraju's algorithm, not
 /// Tarjan's: petgraph's `tarjan_scc` recurses once per service on a path, and
 /// a knot of 100,000 services overflowed the stack.
 fn check_cycles(stack: &Stack, graph: &DependencyGraph, diags: &mut Diagnostics) {
