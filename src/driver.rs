@@ -117,14 +117,10 @@ fn read_whole(file: &std::fs::File, length: usize) -> std::io::Result<Vec<u8>> {
         let mut bytes = vec![0; length];
         let (first, second) = bytes.split_at_mut(length / 2);
         let start_of_second = first.len() as u64;
-        let (read_first, read_second) = std::thread::scope(|scope| {
-            let second = scope.spawn(|| file.read_exact_at(second, start_of_second));
-            let first = file.read_exact_at(first, 0);
-            let second = second
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (first, second)
-        });
+        let (read_first, read_second) = crate::parallel::both(
+            || file.read_exact_at(first, 0),
+            || file.read_exact_at(second, start_of_second),
+        );
         if read_first.is_ok() && read_second.is_ok() {
             let mut rest = file;
             rest.seek(SeekFrom::Start(length as u64))?;

@@ -17,6 +17,7 @@ pub mod fmt;
 pub mod lsp;
 pub mod model;
 pub mod output_dir;
+pub(crate) mod parallel;
 pub mod schema;
 pub mod source;
 pub mod span;

@@ -207,9 +207,9 @@ fn check_core_providers_on_bare_metal(stack: &Stack, diags: &mut Diagnostics) {
 /// E0202: one diagnostic per strongly connected component that holds a cycle,
 /// naming one concrete cycle through it in order. Run only when the
 /// topological sort found a cycle: the components cost twice its time (13 ms
-/// at 100,000 services), for nothing on a stack without one. Kosaraju's algorithm, not
-/// Tarjan's: petgraph's `tarjan_scc` recurses once per service on a path, and
-/// a knot of 100,000 services overflowed the stack.
+/// at 100,000 services), for nothing on a stack without one. Kosaraju's
+/// algorithm, not Tarjan's: petgraph's `tarjan_scc` recurses once per
+/// service on a path, and a knot of 100,000 services overflowed the stack.
 fn check_cycles(stack: &Stack, graph: &DependencyGraph, diags: &mut Diagnostics) {
     let g = &graph.graph;
     let mut components: Vec<Vec<NodeIndex>> = kosaraju_scc(g)

@@ -18,6 +18,7 @@ use crate::diag::Diagnostics;
 use crate::model::files::SourceFiles;
 use crate::model::graph::Providers;
 use crate::model::{DependencyGraph, Placement, Stack};
+use crate::parallel::joined;
 use crate::timings::phase;
 
 /// What the checks derived from the stack; `plan`, `graph` and the emitters use it.
@@ -108,13 +109,6 @@ fn placed_checks(stack: &Stack, providers: &Providers) -> (Placement, [Diagnosti
         ports::check(stack, providers, &placement, d);
     });
     (placement, [budget, ports])
-}
-
-/// What a thread of [`run`] returned (its panic goes on in the caller).
-fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
-    thread
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// What one check reports, timed under `name` (`EOSC_TIMINGS`).

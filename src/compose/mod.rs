@@ -184,10 +184,12 @@ impl<'f> Composer<'f> {
             self.read_included(&include);
         }
         diags.extend(self.include_diags.clone());
-        for (more, file_diags) in self.read_included_files(overlay) {
-            diags.extend(file_diags);
-            declarations.append(more);
+        let (more, file_diags): (Vec<_>, Vec<_>) =
+            self.read_included_files(overlay).into_iter().unzip();
+        for found in file_diags {
+            diags.extend(found);
         }
+        declarations.append_all(more);
         if let (Some(memo), None) = (self.memo, overlay) {
             let included = self.included.iter().flatten().map(|f| f.path.as_str());
             memo.keep_only(std::iter::once("").chain(included));
@@ -245,10 +247,7 @@ impl<'f> Composer<'f> {
                 .collect();
             handles
                 .into_iter()
-                .flat_map(|h| {
-                    h.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
+                .flat_map(crate::parallel::joined)
                 .collect()
         })
     }

@@ -43,14 +43,11 @@ pub(super) fn may_use_params(text: &str) -> bool {
     // across the middle is in the first.
     let middle = bytes.len() / 2;
     let (first, second) = (&bytes[..middle + WORD.len() - 1], &bytes[middle..]);
-    std::thread::scope(|scope| {
-        let in_second = scope.spawn(|| memchr::memmem::find(second, WORD).is_some());
-        let in_first = memchr::memmem::find(first, WORD).is_some();
-        let in_second = in_second
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        in_first || in_second
-    })
+    let (in_first, in_second) = crate::parallel::both(
+        || memchr::memmem::find(first, WORD).is_some(),
+        || memchr::memmem::find(second, WORD).is_some(),
+    );
+    in_first || in_second
 }
 
 /// Texts from which [`may_use_params`] searches two halves at once.
@@ -94,19 +91,18 @@ impl FileDeclarations {
         self.secret_spans.extend(later.secret_spans);
     }
 
-    /// Runs of blocks in file order, joined; each list is sized once for
-    /// all of them (a file read in many pieces would otherwise grow its
-    /// lists piece by piece, copying them each time).
-    fn concat(runs: Vec<FileDeclarations>) -> Self {
-        let mut all = Self::empty();
-        let lowerings: Vec<&Lowering> = runs.iter().map(|run| &run.lowering).collect();
-        all.lowering.reserve_for(&lowerings);
-        all.secret_spans
+    /// Appends runs of blocks that follow in order (the pieces of one file,
+    /// the included files of a stack); each list is sized once for all of
+    /// them, where appending them one by one would grow it run by run,
+    /// copying it each time.
+    pub(super) fn append_all(&mut self, runs: Vec<FileDeclarations>) {
+        self.lowering
+            .reserve_for(runs.iter().map(|run| &run.lowering));
+        self.secret_spans
             .reserve_exact(runs.iter().map(|run| run.secret_spans.len()).sum());
         for run in runs {
-            all.append(run);
+            self.append(run);
         }
-        all
     }
 
     pub(super) fn empty() -> Self {
@@ -142,8 +138,8 @@ pub(super) fn streamed(
         crate::syntax::parse_each(text, || BlockSink::new(reading), BlockSink::read)?;
     let complete = !parse_diags.has_errors();
     diagnostics.extend(parse_diags.shifted(reading.base));
-    let mut all =
-        FileDeclarations::concat(sinks.into_iter().map(|sink| sink.declarations).collect());
+    let mut all = FileDeclarations::empty();
+    all.append_all(sinks.into_iter().map(|sink| sink.declarations).collect());
     all.complete = complete;
     Some(all)
 }

@@ -266,14 +266,10 @@ fn run_chains<'w>(
             out
         })
     };
-    let (salt_side, other_side) = std::thread::scope(|scope| {
-        let other_side = scope.spawn(|| chain_then_shared(OTHER_CHAIN));
-        let salt_side = chain_then_shared(SALT_CHAIN);
-        let other_side = other_side
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (salt_side, other_side)
-    });
+    let (salt_side, other_side) = crate::parallel::both(
+        || chain_then_shared(SALT_CHAIN),
+        || chain_then_shared(OTHER_CHAIN),
+    );
     // A per-service file comes after the other files of its emitter.
     let shared = shared.result().map_err(|failed| match failed {
         shared::Failed::Nomad(error) => ((2, 1), error),

@@ -98,15 +98,10 @@ fn resolve_services<'t, 's>(
         return ([links, Vec::new()], names);
     }
     let (first, second) = services.split_at(services.len() / 2);
-    let ((links, first_diags, names), (later, second_diags, second_names)) =
-        std::thread::scope(|scope| {
-            let later = scope.spawn(move || resolve_with_new_names(second, tables));
-            let earlier = resolve_with_new_names(first, tables);
-            let later = later
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (earlier, later)
-        });
+    let ((links, first_diags, names), (later, second_diags, second_names)) = crate::parallel::both(
+        || resolve_with_new_names(first, tables),
+        || resolve_with_new_names(second, tables),
+    );
     diags.extend(first_diags);
     if names.spent_nothing() {
         diags.extend(second_diags);

@@ -43,14 +43,8 @@ fn lower_blocks(mut blocks: Vec<Block>) -> Lowering {
         return Lowering::of(blocks);
     }
     let second = blocks.split_off(blocks.len() / 2);
-    let (mut earlier, later) = std::thread::scope(|scope| {
-        let later = scope.spawn(|| Lowering::of(second));
-        let earlier = Lowering::of(blocks);
-        let later = later
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (earlier, later)
-    });
+    let (mut earlier, later) =
+        crate::parallel::both(|| Lowering::of(blocks), || Lowering::of(second));
     earlier.append(later);
     earlier
 }
@@ -148,6 +142,14 @@ impl Lowering {
         }
         let services = std::mem::take(&mut self.spec.services);
         let routes = std::mem::take(&mut self.spec.routes);
+        // Sized once for the instances too: appended one by one, 10,000 of
+        // them would grow the lists instance by instance.
+        let added = Counts::of(inserts.iter().map(|(_, inserted)| inserted));
+        self.spec.hosts.reserve_exact(added.hosts);
+        self.spec
+            .services
+            .reserve_exact(services.len() + added.services);
+        self.spec.routes.reserve_exact(routes.len() + added.routes);
         let (mut services, mut routes) = (services.into_iter(), routes.into_iter());
         let (mut services_done, mut routes_done) = (0, 0);
         for ((services_at, routes_at), inserted) in inserts {
@@ -166,17 +168,11 @@ impl Lowering {
     }
 
     /// Makes room for the declarations of `runs`, to be appended.
-    pub fn reserve_for(&mut self, runs: &[&Lowering]) {
-        let total = |count: fn(&Lowering) -> usize| runs.iter().map(|run| count(run)).sum();
-        self.spec
-            .hosts
-            .reserve_exact(total(|run| run.spec.hosts.len()));
-        self.spec
-            .services
-            .reserve_exact(total(|run| run.spec.services.len()));
-        self.spec
-            .routes
-            .reserve_exact(total(|run| run.spec.routes.len()));
+    pub fn reserve_for<'l>(&mut self, runs: impl Iterator<Item = &'l Lowering>) {
+        let added = Counts::of(runs);
+        self.spec.hosts.reserve_exact(added.hosts);
+        self.spec.services.reserve_exact(added.services);
+        self.spec.routes.reserve_exact(added.routes);
     }
 
     /// Adds the run of blocks that follows this one in the file.
@@ -212,6 +208,29 @@ impl Lowering {
             unique_names(spec.routes.iter().map(|r| &r.name), "route", diags);
         });
         spec
+    }
+}
+
+/// How many hosts, services and routes some lowerings hold in all.
+struct Counts {
+    hosts: usize,
+    services: usize,
+    routes: usize,
+}
+
+impl Counts {
+    fn of<'l>(lowerings: impl Iterator<Item = &'l Lowering>) -> Self {
+        let mut counts = Self {
+            hosts: 0,
+            services: 0,
+            routes: 0,
+        };
+        for lowering in lowerings {
+            counts.hosts += lowering.spec.hosts.len();
+            counts.services += lowering.spec.services.len();
+            counts.routes += lowering.spec.routes.len();
+        }
+        counts
     }
 }
 

@@ -120,14 +120,7 @@ fn read_pieces<S: Send>(
             }
         }
     };
-    let (mut pieces, other) = std::thread::scope(|scope| {
-        let other = scope.spawn(take_pieces);
-        let mine = take_pieces();
-        let other = other
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (mine, other)
-    });
+    let (mut pieces, other) = crate::parallel::both(take_pieces, take_pieces);
     pieces.extend(other);
     if pieces.len() != bounds.len() {
         return None;
