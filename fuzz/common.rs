@@ -50,7 +50,7 @@ pub fn stack_of(data: &[u8]) -> (eosc::driver::SourceFile, eosc::diag::Diagnosti
 pub fn found_files(stack: &eosc::model::Stack) -> SourceFiles {
     let mut files = SourceFiles::default();
     for service in &stack.services {
-        for file in &service.decl.files {
+        for file in service.decl.files() {
             files.files.insert(file.source.value.to_string(), FileStatus::Found(b"k = v\n".as_slice().into()));
         }
     }

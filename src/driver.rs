@@ -433,7 +433,7 @@ pub fn probe_files(spec: &Path, stack: &Stack) -> SourceFiles {
     let mut by_real_path: std::collections::HashMap<PathBuf, FileStatus> =
         std::collections::HashMap::new();
     for service in &stack.services {
-        for file in &service.decl.files {
+        for file in service.decl.files() {
             let source = file.source.value.as_str();
             if found.files.contains_key(source) {
                 continue;

@@ -159,10 +159,10 @@ fn ranges_lists_references_and_labels() {
         (1, 4, 7)
     );
     let a = &spec.services[0];
-    assert_eq!(a.on.as_ref().unwrap()[0].to_text(), "h");
+    assert_eq!(a.on().unwrap()[0].to_text(), "h");
     assert_eq!(a.after[0].to_text(), "b");
     assert_eq!(
-        a.provides
+        a.provides()
             .iter()
             .map(|c| c.value.as_str())
             .collect::<Vec<_>>(),
@@ -206,4 +206,17 @@ fn invalid_unicode_escapes_are_rejected() {
             common::positions(&checked)
         );
     }
+}
+
+#[test]
+fn a_health_block_with_port_and_command_reports_each_mistake() {
+    // The declaration keeps one check (the port, to be resolved); the rule
+    // against command checks on nomad still sees the command.
+    let checked = common::check_text(
+        "stack \"s\" { domain = \"example.com\" }\nservice \"a\" { runtime = nomad image = \"a:1\" memory = 1GiB cpu = 0.25 port \"http\" { number = 80 } health { port = htp command = \"true\" } }\n",
+    );
+    assert_eq!(
+        common::positions(&checked),
+        ["E0107 at 2:98", "E0201 at 2:114", "E0107 at 2:128"]
+    );
 }

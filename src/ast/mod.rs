@@ -110,24 +110,11 @@ pub struct ServiceDecl {
     pub name: Name,
     pub head: Span,
     pub runtime: Spanned<Runtime>,
-    pub provides: Box<[Spanned<Capability>]>,
-    /// `None` when `on` is not written.
-    pub on: Option<Box<[Reference]>>,
-    /// The Debian package's name as written (`package()` gives the one in
-    /// use: the service's name when not written).
-    pub package: Option<Spanned<CompactString>>,
-    /// The version `package = "NAME=VERSION"` pins, as apt writes it.
-    /// Boxed: seldom written, and inline it would take the declaration
-    /// (shared in an `Arc`) past an allocator size class.
-    pub package_version: Option<Box<Spanned<CompactString>>>,
     pub image: Option<Spanned<CompactString>>,
-    pub command: Option<Spanned<CompactString>>,
-    pub args: Box<[Spanned<CompactString>]>,
     pub count: Spanned<u64>,
     pub memory: Spanned<Bytes>,
     pub memory_max: Option<Spanned<Bytes>>,
     pub cpu: Spanned<MilliCpu>,
-    pub numa: Option<Spanned<u64>>,
     pub after: Box<[Reference]>,
     pub env: Box<[EnvVar]>,
     /// The `env` entries whose value is a connection (`SVC.PORT`, LANGUAGE.md
@@ -138,13 +125,98 @@ pub struct ServiceDecl {
     pub health: Option<Box<HealthDecl>>,
     pub volumes: Box<[VolumeDecl]>,
     pub secrets: Box<[SecretDecl]>,
+    /// What few services write, out of line (`None` when none of it is
+    /// written): inline, it took a declaration, shared in an `Arc`, from 320
+    /// to 448 bytes of the allocator's size classes, a sixth of the memory
+    /// of a check of 100,000 services. Read through the accessors below.
+    pub extras: Option<Box<ServiceExtras>>,
+}
+
+/// The attributes and blocks of a service that most services do not write.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceExtras {
+    pub provides: Box<[Spanned<Capability>]>,
+    /// `None` when `on` is not written.
+    pub on: Option<Box<[Reference]>>,
+    /// The Debian package's name as written.
+    pub package: Option<Spanned<CompactString>>,
+    /// The version `package = "NAME=VERSION"` pins, as apt writes it.
+    pub package_version: Option<Spanned<CompactString>>,
+    pub command: Option<Spanned<CompactString>>,
+    pub args: Box<[Spanned<CompactString>]>,
+    pub numa: Option<Spanned<u64>>,
     pub files: Box<[FileDecl]>,
+}
+
+impl ServiceExtras {
+    /// Whether nothing is written: then a service keeps no extras at all.
+    pub fn is_empty(&self) -> bool {
+        let Self {
+            provides,
+            on,
+            package,
+            package_version,
+            command,
+            args,
+            numa,
+            files,
+        } = self;
+        provides.is_empty()
+            && on.is_none()
+            && package.is_none()
+            && package_version.is_none()
+            && command.is_none()
+            && args.is_empty()
+            && numa.is_none()
+            && files.is_empty()
+    }
+
+    /// `Some` boxed unless [`ServiceExtras::is_empty`].
+    pub fn boxed(self) -> Option<Box<Self>> {
+        (!self.is_empty()).then(|| Box::new(self))
+    }
 }
 
 impl ServiceDecl {
     /// The Debian package's name: as written, or the service's name.
     pub fn package(&self) -> &str {
-        self.package.as_ref().map_or(&self.name.value, |p| &p.value)
+        self.package_written()
+            .map_or(&self.name.value, |p| &p.value)
+    }
+
+    /// The Debian package's name as written (see [`ServiceDecl::package`]).
+    pub fn package_written(&self) -> Option<&Spanned<CompactString>> {
+        self.extras.as_ref()?.package.as_ref()
+    }
+
+    /// The version `package = "NAME=VERSION"` pins, as apt writes it.
+    pub fn package_version(&self) -> Option<&Spanned<CompactString>> {
+        self.extras.as_ref()?.package_version.as_ref()
+    }
+
+    pub fn provides(&self) -> &[Spanned<Capability>] {
+        self.extras.as_ref().map_or(&[], |e| &e.provides)
+    }
+
+    /// The hosts of `on`; `None` when `on` is not written.
+    pub fn on(&self) -> Option<&[Reference]> {
+        self.extras.as_ref()?.on.as_deref()
+    }
+
+    pub fn command(&self) -> Option<&Spanned<CompactString>> {
+        self.extras.as_ref()?.command.as_ref()
+    }
+
+    pub fn args(&self) -> &[Spanned<CompactString>] {
+        self.extras.as_ref().map_or(&[], |e| &e.args)
+    }
+
+    pub fn numa(&self) -> Option<Spanned<u64>> {
+        self.extras.as_ref()?.numa
+    }
+
+    pub fn files(&self) -> &[FileDecl] {
+        self.extras.as_ref().map_or(&[], |e| &e.files)
     }
 }
 
@@ -187,12 +259,50 @@ pub struct PortDecl {
 #[derive(Debug, Clone)]
 pub struct HealthDecl {
     pub head: Span,
-    pub port: Option<Reference>,
-    pub path: Option<Spanned<CompactString>>,
-    pub command: Option<Spanned<CompactString>>,
+    pub check: HealthCheck,
     pub interval: Spanned<Millis>,
     pub timeout: Spanned<Millis>,
     pub grace: Spanned<Millis>,
+}
+
+/// What a `health` block checks: `port` (with `path`, over HTTP) or
+/// `command`, never both (E0107; then the port check is kept, to be
+/// resolved, and a `path` without `port` is dropped). As three optional
+/// fields, a health block took 192 bytes of the allocator's size classes,
+/// not 160.
+#[derive(Debug, Clone)]
+pub enum HealthCheck {
+    Port {
+        port: Reference,
+        path: Option<Spanned<CompactString>>,
+    },
+    Command(Spanned<CompactString>),
+    /// Neither was written (E0104).
+    Missing,
+}
+
+impl HealthDecl {
+    pub fn port(&self) -> Option<&Reference> {
+        match &self.check {
+            HealthCheck::Port { port, .. } => Some(port),
+            _ => None,
+        }
+    }
+
+    /// The HTTP path of a port check.
+    pub fn path(&self) -> Option<&Spanned<CompactString>> {
+        match &self.check {
+            HealthCheck::Port { path, .. } => path.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub fn command(&self) -> Option<&Spanned<CompactString>> {
+        match &self.check {
+            HealthCheck::Command(command) => Some(command),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -4,9 +4,9 @@
 //! so a field added later does not compile until it is moved too.
 
 use super::{
-    BackupDecl, ConnectionDecl, DiskDecl, EnvVar, FileDecl, HealthDecl, HostDecl, NumaDecl,
-    PortDecl, Reference, RouteDecl, SecretDecl, ServiceDecl, StackBackupDecl, StackDecl,
-    VolumeDecl, VolumePlacement,
+    BackupDecl, ConnectionDecl, DiskDecl, EnvVar, FileDecl, HealthCheck, HealthDecl, HostDecl,
+    NumaDecl, PortDecl, Reference, RouteDecl, SecretDecl, ServiceDecl, ServiceExtras,
+    StackBackupDecl, StackDecl, VolumeDecl, VolumePlacement,
 };
 use crate::span::{Delta, Relocate};
 
@@ -125,18 +125,11 @@ impl Relocate for ServiceDecl {
             name,
             head,
             runtime,
-            provides,
-            on,
-            package,
-            package_version,
             image,
-            command,
-            args,
             count,
             memory,
             memory_max,
             cpu,
-            numa,
             after,
             env,
             connections,
@@ -144,23 +137,16 @@ impl Relocate for ServiceDecl {
             health,
             volumes,
             secrets,
-            files,
+            extras,
         } = self;
         name.relocate(by);
         head.relocate(by);
         runtime.relocate(by);
-        provides.relocate(by);
-        on.relocate(by);
-        package.relocate(by);
-        package_version.relocate(by);
         image.relocate(by);
-        command.relocate(by);
-        args.relocate(by);
         count.relocate(by);
         memory.relocate(by);
         memory_max.relocate(by);
         cpu.relocate(by);
-        numa.relocate(by);
         after.relocate(by);
         env.relocate(by);
         connections.relocate(by);
@@ -168,6 +154,29 @@ impl Relocate for ServiceDecl {
         health.relocate(by);
         volumes.relocate(by);
         secrets.relocate(by);
+        extras.relocate(by);
+    }
+}
+
+impl Relocate for ServiceExtras {
+    fn relocate(&mut self, by: Delta) {
+        let Self {
+            provides,
+            on,
+            package,
+            package_version,
+            command,
+            args,
+            numa,
+            files,
+        } = self;
+        provides.relocate(by);
+        on.relocate(by);
+        package.relocate(by);
+        package_version.relocate(by);
+        command.relocate(by);
+        args.relocate(by);
+        numa.relocate(by);
         files.relocate(by);
     }
 }
@@ -215,20 +224,29 @@ impl Relocate for HealthDecl {
     fn relocate(&mut self, by: Delta) {
         let Self {
             head,
-            port,
-            path,
-            command,
+            check,
             interval,
             timeout,
             grace,
         } = self;
         head.relocate(by);
-        port.relocate(by);
-        path.relocate(by);
-        command.relocate(by);
+        check.relocate(by);
         interval.relocate(by);
         timeout.relocate(by);
         grace.relocate(by);
+    }
+}
+
+impl Relocate for HealthCheck {
+    fn relocate(&mut self, by: Delta) {
+        match self {
+            HealthCheck::Port { port, path } => {
+                port.relocate(by);
+                path.relocate(by);
+            }
+            HealthCheck::Command(command) => command.relocate(by),
+            HealthCheck::Missing => {}
+        }
     }
 }
 

@@ -223,7 +223,7 @@ fn check_numa(stack: &Stack, host: HostId, services: &[ServiceId], diags: &mut D
                 stack
                     .service(id)
                     .decl
-                    .numa
+                    .numa()
                     .is_some_and(|n| n.value == node.id.value)
             })
             .collect();
@@ -260,7 +260,7 @@ fn check_numa(stack: &Stack, host: HostId, services: &[ServiceId], diags: &mut D
                 diag,
                 stack,
                 &memory_rows,
-                |s| s.numa.map_or(s.head, |n| n.span),
+                |s| s.numa().map_or(s.head, |n| n.span),
                 |row| format!("{} pins {} here", row_name(stack, row), bytes(row.amount)),
             );
             diags.push(diag.with_help(format!(
@@ -324,7 +324,7 @@ fn allowed_clients<'p>(
 /// clients it may run on has (and there are such clients): E0304 reports
 /// each of them, and no allocation of it can be placed.
 fn no_client_has_numa_node(stack: &Stack, placement: &Placement, id: ServiceId) -> bool {
-    let Some(numa) = stack.service(id).decl.numa else {
+    let Some(numa) = stack.service(id).decl.numa() else {
         return false;
     };
     let mut clients = allowed_clients(stack, placement, id).peekable();
@@ -335,7 +335,7 @@ fn no_client_has_numa_node(stack: &Stack, placement: &Placement, id: ServiceId) 
 fn check_missing_numa_nodes(stack: &Stack, placement: &Placement, diags: &mut Diagnostics) {
     for id in stack.service_ids() {
         let service = stack.service(id);
-        let Some(numa) = service.decl.numa else {
+        let Some(numa) = service.decl.numa() else {
             continue;
         };
         let hosts: Vec<HostId> = match service.decl.runtime.value {
@@ -407,7 +407,7 @@ fn check_unpinned_larger_than_numa(
         for &id in &by_host[host.0] {
             let service = stack.service(id);
             if reported[id.0]
-                || service.decl.numa.is_some()
+                || service.decl.numa().is_some()
                 || service.decl.memory.value <= smallest.memory.value
             {
                 continue;
@@ -502,7 +502,7 @@ fn check_unplaced(stack: &Stack, placement: &Placement, diags: &mut Diagnostics)
 /// a static port — whichever narrows it; the head otherwise.
 fn constraint_span(service: &crate::model::Service) -> (crate::span::Span, String) {
     let decl = &service.decl;
-    if let Some(first) = decl.on.as_ref().and_then(|on| on.first()) {
+    if let Some(first) = decl.on().and_then(|on| on.first()) {
         return (first.span, "placement limited by `on`".into());
     }
     let local = decl.volumes.iter().find_map(|v| match &v.placement {

@@ -33,7 +33,7 @@ pub(super) fn check(
 fn check_duplicate_providers(stack: &Stack, diags: &mut Diagnostics) {
     let mut first: BTreeMap<Capability, (ServiceId, crate::span::Span)> = BTreeMap::default();
     for id in stack.service_ids() {
-        for capability in &stack.service(id).decl.provides {
+        for capability in stack.service(id).decl.provides() {
             match first.get(&capability.value) {
                 None => {
                     first.insert(capability.value, (id, capability.span));
@@ -189,7 +189,7 @@ fn check_core_providers_on_bare_metal(stack: &Stack, diags: &mut Diagnostics) {
         if decl.runtime.value == Runtime::Baremetal {
             continue;
         }
-        for capability in decl.provides.iter().filter(|c| CORE.contains(&c.value)) {
+        for capability in decl.provides().iter().filter(|c| CORE.contains(&c.value)) {
             diags.push(
                 Diagnostic::new(
                     Code::W0206,

@@ -218,7 +218,7 @@ fn check_cephfs_capacity(
     let ceph = stack.service(provider);
     let span = ceph
         .decl
-        .provides
+        .provides()
         .iter()
         .find(|c| c.value == Capability::Cephfs)
         .map_or(ceph.decl.head, |c| c.span);

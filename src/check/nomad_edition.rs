@@ -13,7 +13,7 @@ pub(super) fn check(stack: &Stack, diags: &mut Diagnostics) {
     }
     for service in &stack.services {
         let decl = &service.decl;
-        let Some(numa) = &decl.numa else { continue };
+        let Some(numa) = decl.numa() else { continue };
         if decl.runtime.value != Runtime::Nomad {
             continue;
         }

@@ -247,7 +247,7 @@ fn collect_proxy_ports(stack: &Stack, providers: &Providers, out: &mut Vec<(Boun
     if let (true, Some((caddy_id, caddy, hosts))) = (has_http, hosts_of(Capability::Caddy)) {
         let span = caddy
             .decl
-            .provides
+            .provides()
             .iter()
             .find(|c| c.value == Capability::Caddy)
             .map_or(caddy.decl.head, |c| c.span);

@@ -46,7 +46,7 @@ pub(super) fn check(stack: &Stack, files: &SourceFiles, diags: &mut Diagnostics)
                 );
             }
         }
-        for file in &service.decl.files {
+        for file in service.decl.files() {
             let source = &file.source;
             match files.status(&source.value) {
                 Some(FileStatus::Found(bytes)) => {

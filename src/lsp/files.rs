@@ -113,7 +113,7 @@ impl DiskCache {
         let wanted: Vec<&str> = stack
             .services
             .iter()
-            .flat_map(|s| s.decl.files.iter().map(|f| f.source.value.as_str()))
+            .flat_map(|s| s.decl.files().iter().map(|f| f.source.value.as_str()))
             .collect();
         {
             let known = lock(&self.sources);

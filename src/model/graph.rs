@@ -117,7 +117,7 @@ impl Providers {
     pub fn of(stack: &Stack) -> Self {
         let mut providers = BTreeMap::new();
         for id in stack.service_ids() {
-            for capability in &stack.service(id).decl.provides {
+            for capability in stack.service(id).decl.provides() {
                 providers.entry(capability.value).or_insert(id);
             }
         }
@@ -140,17 +140,22 @@ impl DependencyGraph {
     /// The graph of `stack`, whose providers [`Providers::of`] found.
     pub fn build(stack: &Stack, providers: Providers) -> Self {
         // Sized exactly: at 100,000 services, growing by doubling would leave
-        // megabytes unused for the rest of the check.
-        let uses = capability_uses(stack);
-        let edges = stack
-            .services
-            .iter()
-            .map(|s| s.after.len() + s.connections.len())
-            .sum::<usize>()
-            + uses
-                .iter()
-                .filter(|u| providers.get(u.capability).is_some())
-                .count();
+        // megabytes unused for the rest of the check. The capability uses are
+        // listed one service at a time, twice (to count, then to add), not
+        // all at once: that list took 5 MB for a moment, which the allocator
+        // did not hand out again before the check ended.
+        let mut uses = Vec::new();
+        let provided_uses = |id: ServiceId, uses: &mut Vec<CapabilityUse>| {
+            uses.clear();
+            push_capability_uses(stack, id, uses);
+            uses.retain(|u| providers.get(u.capability).is_some());
+        };
+        let mut edges = 0;
+        for id in stack.service_ids() {
+            let service = stack.service(id);
+            provided_uses(id, &mut uses);
+            edges += service.after.len() + service.connections.len() + uses.len();
+        }
         let mut graph = DiGraph::with_capacity(stack.services.len(), edges);
         for id in stack.service_ids() {
             graph.add_node(id);
@@ -185,13 +190,16 @@ impl DependencyGraph {
                 );
             }
         }
-        for usage in &uses {
-            if let Some(provider) = providers.get(usage.capability) {
-                let edge = Edge {
-                    kind: usage.kind,
-                    span: usage.span,
-                };
-                graph.add_edge(node(usage.service), node(provider), edge);
+        for id in stack.service_ids() {
+            provided_uses(id, &mut uses);
+            for usage in &uses {
+                if let Some(provider) = providers.get(usage.capability) {
+                    let edge = Edge {
+                        kind: usage.kind,
+                        span: usage.span,
+                    };
+                    graph.add_edge(node(usage.service), node(provider), edge);
+                }
             }
         }
         Self { graph, providers }
@@ -246,27 +254,6 @@ impl DependencyGraph {
 
 pub(crate) fn node(id: ServiceId) -> NodeIndex {
     NodeIndex::new(id.0)
-}
-
-/// The capabilities a service needs from providers (section 4, rules 2–4).
-/// Every service's uses of capabilities, in declaration order: the graph's
-/// edges to providers come from them (it does not keep them; E0203 reads them
-/// again, a service at a time).
-fn capability_uses(stack: &Stack) -> Vec<CapabilityUse> {
-    let count = stack
-        .services
-        .iter()
-        .map(|s| {
-            let runtime = usize::from(s.decl.runtime.value != Runtime::Baremetal);
-            let cephfs = s.volumes.iter().filter(|v| **v == VolumeStorage::Cephfs);
-            runtime + s.decl.secrets.len() + cephfs.count()
-        })
-        .sum();
-    let mut uses = Vec::with_capacity(count);
-    for id in stack.service_ids() {
-        push_capability_uses(stack, id, &mut uses);
-    }
-    uses
 }
 
 /// Every capability [`push_capability_uses`] can push: keep the two in step.

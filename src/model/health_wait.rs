@@ -64,9 +64,7 @@ mod tests {
         let at = |v| Spanned::new(v, Span::default());
         HealthDecl {
             head: Span::default(),
-            port: None,
-            path: None,
-            command: None,
+            check: crate::ast::HealthCheck::Missing,
             interval: at(interval),
             timeout: at(timeout),
             grace: at(grace),

@@ -215,7 +215,7 @@ struct Allocation {
 fn goes_anywhere(stack: &Stack, id: ServiceId) -> bool {
     let service = stack.service(id);
     service.on.is_none()
-        && service.decl.numa.is_none()
+        && service.decl.numa().is_none()
         && !service
             .volumes
             .iter()
@@ -258,7 +258,7 @@ impl<'a> Rules<'a> {
             stack,
             on: service.on.as_deref(),
             volume_hosts,
-            numa: service.decl.numa.map(|n| n.value),
+            numa: service.decl.numa().map(|n| n.value),
             ports,
         }
     }

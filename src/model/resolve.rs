@@ -336,8 +336,7 @@ fn unknown(
 
 fn resolve_service(decl: &ServiceDecl, names: &Names<'_, '_>, diags: &mut Diagnostics) -> Links {
     let on = decl
-        .on
-        .as_ref()
+        .on()
         .map(|refs| exact(refs.len(), refs.iter().filter_map(|r| names.host(r, diags))));
     let after = exact(
         decl.after.len(),
@@ -358,7 +357,7 @@ fn resolve_service(decl: &ServiceDecl, names: &Names<'_, '_>, diags: &mut Diagno
         .collect::<Vec<_>>();
     check_local_volumes_on_listed_hosts(decl, on.as_deref(), &volumes, names, diags);
     let health_port = decl.health.as_ref().and_then(|health| {
-        let reference = health.port.as_ref()?;
+        let reference = health.port()?;
         let [name] = reference.path.as_slice() else {
             diags.push(shape_error(reference, "a port of this service", "http"));
             return None;
@@ -413,7 +412,7 @@ fn check_health_port(
 ) {
     use crate::ast::PortProtocol;
     let protocol = port.protocol.value;
-    let problem = match (protocol, &health.path) {
+    let problem = match (protocol, health.path()) {
         (PortProtocol::Udp, _) => {
             Some("a UDP port cannot be health-checked (neither Consul nor Salt can probe it)")
         }
@@ -421,7 +420,7 @@ fn check_health_port(
         _ => None,
     };
     if let Some(problem) = problem {
-        let span = health.port.as_ref().map_or(health.head, |r| r.span);
+        let span = health.port().map_or(health.head, |r| r.span);
         diags.push(
             Diagnostic::new(Code::E0107, span, problem.to_string())
                 .with_primary_label(format!("port `{}` is {protocol}", port.name.value))
@@ -466,8 +465,7 @@ fn check_local_volumes_on_listed_hosts(
                 )
                 .with_primary_label(format!("a disk of `{host}`"))
                 .with_label(
-                    decl.on
-                        .as_ref()
+                    decl.on()
                         .map_or(decl.head, |refs| refs.first().map_or(decl.head, |r| r.span)),
                     "the service's hosts",
                 )

@@ -6,9 +6,9 @@ use super::reader::BlockReader;
 use super::value::{Cores, DurationMs, EnvEntries, Size, StringMap};
 use super::{check_range, in_range, name_label, no_label, unique_names, validate};
 use crate::ast::{
-    BackupDecl, BackupHook, Capability, EnvVar, FileDecl, HealthDecl, IoClass, PortDecl,
-    PortProtocol, Reference, Runtime, SecretDecl, ServiceDecl, VolumeBackend, VolumeDecl,
-    VolumePlacement,
+    BackupDecl, BackupHook, Capability, EnvVar, FileDecl, HealthCheck, HealthDecl, IoClass,
+    PortDecl, PortProtocol, Reference, Runtime, SecretDecl, ServiceDecl, ServiceExtras,
+    VolumeBackend, VolumeDecl, VolumePlacement,
 };
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::span::{Span, Spanned};
@@ -32,7 +32,7 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> ServiceDecl {
             let (name, version) = validate::split_package(&written.value);
             (
                 Some(Spanned::new(CompactString::from(name), written.span)),
-                version.map(|v| Box::new(Spanned::new(CompactString::from(v), written.span))),
+                version.map(|v| Spanned::new(CompactString::from(v), written.span)),
             )
         }
         None => (None, None),
@@ -75,9 +75,8 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> ServiceDecl {
         super::check_value(r.diags, &connection.key, |k| validate::env_key(k), None);
     }
     let ports: Vec<PortDecl> = r.blocks("port").map(|b| port(b, r.diags)).collect();
-    let health = r
-        .single_block("health")
-        .map(|b| Box::new(health(b, r.diags)));
+    let health_block = r.single_block("health");
+    let health = health_block.map(|b| Box::new(health(b, r.diags)));
     let volumes: Vec<VolumeDecl> = r.blocks("volume").map(|b| volume(b, r.diags)).collect();
     let secrets: Vec<SecretDecl> = r.blocks("secret").map(|b| secret(b, r.diags)).collect();
     let files: Vec<FileDecl> = r.blocks("file").map(|b| file(b, r.diags)).collect();
@@ -88,25 +87,33 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> ServiceDecl {
         command_set: r.raw("command").map(|a| a.name.span),
         args_set: r.raw("args").map(|a| a.name.span),
         count_set: r.raw("count").map(|a| a.name.span),
+        // From the block: beside `port` (E0107), the declaration keeps
+        // the port check only.
+        health_command: health_block
+            .and_then(|b| b.attributes().find(|a| a.name.name == "command"))
+            .map(|a| a.value.span),
     };
     r.finish();
 
-    let service = ServiceDecl {
-        name,
-        head: block.head(),
-        runtime,
+    let extras = ServiceExtras {
         provides: provides.into(),
         on,
         package,
         package_version,
-        image,
         command,
         args: args.into(),
+        numa,
+        files: files.into(),
+    };
+    let service = ServiceDecl {
+        name,
+        head: block.head(),
+        runtime,
+        image,
         count,
         memory,
         memory_max,
         cpu,
-        numa,
         after,
         env: env.into(),
         connections: connections.into(),
@@ -114,7 +121,7 @@ pub(super) fn lower(block: &Block, diags: &mut Diagnostics) -> ServiceDecl {
         health,
         volumes: volumes.into(),
         secrets: secrets.into(),
-        files: files.into(),
+        extras: extras.boxed(),
     };
     if block.attributes().any(|a| a.name.name == "runtime") {
         check_runtime_rules(&service, &runtime_attrs, diags);
@@ -131,6 +138,8 @@ struct RuntimeAttributes {
     command_set: Option<Span>,
     args_set: Option<Span>,
     count_set: Option<Span>,
+    /// The value of `health { command = … }`.
+    health_command: Option<Span>,
 }
 
 fn check_runtime_rules(s: &ServiceDecl, attrs: &RuntimeAttributes, diags: &mut Diagnostics) {
@@ -188,10 +197,10 @@ fn check_runtime_rules(s: &ServiceDecl, attrs: &RuntimeAttributes, diags: &mut D
             );
         }
     }
-    check_runtime_blocks(s, diags);
+    check_runtime_blocks(s, attrs, diags);
 }
 
-fn check_runtime_blocks(s: &ServiceDecl, diags: &mut Diagnostics) {
+fn check_runtime_blocks(s: &ServiceDecl, attrs: &RuntimeAttributes, diags: &mut Diagnostics) {
     let runtime = s.runtime.value;
     if runtime != Runtime::Nomad {
         for port in s.ports.iter().filter(|p| p.is_static.value) {
@@ -209,16 +218,16 @@ fn check_runtime_blocks(s: &ServiceDecl, diags: &mut Diagnostics) {
         }
     }
     if runtime == Runtime::Nomad {
-        if let Some(command) = s.health.as_ref().and_then(|h| h.command.as_ref()) {
+        if let Some(command) = attrs.health_command {
             diags.push(
-                Diagnostic::new(Code::E0107, command.span, "command health checks are for baremetal and docker services")
+                Diagnostic::new(Code::E0107, command, "command health checks are for baremetal and docker services")
                     .with_primary_label("not available for nomad services")
                     .with_help("give the service a port and check it: health { port = http  path = \"/health\" }"),
             );
         }
     }
     if runtime != Runtime::Baremetal {
-        for file in &s.files {
+        for file in s.files() {
             diags.push(
                 Diagnostic::new(
                     Code::E0107,
@@ -274,8 +283,8 @@ fn check_nomad_interpolation(s: &ServiceDecl, diags: &mut Diagnostics) {
         .env
         .iter()
         .map(|e| (&e.value, "an `env` value"))
-        .chain(s.args.iter().map(|a| (a, "an argument")))
-        .chain(s.command.iter().map(|c| (c, "the command")))
+        .chain(s.args().iter().map(|a| (a, "an argument")))
+        .chain(s.command().into_iter().map(|c| (c, "the command")))
         .chain(s.image.iter().map(|i| (i, "the image")));
     for (value, what) in values {
         if value.value.contains("${") {
@@ -325,14 +334,14 @@ fn check_service_rules(s: &ServiceDecl, diags: &mut Diagnostics) {
     unique_names(s.ports.iter().map(|p| &p.name), "port", diags);
     unique_names(s.volumes.iter().map(|v| &v.name), "volume", diags);
     unique_names(s.secrets.iter().map(|v| &v.name), "secret", diags);
-    unique_names(s.files.iter().map(|f| &f.path), "file", diags);
+    unique_names(s.files().iter().map(|f| &f.path), "file", diags);
     let provides: SmallVec<[(&str, Span); 4]> = s
-        .provides
+        .provides()
         .iter()
         .map(|c| (c.value.as_str(), c.span))
         .collect();
     listed_once(&provides, "provides", diags);
-    let on: SmallVec<[(Path<'_>, Span); 4]> = s.on.iter().flatten().map(Path::of).collect();
+    let on: SmallVec<[(Path<'_>, Span); 4]> = s.on().into_iter().flatten().map(Path::of).collect();
     listed_once(&on, "on", diags);
     let after: SmallVec<[(Path<'_>, Span); 8]> = s.after.iter().map(Path::of).collect();
     listed_once(&after, "after", diags);
@@ -476,11 +485,14 @@ fn health(block: &Block, diags: &mut Diagnostics) -> HealthDecl {
             .with_help("add `port = NAME`, or remove `path`"),
         );
     }
+    let check = match (port, command) {
+        (Some(port), _) => HealthCheck::Port { port, path },
+        (None, Some(command)) => HealthCheck::Command(command),
+        (None, None) => HealthCheck::Missing,
+    };
     HealthDecl {
         head,
-        port,
-        path,
-        command,
+        check,
         interval,
         timeout,
         grace,

@@ -45,7 +45,7 @@ impl GraphView {
                     stage: analysis.stages.as_ref().map(|s| s[id.0]),
                     provides: service
                         .decl
-                        .provides
+                        .provides()
                         .iter()
                         .map(|c| c.value.as_str().to_string())
                         .collect(),

@@ -176,7 +176,7 @@ fn host_use(
                     stack
                         .service(s)
                         .decl
-                        .numa
+                        .numa()
                         .is_some_and(|n| n.value == node.id.value)
                 })
                 .collect();

@@ -264,13 +264,13 @@ fn task(
         .as_ref()
         .ok_or_else(|| format!("nomad service `{name}` has no image"))?;
     let mut config = Block::builder("config").add_attribute("image", Value::string(&image.value));
-    if let Some(command) = &decl.command {
+    if let Some(command) = decl.command() {
         config = config.add_attribute("command", Value::string(&command.value));
     }
-    if !decl.args.is_empty() {
+    if !decl.args().is_empty() {
         config = config.add_attribute(
             "args",
-            Value::strings(decl.args.iter().map(|a| a.value.as_str())),
+            Value::strings(decl.args().iter().map(|a| a.value.as_str())),
         );
     }
     if !decl.ports.is_empty() {
@@ -433,7 +433,7 @@ fn resources(
         ));
     }
     let mut block = Block::builder("resources");
-    let numa = decl.numa.is_some();
+    let numa = decl.numa().is_some();
     if numa {
         block = block.add_attribute(
             "cores",
@@ -494,7 +494,7 @@ fn consul_service(
             "name",
             Value::string(&[consul_name.as_str(), "-health"].concat()),
         );
-        match &health.path {
+        match health.path() {
             Some(path) => {
                 check = check
                     .add_attribute("type", Value::string("http"))
@@ -536,6 +536,7 @@ fn consul_service(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ast::{HealthCheck, Reference};
     use crate::span::{Span, Spanned};
 
     #[test]
@@ -603,9 +604,10 @@ mod tests {
     fn health(path: Option<&str>) -> HealthDecl {
         HealthDecl {
             head: Span::default(),
-            port: None,
-            path: path.map(text),
-            command: None,
+            check: HealthCheck::Port {
+                port: Reference::default(),
+                path: path.map(text),
+            },
             interval: Spanned::new(15_000, Span::default()),
             timeout: Spanned::new(1_500, Span::default()),
             grace: Spanned::new(300_000, Span::default()),

@@ -32,14 +32,14 @@ pub(super) fn emit(input: &Input<'_>, out: &mut Artifacts, id: ServiceId) -> Res
         .collect();
     let pkg = format!("{prefix}.pkg");
     let mut pkg_args = vec![("name", json!(service.decl.package()))];
-    if let Some(version) = &service.decl.package_version {
+    if let Some(version) = service.decl.package_version() {
         // apt's own form: Salt installs `NAME=VERSION` (and downgrades to it).
         pkg_args.push(("version", json!(version.value)));
     }
     let mut before_pkg: Vec<Value> = mounts.iter().map(|m| req("mount", m)).collect();
     for (path, contents) in service
         .decl
-        .provides
+        .provides()
         .iter()
         .filter_map(|c| proxy::seed_config(c.value))
     {
@@ -109,12 +109,16 @@ fn exec_override(input: &Input<'_>, id: ServiceId, header: &str) -> Option<(Stri
     if decl.package() != "boundary" {
         return None;
     }
-    let config = decl.files.iter().map(|f| f.path.value.as_str()).find(|p| {
-        p.starts_with("/etc/boundary.d/")
-            && std::path::Path::new(p)
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("hcl"))
-    })?;
+    let config = decl
+        .files()
+        .iter()
+        .map(|f| f.path.value.as_str())
+        .find(|p| {
+            p.starts_with("/etc/boundary.d/")
+                && std::path::Path::new(p)
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("hcl"))
+        })?;
     let exec = units::systemd_word(&format!("-config={config}"));
     Some((
         "boundary.service".into(),

@@ -162,7 +162,7 @@ fn unit_file(
         format!("--memory={limit}"),
         format!("--cpus={}", cpus_flag(decl.cpu.value)),
     ]);
-    if let (Some(node), Some(cpus)) = (decl.numa, cpus) {
+    if let (Some(node), Some(cpus)) = (decl.numa(), cpus) {
         run.push(format!("--cpuset-cpus={}-{}", cpus.first, cpus.last));
         run.push(format!("--cpuset-mems={}", node.value));
     }
@@ -190,8 +190,8 @@ fn unit_file(
             .as_ref()
             .map_or(String::new(), |i| i.value.to_string()),
     );
-    run.extend(decl.command.iter().map(|c| c.value.to_string()));
-    run.extend(decl.args.iter().map(|a| a.value.to_string()));
+    run.extend(decl.command().iter().map(|c| c.value.to_string()));
+    run.extend(decl.args().iter().map(|a| a.value.to_string()));
     text.push_str(&format!(
         "ExecStartPre=-{DOCKER} rm -f {name}\nExecStart={}\nExecStop={DOCKER} stop -t 30 {name}\n\
          Restart=on-failure\nRestartSec=5s\nTimeoutStartSec=15min\n\n[Install]\nWantedBy=multi-user.target\n",

@@ -40,7 +40,7 @@ pub(super) fn add(
 ) -> Result<Vec<serde_json::Value>, EmitError> {
     let service = input.stack.service(id).name();
     let mut ids = Vec::new();
-    for (index, file) in input.stack.service(id).decl.files.iter().enumerate() {
+    for (index, file) in input.stack.service(id).decl.files().iter().enumerate() {
         let name = copy_name(&file.source.value, index);
         let artifact = format!("salt/eos/files/{service}/{name}");
         let bytes = input
@@ -98,7 +98,7 @@ fn add_group_state(
         format!("eos-{}.file.{index}.group", service.name()),
         (
             &super::units::units(service.decl.package()).start,
-            &service.decl.files[index].path.value,
+            &service.decl.files()[index].path.value,
         ),
         super::units::Handover::Group,
         &super::sls::Step::new("file", file_state.to_string()),

@@ -48,7 +48,7 @@ pub(super) fn add_waits(
             .into_iter()
             .collect();
     }
-    if let Some(command) = &health.command {
+    if let Some(command) = health.command() {
         return vec![command_wait(
             sls,
             input,
@@ -67,7 +67,7 @@ pub(super) fn add_waits(
     for host in topology::hosts_of(input.stack, id) {
         let address = &input.stack.host(host).address.value;
         let state = [prefix.as_str(), ".", &input.stack.host(host).name.value].concat();
-        let step = match (&health.path, port.protocol.value) {
+        let step = match (health.path(), port.protocol.value) {
             (_, PortProtocol::Udp) => {
                 let name = format!(
                     "UDP port {} of {} cannot be probed",

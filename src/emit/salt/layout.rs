@@ -204,7 +204,7 @@ fn cephfs_provider(stack: &Stack, salted_here: &[ServiceId]) -> Option<ServiceId
         stack
             .service(id)
             .decl
-            .provides
+            .provides()
             .iter()
             .any(|c| c.value == Capability::Cephfs)
     })

@@ -189,7 +189,7 @@ pub(super) fn limits_dropin(
         slice(service.name()),
         budget_lines(stack, id)
     );
-    if let (Some(node), Some(cpus)) = (service.decl.numa, cpus) {
+    if let (Some(node), Some(cpus)) = (service.decl.numa(), cpus) {
         text.push_str(&format!(
             "NUMAPolicy=bind\nNUMAMask={}\nCPUAffinity={}-{}\n",
             node.value, cpus.first, cpus.last
@@ -207,7 +207,7 @@ pub(super) fn numa_variants(
     hosts: &[HostId],
 ) -> Vec<(Option<CpuRange>, Vec<HostId>)> {
     let mut variants: Vec<(Option<CpuRange>, Vec<HostId>)> = Vec::new();
-    let node = stack.service(id).decl.numa.map(|n| n.value);
+    let node = stack.service(id).decl.numa().map(|n| n.value);
     for &host in hosts {
         let cpus = node.and_then(|n| {
             stack
