@@ -141,21 +141,18 @@ impl DependencyGraph {
     pub fn build(stack: &Stack, providers: Providers) -> Self {
         // Sized exactly: at 100,000 services, growing by doubling would leave
         // megabytes unused for the rest of the check. The capability uses are
-        // listed one service at a time, twice (to count, then to add), not
-        // all at once: that list took 5 MB for a moment, which the allocator
-        // did not hand out again before the check ended.
-        let mut uses = Vec::new();
-        let provided_uses = |id: ServiceId, uses: &mut Vec<CapabilityUse>| {
-            uses.clear();
-            push_capability_uses(stack, id, uses);
-            uses.retain(|u| providers.get(u.capability).is_some());
-        };
-        let mut edges = 0;
-        for id in stack.service_ids() {
-            let service = stack.service(id);
-            provided_uses(id, &mut uses);
-            edges += service.after.len() + service.connections.len() + uses.len();
-        }
+        // counted, then listed one service at a time as their edges are
+        // added, not all at once: that list took 5 MB for a moment, which the
+        // allocator did not hand out again before the check ended.
+        let edges: usize = stack
+            .service_ids()
+            .map(|id| {
+                let service = stack.service(id);
+                service.after.len()
+                    + service.connections.len()
+                    + provided_use_count(stack, id, &providers)
+            })
+            .sum();
         let mut graph = DiGraph::with_capacity(stack.services.len(), edges);
         for id in stack.service_ids() {
             graph.add_node(id);
@@ -190,8 +187,10 @@ impl DependencyGraph {
                 );
             }
         }
+        let mut uses = Vec::new();
         for id in stack.service_ids() {
-            provided_uses(id, &mut uses);
+            uses.clear();
+            push_capability_uses(stack, id, &mut uses);
             for usage in &uses {
                 if let Some(provider) = providers.get(usage.capability) {
                     let edge = Edge {
@@ -202,6 +201,7 @@ impl DependencyGraph {
                 }
             }
         }
+        debug_assert!(graph.edge_count() <= edges);
         Self { graph, providers }
     }
 
@@ -264,6 +264,27 @@ pub const USABLE_CAPABILITIES: [Capability; 4] = [
     Capability::Cephfs,
 ];
 
+/// How many of the uses [`push_capability_uses`] lists for `id` are of a
+/// capability someone provides: its edges to providers, counted without
+/// listing them (keep the two in step; a test holds them to each other).
+fn provided_use_count(stack: &Stack, id: ServiceId, providers: &Providers) -> usize {
+    let service = stack.service(id);
+    let provided = |capability| usize::from(providers.get(capability).is_some());
+    let runtime = match service.decl.runtime.value {
+        Runtime::Nomad => provided(Capability::Nomad),
+        Runtime::Docker => provided(Capability::Docker),
+        Runtime::Baremetal => 0,
+    };
+    let cephfs = service
+        .volumes
+        .iter()
+        .filter(|v| **v == VolumeStorage::Cephfs)
+        .count();
+    runtime
+        + service.decl.secrets.len() * provided(Capability::Vault)
+        + cephfs * provided(Capability::Cephfs)
+}
+
 /// A service's uses of capabilities through runtimes, secrets and cephfs
 /// volumes (each one of [`USABLE_CAPABILITIES`]).
 pub fn push_capability_uses(stack: &Stack, id: ServiceId, uses: &mut Vec<CapabilityUse>) {
@@ -310,4 +331,58 @@ pub fn push_capability_uses(stack: &Stack, id: ServiceId, uses: &mut Vec<Capabil
 /// far shorter than `u32::MAX`: the file size limit sees to that).
 fn index_u32(index: usize) -> u32 {
     u32::try_from(index).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The stacks of the examples in `specs/`: between them, services on
+    /// every runtime, with secrets and with cephfs volumes.
+    fn example_stacks() -> Vec<Stack> {
+        [
+            "eos.eos",
+            "ceph-bootstrap.eos",
+            "platform.eos",
+            "proxies.eos",
+        ]
+        .iter()
+        .map(|name| {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("specs")
+                .join(name);
+            let checked = crate::driver::check_file(&path).expect("readable");
+            checked.stack.expect("the example resolves")
+        })
+        .collect()
+    }
+
+    #[test]
+    fn provided_uses_are_counted_as_they_are_listed() {
+        let mut seen = [0; 3];
+        for stack in example_stacks() {
+            // With the stack's providers, and with none at all.
+            for providers in [Providers::of(&stack), Providers::default()] {
+                for id in stack.service_ids() {
+                    let mut uses = Vec::new();
+                    push_capability_uses(&stack, id, &mut uses);
+                    for usage in &uses {
+                        seen[match usage.kind {
+                            EdgeKind::Secret(_) => 0,
+                            EdgeKind::Cephfs(_) => 1,
+                            _ => 2,
+                        }] += 1;
+                    }
+                    uses.retain(|u| providers.get(u.capability).is_some());
+                    assert_eq!(
+                        provided_use_count(&stack, id, &providers),
+                        uses.len(),
+                        "{}",
+                        stack.service(id).name()
+                    );
+                }
+            }
+        }
+        assert!(seen.iter().all(|&n| n > 0), "{seen:?}");
+    }
 }
