@@ -133,7 +133,7 @@ pub struct ServiceDecl {
 }
 
 /// The attributes and blocks of a service that most services do not write.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceExtras {
     pub provides: Box<[Spanned<Capability>]>,
     /// `None` when `on` is not written.
@@ -151,24 +151,7 @@ pub struct ServiceExtras {
 impl ServiceExtras {
     /// Whether nothing is written: then a service keeps no extras at all.
     pub fn is_empty(&self) -> bool {
-        let Self {
-            provides,
-            on,
-            package,
-            package_version,
-            command,
-            args,
-            numa,
-            files,
-        } = self;
-        provides.is_empty()
-            && on.is_none()
-            && package.is_none()
-            && package_version.is_none()
-            && command.is_none()
-            && args.is_empty()
-            && numa.is_none()
-            && files.is_empty()
+        *self == Self::default()
     }
 
     /// `Some` boxed unless [`ServiceExtras::is_empty`].
@@ -346,7 +329,7 @@ pub struct SecretDecl {
     pub env: Vec<EnvVar>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FileDecl {
     /// The label: where the file goes on the host.
     pub path: Spanned<CompactString>,

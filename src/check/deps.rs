@@ -68,11 +68,8 @@ fn check_missing_providers(stack: &Stack, graph: &DependencyGraph, diags: &mut D
     let some_unprovided = crate::model::graph::USABLE_CAPABILITIES
         .iter()
         .any(|&c| graph.provider(c).is_none());
-    let mut uses = Vec::new();
     for id in stack.service_ids().filter(|_| some_unprovided) {
-        uses.clear();
-        crate::model::graph::push_capability_uses(stack, id, &mut uses);
-        for usage in &uses {
+        for usage in crate::model::graph::capability_uses(stack, id) {
             if graph.provider(usage.capability).is_none() {
                 let what = usage.kind.describe(&stack.service(id).decl, "…");
                 diags.push(missing_provider(usage.capability, usage.span, &what));

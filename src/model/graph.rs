@@ -141,16 +141,17 @@ impl DependencyGraph {
     pub fn build(stack: &Stack, providers: Providers) -> Self {
         // Sized exactly: at 100,000 services, growing by doubling would leave
         // megabytes unused for the rest of the check. The capability uses are
-        // counted, then listed one service at a time as their edges are
-        // added, not all at once: that list took 5 MB for a moment, which the
-        // allocator did not hand out again before the check ended.
+        // counted, then added a service at a time, never listed all at once:
+        // that list took 5 MB for a moment, which the allocator did not hand
+        // out again before the check ended.
+        let provided = |usage: &CapabilityUse| providers.get(usage.capability).is_some();
         let edges: usize = stack
             .service_ids()
             .map(|id| {
                 let service = stack.service(id);
                 service.after.len()
                     + service.connections.len()
-                    + provided_use_count(stack, id, &providers)
+                    + capability_uses(stack, id).filter(provided).count()
             })
             .sum();
         let mut graph = DiGraph::with_capacity(stack.services.len(), edges);
@@ -187,11 +188,8 @@ impl DependencyGraph {
                 );
             }
         }
-        let mut uses = Vec::new();
         for id in stack.service_ids() {
-            uses.clear();
-            push_capability_uses(stack, id, &mut uses);
-            for usage in &uses {
+            for usage in capability_uses(stack, id) {
                 if let Some(provider) = providers.get(usage.capability) {
                     let edge = Edge {
                         kind: usage.kind,
@@ -256,7 +254,7 @@ pub(crate) fn node(id: ServiceId) -> NodeIndex {
     NodeIndex::new(id.0)
 }
 
-/// Every capability [`push_capability_uses`] can push: keep the two in step.
+/// Every capability [`capability_uses`] can yield: keep the two in step.
 pub const USABLE_CAPABILITIES: [Capability; 4] = [
     Capability::Nomad,
     Capability::Docker,
@@ -264,67 +262,50 @@ pub const USABLE_CAPABILITIES: [Capability; 4] = [
     Capability::Cephfs,
 ];
 
-/// How many of the uses [`push_capability_uses`] lists for `id` are of a
-/// capability someone provides: its edges to providers, counted without
-/// listing them (keep the two in step; a test holds them to each other).
-fn provided_use_count(stack: &Stack, id: ServiceId, providers: &Providers) -> usize {
-    let service = stack.service(id);
-    let provided = |capability| usize::from(providers.get(capability).is_some());
-    let runtime = match service.decl.runtime.value {
-        Runtime::Nomad => provided(Capability::Nomad),
-        Runtime::Docker => provided(Capability::Docker),
-        Runtime::Baremetal => 0,
-    };
-    let cephfs = service
-        .volumes
-        .iter()
-        .filter(|v| **v == VolumeStorage::Cephfs)
-        .count();
-    runtime
-        + service.decl.secrets.len() * provided(Capability::Vault)
-        + cephfs * provided(Capability::Cephfs)
-}
-
 /// A service's uses of capabilities through runtimes, secrets and cephfs
-/// volumes (each one of [`USABLE_CAPABILITIES`]).
-pub fn push_capability_uses(stack: &Stack, id: ServiceId, uses: &mut Vec<CapabilityUse>) {
+/// volumes (each one of [`USABLE_CAPABILITIES`]), in that order. An
+/// iterator: the graph counts the uses before it adds them, and nothing
+/// keeps them in a list.
+pub fn capability_uses(stack: &Stack, id: ServiceId) -> impl Iterator<Item = CapabilityUse> + '_ {
     let service = stack.service(id);
     let decl = &service.decl;
-    let runtime_capability = match decl.runtime.value {
+    let runtime = match decl.runtime.value {
         Runtime::Nomad => Some(Capability::Nomad),
         Runtime::Docker => Some(Capability::Docker),
         Runtime::Baremetal => None,
     };
-    if let Some(capability) = runtime_capability {
-        uses.push(CapabilityUse {
-            service: id,
-            capability,
-            kind: EdgeKind::Runtime(capability),
-            span: decl.runtime.span,
-        });
-    }
-    for (index, secret) in decl.secrets.iter().enumerate() {
-        uses.push(CapabilityUse {
+    let runtime = runtime.map(move |capability| CapabilityUse {
+        service: id,
+        capability,
+        kind: EdgeKind::Runtime(capability),
+        span: decl.runtime.span,
+    });
+    let secrets = decl
+        .secrets
+        .iter()
+        .enumerate()
+        .map(move |(index, secret)| CapabilityUse {
             service: id,
             capability: Capability::Vault,
             kind: EdgeKind::Secret(index_u32(index)),
             span: secret.head,
         });
-    }
-    for (index, (volume, storage)) in decl.volumes.iter().zip(&service.volumes).enumerate() {
-        if *storage == VolumeStorage::Cephfs {
-            let span = match &volume.placement {
+    let cephfs = decl
+        .volumes
+        .iter()
+        .zip(&service.volumes)
+        .enumerate()
+        .filter(|(_, (_, storage))| **storage == VolumeStorage::Cephfs)
+        .map(move |(index, (volume, _))| CapabilityUse {
+            service: id,
+            capability: Capability::Cephfs,
+            kind: EdgeKind::Cephfs(index_u32(index)),
+            span: match &volume.placement {
                 crate::ast::VolumePlacement::Cephfs(span) => *span,
                 _ => volume.head,
-            };
-            uses.push(CapabilityUse {
-                service: id,
-                capability: Capability::Cephfs,
-                kind: EdgeKind::Cephfs(index_u32(index)),
-                span,
-            });
-        }
-    }
+            },
+        });
+    runtime.into_iter().chain(secrets).chain(cephfs)
 }
 
 /// An item's index in a declaration's list, as an edge holds it (a list is
@@ -358,29 +339,31 @@ mod tests {
     }
 
     #[test]
-    fn provided_uses_are_counted_as_they_are_listed() {
+    fn each_use_of_a_provided_capability_is_one_edge_to_its_provider() {
         let mut seen = [0; 3];
         for stack in example_stacks() {
-            // With the stack's providers, and with none at all.
-            for providers in [Providers::of(&stack), Providers::default()] {
-                for id in stack.service_ids() {
-                    let mut uses = Vec::new();
-                    push_capability_uses(&stack, id, &mut uses);
-                    for usage in &uses {
-                        seen[match usage.kind {
-                            EdgeKind::Secret(_) => 0,
-                            EdgeKind::Cephfs(_) => 1,
-                            _ => 2,
-                        }] += 1;
-                    }
-                    uses.retain(|u| providers.get(u.capability).is_some());
-                    assert_eq!(
-                        provided_use_count(&stack, id, &providers),
-                        uses.len(),
-                        "{}",
-                        stack.service(id).name()
-                    );
+            let graph = DependencyGraph::build(&stack, Providers::of(&stack));
+            for id in stack.service_ids() {
+                let mut expected: Vec<(EdgeKind, ServiceId)> = Vec::new();
+                for usage in capability_uses(&stack, id) {
+                    seen[match usage.kind {
+                        EdgeKind::Secret(_) => 0,
+                        EdgeKind::Cephfs(_) => 1,
+                        _ => 2,
+                    }] += 1;
+                    expected.extend(graph.provider(usage.capability).map(|p| (usage.kind, p)));
                 }
+                let mut to_providers: Vec<(EdgeKind, ServiceId)> = graph
+                    .graph
+                    .edges(node(id))
+                    .filter(|e| {
+                        !matches!(e.weight().kind, EdgeKind::After | EdgeKind::Connection(_))
+                    })
+                    .map(|e| (e.weight().kind, graph.graph[e.target()]))
+                    .collect();
+                // petgraph lists a node's edges newest first.
+                to_providers.reverse();
+                assert_eq!(to_providers, expected, "{}", stack.service(id).name());
             }
         }
         assert!(seen.iter().all(|&n| n > 0), "{seen:?}");

@@ -212,6 +212,7 @@ impl Lowering {
 }
 
 /// How many hosts, services and routes some lowerings hold in all.
+#[derive(Default)]
 struct Counts {
     hosts: usize,
     services: usize,
@@ -220,11 +221,7 @@ struct Counts {
 
 impl Counts {
     fn of<'l>(lowerings: impl Iterator<Item = &'l Lowering>) -> Self {
-        let mut counts = Self {
-            hosts: 0,
-            services: 0,
-            routes: 0,
-        };
+        let mut counts = Self::default();
         for lowering in lowerings {
             counts.hosts += lowering.spec.hosts.len();
             counts.services += lowering.spec.services.len();
